@@ -1,0 +1,112 @@
+"""The policy: thresholds, allow/deny lists and the fail mode turn findings into a verdict."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from .model import Candidate, CheckError, Finding, Severity, Verdict
+
+
+class FailMode(enum.Enum):
+    """What a check that could not run means for the verdict."""
+
+    OPEN = "open"  # allow, but say so
+    WARN = "warn"  # ask the user
+    CLOSED = "closed"  # block
+
+
+class PolicyError(ValueError):
+    """A policy setting that cannot be understood."""
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """An allow- or deny-list entry: a project name, optionally with a version specifier."""
+
+    text: str
+    name: str
+    specifier: str
+
+    @classmethod
+    def parse(cls, text: str) -> "ListEntry":
+        try:
+            req = Requirement(text.strip())
+        except InvalidRequirement as exc:
+            raise PolicyError(f"invalid allow/deny entry {text!r}: {exc}") from None
+        return cls(text=text.strip(), name=canonicalize_name(req.name), specifier=str(req.specifier))
+
+    def matches(self, name: str, version: str | None) -> bool:
+        if canonicalize_name(name) != self.name:
+            return False
+        if not self.specifier or version is None:
+            return True
+        return Requirement(f"{self.name}{self.specifier}").specifier.contains(version, prereleases=True)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything that decides a verdict; built from configuration, identical for every front door."""
+
+    warn_at: Severity = Severity.MEDIUM
+    block_at: Severity = Severity.HIGH
+    fail_mode: FailMode = FailMode.WARN
+    allow: tuple[ListEntry, ...] = ()
+    deny: tuple[ListEntry, ...] = ()
+    install_anyway: bool = True  # offer "Install anyway" on a block
+    locked: frozenset[str] = frozenset()  # setting names an administrator locked
+
+    def __post_init__(self) -> None:
+        if self.warn_at > self.block_at:
+            raise PolicyError(
+                f"warn threshold ({self.warn_at.label}) is above the block threshold ({self.block_at.label})"
+            )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict and the human-readable reasons for it."""
+
+    verdict: Verdict
+    reasons: tuple[str, ...]
+
+
+def decide_package(
+    policy: Policy, candidate: Candidate | None, name: str, findings: tuple[Finding, ...], errors: tuple[CheckError, ...]
+) -> Decision:
+    """Decide one package: the deny list wins, then the allow list, then the worst finding and the fail mode."""
+    version = candidate.version if candidate else None
+    for entry in policy.deny:
+        if entry.matches(name, version):
+            return Decision(Verdict.BLOCK, (f"{name} is on the deny list ({entry.text})",))
+    for entry in policy.allow:
+        if entry.matches(name, version):
+            return Decision(Verdict.ALLOW, (f"{name} is on the allow list ({entry.text})",))
+    verdict, reasons = Verdict.ALLOW, []
+    if findings:
+        worst = max(f.severity for f in findings)
+        if worst >= policy.block_at:
+            verdict = Verdict.BLOCK
+            reasons.append(f"a {worst.label} finding reaches the block threshold ({policy.block_at.label})")
+        elif worst >= policy.warn_at:
+            verdict = Verdict.WARN
+            reasons.append(f"a {worst.label} finding reaches the warn threshold ({policy.warn_at.label})")
+    if errors:
+        verdict = max(verdict, fail_verdict(policy))
+        reasons.append(f"{len(errors)} check(s) could not run (fail mode: {policy.fail_mode.value})")
+    return Decision(verdict, tuple(reasons))
+
+
+def fail_verdict(policy: Policy) -> Verdict:
+    """The verdict a check that could not run leads to."""
+    return {FailMode.OPEN: Verdict.ALLOW, FailMode.WARN: Verdict.WARN, FailMode.CLOSED: Verdict.BLOCK}[policy.fail_mode]
+
+
+def install_anyway_allowed(policy: Policy, verdict: Verdict, denied: bool) -> bool:
+    """Whether a person may override this verdict."""
+    if verdict is Verdict.ALLOW:
+        return True
+    return policy.install_anyway and not denied

@@ -1,0 +1,183 @@
+"""A pip command line -> InstallRequest (or PassThrough), parsed by pip's own option parser.
+
+pip's parser also merges the user's pip configuration files and PIP_* environment variables, so the
+index settings seen here are the ones pip itself will use.
+"""
+
+from __future__ import annotations
+
+import optparse
+import shlex
+from collections.abc import Sequence
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+
+from .model import InstallRequest, PassThrough, Requirement
+
+CHECKED_COMMANDS = frozenset({"install"})
+# pip subcommands that install nothing; anything else that is not `install` is refused, not guessed at.
+PASS_THROUGH_COMMANDS = frozenset(
+    {"uninstall", "list", "show", "freeze", "check", "config", "cache", "index", "inspect", "hash", "help",
+     "debug", "search", "completion", "lock"}
+)
+# `download` and `wheel` fetch and may build packages (running setup.py) without installing them.
+REFUSED_COMMANDS = {"download": "pip download", "wheel": "pip wheel"}
+TARGET_OPTIONS = ("target_dir", "prefix_path", "root_path", "use_user_site")
+
+
+class RequestError(ValueError):
+    """The pip command line cannot be understood; the message says why, in one line."""
+
+
+class _RaisingParser(optparse.OptionParser):
+    """pip's parser exits the process on an error; a kernel must get an exception instead."""
+
+    def error(self, msg: str) -> None:  # type: ignore[override]
+        raise RequestError(msg)
+
+    def exit(self, status: int = 0, msg: str | None = None) -> None:  # type: ignore[override]
+        raise RequestError(msg.strip() if msg else "pip printed its help instead of running")
+
+
+def split_command_line(line: str | Sequence[str]) -> list[str]:
+    """Split what the user typed into arguments, the way a POSIX shell would."""
+    if not isinstance(line, str):
+        return list(line)
+    if "\n" in line.strip() or "\r" in line:
+        raise RequestError("a pip command must be on one line")
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise RequestError(f"cannot split the command line: {exc}") from None
+
+
+def parse_command(line: str | Sequence[str]) -> InstallRequest | PassThrough:
+    """Parse `install ...` into an InstallRequest; other pip subcommands become PassThrough."""
+    args = split_command_line(line)
+    if args[:1] == ["pip"] or args[:1] == ["pip3"]:
+        args = args[1:]
+    command_index = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if command_index is None:
+        raise RequestError("no pip command given (for example: install pandas)")
+    command = args[command_index]
+    if command in PASS_THROUGH_COMMANDS:
+        return PassThrough(tuple(args))
+    if command in REFUSED_COMMANDS:
+        raise RequestError(f"{REFUSED_COMMANDS[command]} can build packages unchecked; use install, or run it outside the guard")
+    if command not in CHECKED_COMMANDS:
+        raise RequestError(f"unknown pip command {command!r}")
+    # Global options (-q, -v, --isolated, ...) may precede the command; pip accepts them after it too.
+    install_args = args[:command_index] + args[command_index + 1 :]
+    return parse_install_args(install_args)
+
+
+def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
+    """Parse the arguments of `pip install` with pip's own parser and requirement-file reader."""
+    options, positional = _pip_install_options(list(install_args))
+    requirements: list[Requirement] = [parse_requirement(text) for text in positional]
+    requirements += [parse_requirement(text, editable=True) for text in options.editables]
+    for path in options.requirements:
+        requirements += read_requirement_file(path, options)
+    if not requirements:
+        raise RequestError("nothing to install: give a package name or -r requirements.txt")
+    return InstallRequest(
+        requirements=tuple(requirements),
+        pip_args=tuple(install_args),
+        index_url=None if options.no_index else options.index_url,
+        extra_index_urls=() if options.no_index else tuple(options.extra_index_urls),
+        find_links=tuple(options.find_links),
+        no_index=bool(options.no_index),
+        no_deps=bool(options.ignore_dependencies),
+        pre=bool(options.pre),
+        upgrade=bool(options.upgrade),
+        constraints=tuple(options.constraints),
+        target_options=_target_options(options),
+    )
+
+
+def parse_requirement(text: str, *, editable: bool = False, source: str = "command line") -> Requirement:
+    """One requirement as typed: a name with specifier/extras/marker, a direct URL, a VCS URL or a path."""
+    text = text.strip()
+    if editable or _looks_like_location(text):
+        return Requirement(text=text, name=_egg_name(text), url=text, editable=editable, source=source)
+    try:
+        parsed = PackagingRequirement(text)
+    except InvalidRequirement as exc:
+        raise RequestError(f"invalid requirement {text!r} ({source}): {_first_line(str(exc))}") from None
+    return Requirement(
+        text=text,
+        name=canonicalize_name(parsed.name),
+        specifier=str(parsed.specifier),
+        extras=tuple(sorted(parsed.extras)),
+        marker=str(parsed.marker) if parsed.marker else "",
+        url=parsed.url,
+        source=source,
+    )
+
+
+def read_requirement_file(path: str, options: optparse.Values, constraint: bool = False) -> list[Requirement]:
+    """Requirements from a file, nested -r/-c included, read by pip's own requirement-file parser."""
+    from pip._internal.exceptions import PipError
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.req_file import parse_requirements
+
+    try:
+        with PipSession() as session:
+            parsed = list(parse_requirements(path, session=session, options=options, constraint=constraint))
+    except PipError as exc:
+        raise RequestError(_first_line(str(exc))) from None
+    except OSError as exc:
+        raise RequestError(f"cannot read requirements file {path}: {exc.strerror or exc}") from None
+    return [
+        parse_requirement(p.requirement, editable=p.is_editable, source=_source_of(p.comes_from))
+        for p in parsed
+        if not p.constraint
+    ]
+
+
+def _pip_install_options(install_args: list[str]) -> tuple[optparse.Values, list[str]]:
+    from pip._internal.commands import create_command
+    from pip._internal.exceptions import PipError
+
+    command = create_command("install")
+    command.parser.__class__ = type("SafePipParser", (_RaisingParser, command.parser.__class__), {})
+    try:
+        return command.parse_args(install_args)
+    except PipError as exc:
+        raise RequestError(_first_line(str(exc))) from None
+
+
+def _target_options(options: optparse.Values) -> tuple[str, ...]:
+    found = []
+    if options.target_dir:
+        found.append(f"--target={options.target_dir}")
+    if options.prefix_path:
+        found.append(f"--prefix={options.prefix_path}")
+    if options.root_path:
+        found.append(f"--root={options.root_path}")
+    if options.use_user_site:
+        found.append("--user")
+    return tuple(found)
+
+
+def _looks_like_location(text: str) -> bool:
+    if " @ " in text:  # PEP 508 `name @ url`: packaging reads the name
+        return False
+    return "://" in text or text.startswith((".", "/", "~")) or text.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2"))
+
+
+def _egg_name(text: str) -> str | None:
+    if "#egg=" in text:
+        return canonicalize_name(text.split("#egg=", 1)[1].split("&", 1)[0])
+    return None
+
+
+def _source_of(comes_from: str) -> str:
+    # pip says "-r requirements.txt (line 3)"; keep it short and human.
+    return comes_from.removeprefix("-r ").removeprefix("-c ")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "invalid input"
