@@ -42,7 +42,7 @@ class ListEntry:
     def matches(self, name: str, version: str | None) -> bool:
         if canonicalize_name(name) != self.name:
             return False
-        if not self.specifier or version is None:
+        if not self.specifier or not version:
             return True
         return Requirement(f"{self.name}{self.specifier}").specifier.contains(version, prereleases=True)
 
@@ -74,14 +74,18 @@ class Decision:
     reasons: tuple[str, ...]
 
 
+def is_denied(policy: Policy, name: str, version: str | None) -> bool:
+    """Whether an administrator's deny list names this package."""
+    return any(entry.matches(name, version) for entry in policy.deny)
+
+
 def decide_package(
     policy: Policy, candidate: Candidate | None, name: str, findings: tuple[Finding, ...], errors: tuple[CheckError, ...]
 ) -> Decision:
     """Decide one package: the deny list wins, then the allow list, then the worst finding and the fail mode."""
     version = candidate.version if candidate else None
-    for entry in policy.deny:
-        if entry.matches(name, version):
-            return Decision(Verdict.BLOCK, (f"{name} is on the deny list ({entry.text})",))
+    if is_denied(policy, name, version):
+        return Decision(Verdict.BLOCK, (f"{name} is on the deny list",))
     for entry in policy.allow:
         if entry.matches(name, version):
             return Decision(Verdict.ALLOW, (f"{name} is on the allow list ({entry.text})",))

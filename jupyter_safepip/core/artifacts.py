@@ -1,0 +1,100 @@
+"""Download each chosen file once, verify its hash, keep it: the inspected bytes are the installed bytes.
+
+Files live in a content-addressed store (`<cache>/artifacts/<sha256>/<filename>`), so a warm check
+downloads nothing and the install reads the very file the rules read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import requests
+
+from .model import Artifact, Candidate
+
+CHUNK = 1 << 20
+MAX_DOWNLOAD_BYTES = 2 << 30
+
+
+class ArtifactError(RuntimeError):
+    """A file could not be fetched, or its bytes are not the bytes the index announced."""
+
+
+class ArtifactStore:
+    """A content-addressed directory of downloaded distribution files."""
+
+    def __init__(self, root: Path, session: requests.Session, timeout: float = 60.0) -> None:
+        self.root = root
+        self.session = session
+        self.timeout = timeout
+
+    def fetch(self, candidate: Candidate) -> Artifact:
+        """The candidate's file, from the store when its hash is known and kept, else downloaded once."""
+        if candidate.sha256:
+            kept = self._path(candidate.sha256, candidate.filename)
+            if kept.is_file():
+                return Artifact(candidate, kept, candidate.sha256, kept.stat().st_size)
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".download-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                digest, size = self._copy_to(candidate.url, out)
+            if candidate.sha256 and digest != candidate.sha256:
+                raise ArtifactError(
+                    f"{candidate.filename}: sha256 {digest[:12]}... differs from the index's {candidate.sha256[:12]}..."
+                )
+            kept = self._path(digest, candidate.filename)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, kept)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return Artifact(replace(candidate, sha256=digest), kept, digest, size)
+
+    def _path(self, sha256: str, filename: str) -> Path:
+        return self.root / sha256 / Path(filename).name
+
+    def _copy_to(self, url: str, out) -> tuple[str, int]:
+        digest, size = hashlib.sha256(), 0
+        for chunk in self._chunks(url):
+            size += len(chunk)
+            if size > MAX_DOWNLOAD_BYTES:
+                raise ArtifactError(f"{url}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+            digest.update(chunk)
+            out.write(chunk)
+        return digest.hexdigest(), size
+
+    def _chunks(self, url: str):
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            path = Path(url2pathname(unquote(parts.path)))
+            try:
+                with path.open("rb") as src:
+                    while chunk := src.read(CHUNK):
+                        yield chunk
+            except OSError as exc:
+                raise ArtifactError(f"cannot read {path}: {exc.strerror or exc}") from None
+            return
+        try:
+            with self.session.get(url.split("#", 1)[0], stream=True, timeout=self.timeout) as response:
+                response.raise_for_status()
+                yield from response.iter_content(CHUNK)
+        except requests.RequestException as exc:
+            raise ArtifactError(f"cannot download {url}: {type(exc).__name__}: {exc}") from None
+
+
+def local_path(url: str) -> Path | None:
+    """The filesystem path of a file:// URL or a plain path, else None."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(url2pathname(unquote(parts.path)))
+    if not parts.scheme or len(parts.scheme) == 1:  # a Windows drive letter is not a scheme
+        return Path(url).expanduser()
+    return None
+

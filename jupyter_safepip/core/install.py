@@ -1,0 +1,62 @@
+"""Install exactly the inspected files: pinned, hash-checked, from the local store, no index, no shell."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .artifacts import ArtifactError
+from .model import Artifact, InstallRequest
+from .pip_runner import PipResult, run_pip
+
+
+def verify_unchanged(artifacts: tuple[Artifact, ...]) -> None:
+    """Re-hash each kept file: a file swapped after the check must not be installed."""
+    import hashlib
+
+    for artifact in artifacts:
+        digest = hashlib.sha256()
+        with artifact.path.open("rb") as src:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != artifact.sha256:
+            raise ArtifactError(f"{artifact.path.name} changed after it was checked; nothing was installed")
+
+
+def install_argv(request: InstallRequest, requirements_file: Path, has_sdist: bool) -> list[str]:
+    """pip arguments for a hash-checked, dependency-free install of pinned local files."""
+    args = [
+        "install", "--no-deps", "--no-index", "--require-hashes",
+        "-r", str(requirements_file), *request.target_options,
+    ]
+    if request.upgrade:
+        args.append("--upgrade")
+    if has_sdist:
+        # Building in an isolated environment would download build tools nobody checked.
+        args.append("--no-build-isolation")
+    return args
+
+
+def install_artifacts(
+    request: InstallRequest,
+    artifacts: tuple[Artifact, ...],
+    local_trees: tuple[Path, ...],
+    python: str,
+    on_output: Callable[[str], None] | None = None,
+) -> PipResult | None:
+    """Install the inspected files (and inspected local source trees); None when there is nothing to do."""
+    verify_unchanged(artifacts)
+    results: list[PipResult] = []
+    with tempfile.TemporaryDirectory(prefix="safepip-install-") as tmp:
+        if artifacts:
+            pins = Path(tmp) / "inspected.txt"
+            pins.write_text("".join(f"{a.path.as_uri()} --hash=sha256:{a.sha256}\n" for a in artifacts))
+            has_sdist = any(not a.candidate.is_wheel for a in artifacts)
+            results.append(run_pip(python, install_argv(request, pins, has_sdist), on_output=on_output))
+        if local_trees and all(r.returncode == 0 for r in results):
+            # A directory has no single hash; it was inspected in place and is installed from there.
+            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *map(str, local_trees), *request.target_options]
+            results.append(run_pip(python, args, on_output=on_output))
+    failed = [r for r in results if r.returncode != 0]
+    return (failed or results or [None])[-1]

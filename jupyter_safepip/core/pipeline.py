@@ -1,0 +1,308 @@
+"""assess(request) -> Assessment: resolve, fetch once, run every check, let the policy decide.
+
+A check that raises becomes a CheckError the user sees, never a pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+
+from . import resolve as resolve_mod
+from .artifacts import ArtifactError, ArtifactStore, local_path
+from .checks import names
+from .checks.archive import ArchiveScan, scan_directory
+from .checks.metadata import check_metadata, check_not_found
+from .http import make_session
+from .index import IndexClient, IndexUnavailable
+from .model import (
+    Artifact,
+    Candidate,
+    CheckError,
+    Finding,
+    InstallRequest,
+    PackageReport,
+    Report,
+    Requirement,
+    Verdict,
+)
+from .policy import Decision, decide_package, fail_verdict, install_anyway_allowed, is_denied
+from .progress import Progress, ProgressEvent, silent
+from .scan_cache import ScanCache
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+FETCH_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A report plus the exact files it was made from, ready to be installed."""
+
+    request: InstallRequest
+    report: Report
+    artifacts: tuple[Artifact, ...]
+    local_trees: tuple[Path, ...] = ()  # source directories inspected in place
+
+
+@dataclass(frozen=True)
+class _Inspected:
+    findings: tuple[Finding, ...]
+    errors: tuple[CheckError, ...]
+    artifact: Artifact | None
+
+
+class Pipeline:
+    """The shared machinery of one configuration: index client, artifact store, scan cache."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        cache = settings.cache_dir
+        self.session = make_session(cache / "http", offline=settings.offline, timeout=settings.timeout)
+        self.store = ArtifactStore(cache / "artifacts", self.session, timeout=max(settings.timeout, 60.0))
+        self.scans = ScanCache(cache / "scans")
+
+    def index_for(self, request: InstallRequest) -> IndexClient:
+        return IndexClient(
+            request.index_url or "",
+            request.extra_index_urls,
+            request.find_links,
+            session=self.session,
+            offline=self.settings.offline,
+        )
+
+    def assess(self, request: InstallRequest, command: str, progress: Progress = silent) -> Assessment:
+        """Check everything this request would install, before anything is installed or built."""
+        index = self.index_for(request)
+        policy = self.settings.policy
+        request_findings: list[Finding] = []
+        request_errors: list[CheckError] = []
+        local_trees: list[Path] = []
+        pre_inspected: list[tuple[Candidate, _Inspected]] = []
+
+        for req in request.requirements:
+            if req.name:
+                request_findings += _guarded_findings(lambda r=req: names.check_name(r.name), "names", req.name, request_errors)
+            if req.url:
+                outcome = self._inspect_location(req, local_trees)
+                if isinstance(outcome, CheckError):
+                    request_errors.append(outcome)
+                else:
+                    pre_inspected.append(outcome)
+
+        flagged_early = [c for c, i in pre_inspected if _worst_verdict(policy, c, i) > Verdict.ALLOW]
+        unresolvable = any(e.check == "request" for e in request_errors)
+        resolution = resolve_mod.Resolution(())
+        gate = _SdistGate(self, index)
+        if not flagged_early and not unresolvable:
+            progress(ProgressEvent("resolve", 0, 1, "asking pip what it would install"))
+            try:
+                resolution = resolve_mod.resolve(
+                    request, self.settings.python, gate, timeout=self.settings.pip_timeout
+                )
+            except resolve_mod.ResolutionError as exc:
+                request_errors.append(CheckError("resolve", f"pip could not resolve the request: {exc}"))
+            except Exception as exc:  # noqa: BLE001 - a bug must not become a pass
+                log.exception("resolution failed")
+                request_errors.append(CheckError("resolve", f"internal error while resolving: {exc}"))
+
+        for missing in resolution.not_found:
+            suggestion = names.suggest(missing.name)
+            request_findings.append(check_not_found(missing.name, suggestion))
+        for candidate in resolution.stopped_at:
+            request_errors.append(
+                CheckError("resolve", "its dependencies were not resolved: it builds from source and was flagged", candidate.name)
+            )
+
+        candidates = list(resolution.candidates)
+        inspected = self._inspect_all(candidates, index, progress)
+        seen = {c.name for c in candidates}
+        stopped = [(c, gate.results[c.name]) for c in resolution.stopped_at]
+        for candidate, result in pre_inspected + stopped:
+            if candidate.name not in seen:
+                candidates.append(candidate)
+                inspected[candidate.name] = result
+        progress(ProgressEvent("decide", 1, 1, "applying the policy"))
+        packages = tuple(self._package_report(c, inspected[c.name], request_findings) for c in candidates)
+        report = _report(command, policy, packages, tuple(request_errors), tuple(request_findings))
+        artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
+        return Assessment(request, report, artifacts, tuple(local_trees))
+
+    def _inspect_all(self, candidates: list[Candidate], index: IndexClient, progress: Progress) -> dict[str, _Inspected]:
+        total = len(candidates)
+        results: dict[str, _Inspected] = {}
+        if not total:
+            return results
+        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool:
+            futures = {pool.submit(self._inspect, c, index): c for c in candidates}
+            for done, future in enumerate(futures, start=1):
+                candidate = futures[future]
+                results[candidate.name] = future.result()
+                progress(ProgressEvent("inspect", done, total, f"checked {candidate.name} {candidate.version} ({done} of {total})"))
+        return results
+
+    def _inspect(self, candidate: Candidate, index: IndexClient) -> _Inspected:
+        """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
+        errors: list[CheckError] = []
+        findings = list(_guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors))
+        findings += self._metadata(candidate, index, errors)
+        artifact = None
+        try:
+            artifact = self.store.fetch(candidate)
+        except ArtifactError as exc:
+            errors.append(CheckError("download", str(exc), candidate.name))
+        if artifact is not None:
+            try:
+                scan = self.scans.scan(artifact, candidate.name, candidate.version)
+                findings += scan.findings
+                errors += scan.errors
+            except Exception as exc:  # noqa: BLE001
+                log.exception("archive scan failed for %s", artifact.path)
+                errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
+        return _Inspected(tuple(findings), tuple(errors), artifact)
+
+    def _metadata(self, candidate: Candidate, index: IndexClient, errors: list[CheckError]) -> list[Finding]:
+        try:
+            info = index.project(candidate.name, candidate.version)
+        except IndexUnavailable as exc:
+            errors.append(CheckError("metadata", str(exc), candidate.name))
+            return []
+        except Exception as exc:  # noqa: BLE001
+            log.exception("metadata lookup failed for %s", candidate.name)
+            errors.append(CheckError("metadata", f"internal error: {exc}", candidate.name))
+            return []
+        if info is None:
+            # Found by pip (e.g. on a find-links directory) but not on an index with metadata.
+            errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
+            return []
+        result = check_metadata(info, candidate.version, now=datetime.now(timezone.utc))
+        errors += result.errors
+        return list(result.findings)
+
+    def _inspect_location(self, req: Requirement, local_trees: list[Path]) -> tuple[Candidate, _Inspected] | CheckError:
+        """Inspect a path or URL requirement before pip sees it: pip builds these even in a dry run."""
+        url = req.url or ""
+        target = url.split(" @ ", 1)[-1].strip()
+        if target.split("+", 1)[0] in {"git", "hg", "svn", "bzr"}:
+            return CheckError("request", f"{target}: a VCS requirement cannot be inspected before pip builds it")
+        path = local_path(target)
+        name = req.name or (path.name if path else target.rsplit("/", 1)[-1])
+        if path is not None and path.is_dir():
+            scan = scan_directory(path)
+            local_trees.append(path)
+            candidate = Candidate(name, "", path.resolve().as_uri(), path.name, None, True, False)
+            return candidate, _Inspected(scan.findings, scan.errors, None)
+        if path is not None and not path.exists():
+            return CheckError("request", f"{target}: no such file or directory")
+        candidate = Candidate(
+            name=canonicalize_name(name.split("-", 1)[0]) if not req.name else req.name,
+            version="",
+            url=path.resolve().as_uri() if path else target,
+            filename=(path.name if path else target.rsplit("/", 1)[-1].split("#", 1)[0]),
+            sha256=None,
+            requested=True,
+            is_wheel=target.endswith(".whl"),
+        )
+        try:
+            artifact = self.store.fetch(candidate)
+        except ArtifactError as exc:
+            return CheckError("request", str(exc))
+        scan = self.scans.scan(artifact, candidate.name, None)
+        return artifact.candidate, _Inspected(scan.findings, scan.errors, artifact)
+
+    def _package_report(self, candidate: Candidate, inspected: _Inspected, request_findings: list[Finding]) -> PackageReport:
+        findings = tuple(sorted(set(inspected.findings), key=lambda f: (-f.severity, f.rule_id)))
+        decision = decide_package(self.settings.policy, candidate, candidate.name, findings, inspected.errors)
+        return PackageReport(candidate, findings, inspected.errors, decision.verdict, decision.reasons)
+
+
+class _SdistGate:
+    """Fetch and inspect the sdist of a requirement that has no wheel; only a clean one may be built."""
+
+    def __init__(self, pipeline: Pipeline, index: IndexClient) -> None:
+        self.pipeline = pipeline
+        self.index = index
+        self.results: dict[str, _Inspected] = {}
+
+    def __call__(self, requirement: PackagingRequirement) -> tuple[Candidate, bool] | None:
+        candidate = _best_sdist(self.index, requirement)
+        if candidate is None:
+            return None
+        result = self.pipeline._inspect(candidate, self.index)
+        inspected = result.artifact.candidate if result.artifact else candidate
+        self.results[inspected.name] = result
+        clean = not result.errors and _worst_verdict(self.pipeline.settings.policy, inspected, result) is Verdict.ALLOW
+        return inspected, clean
+
+
+def _guarded_findings(check: Callable[[], tuple[Finding, ...]], name: str, package: str, errors: list[CheckError]) -> tuple[Finding, ...]:
+    try:
+        return tuple(check())
+    except Exception as exc:  # noqa: BLE001
+        log.exception("%s check failed for %s", name, package)
+        errors.append(CheckError(name, f"internal error: {exc}", package))
+        return ()
+
+
+def _worst_verdict(policy, candidate: Candidate, inspected: _Inspected) -> Verdict:
+    return decide_package(policy, candidate, candidate.name, inspected.findings, inspected.errors).verdict
+
+
+def _best_sdist(index: IndexClient, requirement: PackagingRequirement) -> Candidate | None:
+    """The sdist pip would build for a requirement that has no wheel: newest matching, not yanked."""
+    from packaging.version import InvalidVersion, Version
+
+    name = canonicalize_name(requirement.name)
+    best: tuple[Version, Candidate] | None = None
+    for file in index.files(name):
+        version = file.version
+        if not version or file.yanked or file.filename.endswith(".whl"):
+            continue
+        try:
+            parsed = Version(version)
+        except InvalidVersion:
+            continue
+        if not requirement.specifier.contains(parsed, prereleases=True if requirement.specifier else None):
+            continue
+        candidate = Candidate(name, version, file.url, file.filename, file.sha256, True, False)
+        if best is None or parsed > best[0]:
+            best = (parsed, candidate)
+    return best[1] if best else None
+
+
+def _report(
+    command: str,
+    policy,
+    packages: tuple[PackageReport, ...],
+    errors: tuple[CheckError, ...],
+    request_findings: tuple[Finding, ...],
+) -> Report:
+    """The whole request's verdict: the worst package, request-level findings and errors, the fail mode."""
+    verdict = max((p.verdict for p in packages), default=Verdict.ALLOW)
+    reasons = [f"{p.candidate.name}: {r}" for p in packages if p.verdict is not Verdict.ALLOW for r in p.reasons]
+    request_decision: Decision = decide_package(policy, None, "(request)", request_findings, errors)
+    if request_findings or errors:
+        verdict = max(verdict, request_decision.verdict)
+        reasons += request_decision.reasons
+    if any(f.rule_id == "meta.not-found" for f in request_findings):
+        verdict = Verdict.BLOCK
+        reasons.append("a requested project is not on the index")
+    if not packages and not request_findings and errors:
+        verdict = max(verdict, fail_verdict(policy))
+    denied = any(is_denied(policy, p.candidate.name, p.candidate.version) for p in packages)
+    return Report(
+        command=command,
+        packages=packages,
+        errors=errors,
+        verdict=verdict,
+        install_anyway_allowed=install_anyway_allowed(policy, verdict, denied),
+        reasons=tuple(reasons),
+        request_findings=request_findings,
+    )

@@ -1,0 +1,119 @@
+"""What pip would install: pip's own resolver in the target interpreter, run so that no package code runs.
+
+pip resolves from wheels only (`--only-binary :all:`). When a requirement has no wheel, its sdist is
+fetched and inspected first; only a clean sdist is then let through to be built (`--no-binary NAME`,
+pinned to the inspected version), because building its metadata runs its setup.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+
+from .model import Candidate, InstallRequest
+from .pip_runner import PipResult, run_pip
+
+MAX_SDIST_ROUNDS = 8
+_NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
+
+
+class ResolutionError(RuntimeError):
+    """pip could not work out what to install; the message is pip's own reason."""
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """A requirement pip found no distribution for at all: not on any configured index."""
+
+    name: str
+    requirement: str
+    pip_message: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The candidates pip would install, or why resolution stopped early."""
+
+    candidates: tuple[Candidate, ...]
+    not_found: tuple[NotFound, ...] = ()
+    stopped_at: tuple[Candidate, ...] = ()  # sdists that were flagged, so were not built to resolve further
+
+
+# Given an sdist-only requirement, fetch and inspect its sdist: None when no sdist exists,
+# else (the candidate, whether it is clean enough to be built).
+SdistGate = Callable[[PackagingRequirement], "tuple[Candidate, bool] | None"]
+
+
+def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout: float | None = None) -> Resolution:
+    """Ask pip what it would install for this request, never letting it build an uninspected sdist."""
+    built: dict[str, Candidate] = {}
+    with tempfile.TemporaryDirectory(prefix="safepip-resolve-") as tmp:
+        for _ in range(MAX_SDIST_ROUNDS):
+            report_path = Path(tmp) / "report.json"
+            result = run_pip(python, _dry_run_args(request, report_path, built, Path(tmp)), timeout=timeout)
+            if result.returncode == 0:
+                return Resolution(_candidates(report_path))
+            missing = _missing_requirement(result)
+            if missing is None or canonicalize_name(missing.name) in built:
+                raise ResolutionError(result.error_summary)
+            gated = sdist_gate(missing)
+            if gated is None:
+                return Resolution((), not_found=(NotFound(canonicalize_name(missing.name), str(missing), result.error_summary),))
+            candidate, clean = gated
+            if not clean:
+                return Resolution((), stopped_at=(candidate,))
+            built[candidate.name] = candidate
+    raise ResolutionError(f"more than {MAX_SDIST_ROUNDS} packages need building from source")
+
+
+def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, Candidate], tmp: Path) -> list[str]:
+    args = [
+        "install", *request.pip_args,
+        "--dry-run", "--report", str(report_path), "--quiet", "--progress-bar", "off",
+        "--only-binary", ":all:",
+    ]
+    if built:
+        pins = tmp / "inspected-sdists.txt"
+        pins.write_text("".join(f"{c.name}=={c.version}\n" for c in built.values()))
+        args += ["--no-binary", ",".join(built), "--constraint", str(pins)]
+    return args
+
+
+def _missing_requirement(result: PipResult) -> PackagingRequirement | None:
+    match = _NO_MATCH.search(result.stderr)
+    if not match:
+        return None
+    try:
+        return PackagingRequirement(match.group(1))
+    except InvalidRequirement:
+        return None
+
+
+def _candidates(report_path: Path) -> tuple[Candidate, ...]:
+    report = json.loads(report_path.read_text())
+    return tuple(_candidate(item) for item in report.get("install", ()))
+
+
+def _candidate(item: dict) -> Candidate:
+    info = item["download_info"]
+    url = info["url"]
+    hashes = info.get("archive_info", {}).get("hashes", {})
+    filename = url.rsplit("/", 1)[-1].split("#", 1)[0]
+    return Candidate(
+        name=canonicalize_name(item["metadata"]["name"]),
+        version=item["metadata"]["version"],
+        url=url,
+        filename=filename,
+        sha256=hashes.get("sha256"),
+        requested=bool(item.get("requested")),
+        is_wheel=filename.endswith(".whl"),
+        yanked=bool(item.get("is_yanked")),
+    )

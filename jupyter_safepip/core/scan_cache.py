@@ -1,0 +1,73 @@
+"""Archive scan results kept by file hash, so a warm check never re-reads a large wheel.
+
+The key includes a fingerprint of the rule sources: changing a rule invalidates old results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from . import rules
+from .checks import archive as archive_check
+from .checks.archive import ArchiveScan, scan_archive
+from .model import Artifact
+from .report_json import error_from_dict, error_to_dict, finding_from_dict, finding_to_dict
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """A hash of the code that produces scan results."""
+    digest = hashlib.sha256()
+    sources = sorted(Path(rules.__file__).parent.rglob("*.py")) + [Path(archive_check.__file__)]
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ScanCache:
+    """A directory of JSON scan results keyed by (file sha256, expected name/version, rules fingerprint)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def scan(self, artifact: Artifact, name: str, version: str | None) -> ArchiveScan:
+        key = hashlib.sha256(f"{artifact.sha256}|{name}|{version}|{rules_fingerprint()}".encode()).hexdigest()
+        path = self.root / key[:2] / f"{key}.json"
+        cached = _load(path)
+        if cached is not None:
+            return cached
+        result = scan_archive(artifact.path, package=name, expected_name=name, expected_version=version or None)
+        _store(path, result)
+        return result
+
+
+def _load(path: Path) -> ArchiveScan | None:
+    try:
+        data = json.loads(path.read_text())
+        return ArchiveScan(
+            findings=tuple(finding_from_dict(f) for f in data["findings"]),
+            errors=tuple(error_from_dict(e) for e in data["errors"]),
+            files_scanned=data["files_scanned"],
+            bytes_scanned=data["bytes_scanned"],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or damaged: scan again
+
+
+def _store(path: Path, result: ArchiveScan) -> None:
+    data = {
+        "findings": [finding_to_dict(f) for f in result.findings],
+        "errors": [error_to_dict(e) for e in result.errors],
+        "files_scanned": result.files_scanned,
+        "bytes_scanned": result.bytes_scanned,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as out:
+        json.dump(data, out)
+    os.replace(tmp, path)
