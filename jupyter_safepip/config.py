@@ -1,0 +1,177 @@
+"""Jupyter-style configuration: `c.SafePip.<setting>` in jupyter_safepip_config.{py,json}, plus SAFEPIP_* variables.
+
+Layers, lowest first: defaults, system (/etc/jupyter ...), environment (sys.prefix/etc/jupyter), user
+(~/.jupyter, JUPYTER_CONFIG_DIR), then environment variables. Settings an administrator lists in
+`locked` at the system or environment layer keep the administrator's value; later layers that try to
+change them are refused and reported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets import Bool, Enum, Float, List, Unicode
+from traitlets.config import Config, Configurable
+from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
+
+from .core.policy import FailMode, ListEntry, Policy, PolicyError
+from .core.settings import Settings, default_cache_dir
+
+CONFIG_BASENAME = "jupyter_safepip_config"
+SEVERITY_LABELS = ["info", "low", "medium", "high", "critical"]
+ADMIN_LAYERS = ("system", "environment")
+
+
+class SafePip(Configurable):
+    """Configuration of jupyter_safepip, shared by the magics, the CLI and the server extension."""
+
+    warn_at = Enum(SEVERITY_LABELS, "medium", help="Lowest finding severity that asks the user before installing.").tag(config=True)
+    block_at = Enum(SEVERITY_LABELS, "high", help="Lowest finding severity that blocks the install.").tag(config=True)
+    fail_mode = Enum([m.value for m in FailMode], "warn", help="When a check cannot run: open (allow), warn (ask) or closed (block).").tag(config=True)
+    allow = List(Unicode(), help="Projects (optionally with a version specifier) always allowed.").tag(config=True)
+    deny = List(Unicode(), help="Projects (optionally with a version specifier) always blocked.").tag(config=True)
+    install_anyway = Bool(True, help="Offer 'Install anyway' when a request is blocked.").tag(config=True)
+    offline = Bool(False, help="Use only the cache and shipped data; say which checks could not run.").tag(config=True)
+    cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
+    history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
+    decision_timeout = Float(600.0, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
+    locked = List(Unicode(), help="Settings users cannot change (administrator layers only).").tag(config=True)
+
+
+SETTING_NAMES = tuple(name for name in SafePip.class_trait_names(config=True) if name != "locked")
+
+
+class ConfigError(ValueError):
+    """A configuration value cannot be used; the message names the setting and the layer."""
+
+
+@dataclass(frozen=True)
+class ConfigLayer:
+    """One place configuration can come from."""
+
+    name: str  # system, environment, user, env-var
+    values: dict
+
+
+@dataclass(frozen=True)
+class EffectiveConfig:
+    """The merged configuration, where each value came from, what is locked and what was refused."""
+
+    values: dict
+    sources: dict  # setting -> layer name
+    locked: frozenset[str]
+    refused: tuple[str, ...]
+
+
+def config_layers(config_dirs: list[str] | None = None, environ: dict[str, str] | None = None) -> list[ConfigLayer]:
+    """The layers in the order they apply, lowest first."""
+    from jupyter_core.paths import jupyter_config_path
+
+    dirs = list(reversed(config_dirs if config_dirs is not None else jupyter_config_path()))
+    layers = [ConfigLayer(_layer_name(Path(d)), _load_dir(Path(d))) for d in dirs]
+    env = os.environ if environ is None else environ
+    from_env = {}
+    for name in SETTING_NAMES:
+        raw = env.get(f"SAFEPIP_{name.upper()}")
+        if raw is not None:
+            from_env[name] = _parse_env(name, raw)
+    layers.append(ConfigLayer("env-var", from_env))
+    return layers
+
+
+def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
+    """Merge layers; an administrator's locked settings cannot be changed by later layers."""
+    values = {name: SafePip.class_traits()[name].default_value for name in SETTING_NAMES}
+    sources = {name: "default" for name in SETTING_NAMES}
+    locked: set[str] = set()
+    refused: list[str] = []
+    for layer in layers:
+        if layer.name in ADMIN_LAYERS:
+            locked |= set(layer.values.get("locked", ()))
+        elif layer.values.get("locked"):
+            refused.append(f"{layer.name} configuration cannot lock settings (only an administrator can)")
+        for name, value in layer.values.items():
+            if name == "locked":
+                continue
+            if name not in SETTING_NAMES:
+                raise ConfigError(f"unknown setting SafePip.{name} in {layer.name} configuration")
+            if name in locked and layer.name not in ADMIN_LAYERS:
+                if value != values[name]:
+                    refused.append(f"{name} is locked by the administrator; the {layer.name} value {value!r} was ignored")
+                continue
+            values[name] = value
+            sources[name] = layer.name
+    return EffectiveConfig(values, sources, frozenset(locked), tuple(refused))
+
+
+def settings_from_config(config: EffectiveConfig, python: str = sys.executable) -> Settings:
+    """Turn merged configuration into pipeline Settings; bad values become a ConfigError."""
+    v = config.values
+    try:
+        from .core.model import Severity
+
+        policy = Policy(
+            warn_at=Severity.parse(v["warn_at"]),
+            block_at=Severity.parse(v["block_at"]),
+            fail_mode=FailMode(v["fail_mode"]),
+            allow=tuple(ListEntry.parse(x) for x in v["allow"]),
+            deny=tuple(ListEntry.parse(x) for x in v["deny"]),
+            install_anyway=bool(v["install_anyway"]),
+            locked=config.locked,
+        )
+    except (PolicyError, ValueError) as exc:
+        raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None
+    return Settings(
+        policy=policy,
+        python=python,
+        cache_dir=Path(v["cache_dir"]).expanduser() if v["cache_dir"] else default_cache_dir(),
+        offline=bool(v["offline"]),
+    )
+
+
+def load_settings(python: str = sys.executable) -> tuple[Settings, EffectiveConfig]:
+    """Settings from every configuration layer of this machine."""
+    config = effective_config(config_layers())
+    return settings_from_config(config, python), config
+
+
+def _layer_name(directory: Path) -> str:
+    resolved = directory.resolve()
+    if resolved.is_relative_to(Path(sys.prefix).resolve()):
+        return "environment"
+    if str(resolved).startswith(("/etc", "/usr")) or os.environ.get("PROGRAMDATA", "\0") in str(resolved):
+        return "system"
+    return "user"
+
+
+def _load_dir(directory: Path) -> dict:
+    merged = Config()
+    for loader_class, suffix in ((JSONFileConfigLoader, ".json"), (PyFileConfigLoader, ".py")):
+        loader = loader_class(CONFIG_BASENAME + suffix, path=str(directory))
+        try:
+            merged.merge(loader.load_config())
+        except ConfigFileNotFound:
+            continue
+        except Exception as exc:  # noqa: BLE001 - a broken file must say which one
+            raise ConfigError(f"cannot read {directory / (CONFIG_BASENAME + suffix)}: {exc}") from None
+    section = merged.get("SafePip", Config())
+    return {key: section[key] for key in section}
+
+
+def _parse_env(name: str, raw: str):
+    trait = SafePip.class_traits()[name]
+    if isinstance(trait, List):
+        return [x.strip() for x in raw.split(",") if x.strip()]
+    if isinstance(trait, Bool):
+        if raw.strip().lower() not in {"1", "0", "true", "false", "yes", "no"}:
+            raise ConfigError(f"SAFEPIP_{name.upper()}={raw!r}: expected true or false")
+        return raw.strip().lower() in {"1", "true", "yes"}
+    if isinstance(trait, Float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"SAFEPIP_{name.upper()}={raw!r}: expected a number") from None
+    return raw.strip()
