@@ -1,0 +1,56 @@
+"""A Report as plain text: a table by package, findings by severity, suggestions; colour optional."""
+
+from __future__ import annotations
+
+from .core.model import Finding, Report, Severity, Verdict
+
+_COLOURS = {
+    Severity.INFO: "2", Severity.LOW: "36", Severity.MEDIUM: "33", Severity.HIGH: "31", Severity.CRITICAL: "1;31",
+    Verdict.ALLOW: "32", Verdict.WARN: "33", Verdict.BLOCK: "1;31",
+}
+MAX_EVIDENCE = 3
+
+
+def render_text(report: Report, colour: bool = False) -> str:
+    """The report a person reads in a terminal or a notebook without widgets."""
+
+    def paint(text: str, key: Severity | Verdict) -> str:
+        return f"\033[{_COLOURS[key]}m{text}\033[0m" if colour else text
+
+    lines = []
+    rows = [(p.candidate.name, p.candidate.version or "-", p.verdict, len(p.findings), "yes" if p.candidate.requested else "dep")
+            for p in report.packages]
+    if rows:
+        width = max(len(r[0]) for r in rows)
+        vwidth = max(len(r[1]) for r in rows)
+        lines.append(f"{'package'.ljust(width)}  {'version'.ljust(vwidth)}  verdict  findings  requested")
+        for name, version, verdict, count, requested in rows:
+            lines.append(f"{name.ljust(width)}  {version.ljust(vwidth)}  {paint(verdict.label.ljust(7), verdict)}  {str(count).rjust(8)}  {requested}")
+    for finding in report.request_findings:
+        lines.append(_finding_line(finding, paint))
+    for package in report.packages:
+        if not package.findings and not package.errors:
+            continue
+        lines.append("")
+        lines.append(f"{package.candidate.name} {package.candidate.version}: {paint(package.verdict.label, package.verdict)}")
+        for finding in package.findings:
+            lines.append(_finding_line(finding, paint))
+        for error in package.errors:
+            lines.append(f"  could not check ({error.check}): {error.reason}")
+    for error in report.errors:
+        lines.append(f"could not check ({error.check}): {error.reason}")
+    lines.append("")
+    lines.append(f"verdict: {paint(report.verdict.label.upper(), report.verdict)}" + (
+        f" ({'; '.join(report.reasons)})" if report.reasons else ""))
+    return "\n".join(lines)
+
+
+def _finding_line(finding: Finding, paint) -> str:
+    text = f"  [{paint(finding.severity.label, finding.severity)}] {finding.rule_id}: {finding.message}"
+    if finding.suggestion:
+        text += f" (did you mean {finding.suggestion}?)"
+    for evidence in finding.evidence[:MAX_EVIDENCE]:
+        text += f"\n      {evidence}"
+    if len(finding.evidence) > MAX_EVIDENCE:
+        text += f"\n      ... and {len(finding.evidence) - MAX_EVIDENCE} more"
+    return text
