@@ -17,6 +17,7 @@ from traitlets import Bool, Enum, Float, List, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
+from .core.model import Severity
 from .core.policy import FailMode, ListEntry, Policy, PolicyError
 from .core.settings import Settings, default_cache_dir
 
@@ -34,6 +35,7 @@ class SafePip(Configurable):
     allow = List(Unicode(), help="Projects (optionally with a version specifier) always allowed.").tag(config=True)
     deny = List(Unicode(), help="Projects (optionally with a version specifier) always blocked.").tag(config=True)
     install_anyway = Bool(True, help="Offer 'Install anyway' when a request is blocked.").tag(config=True)
+    unattended_warn = Enum(["refuse", "install"], "refuse", help="With nobody to ask (CI, nbconvert, papermill): refuse or install a request that only warns.").tag(config=True)
     offline = Bool(False, help="Use only the cache and shipped data; say which checks could not run.").tag(config=True)
     cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
     history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
@@ -84,7 +86,8 @@ def config_layers(config_dirs: list[str] | None = None, environ: dict[str, str] 
 
 def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
     """Merge layers; an administrator's locked settings cannot be changed by later layers."""
-    values = {name: SafePip.class_traits()[name].default_value for name in SETTING_NAMES}
+    defaults = SafePip()
+    values = {name: getattr(defaults, name) for name in SETTING_NAMES}
     sources = {name: "default" for name in SETTING_NAMES}
     locked: set[str] = set()
     refused: list[str] = []
@@ -111,8 +114,6 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
     """Turn merged configuration into pipeline Settings; bad values become a ConfigError."""
     v = config.values
     try:
-        from .core.model import Severity
-
         policy = Policy(
             warn_at=Severity.parse(v["warn_at"]),
             block_at=Severity.parse(v["block_at"]),
@@ -120,6 +121,7 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
             allow=tuple(ListEntry.parse(x) for x in v["allow"]),
             deny=tuple(ListEntry.parse(x) for x in v["deny"]),
             install_anyway=bool(v["install_anyway"]),
+            unattended_warn_installs=v["unattended_warn"] == "install",
             locked=config.locked,
         )
     except (PolicyError, ValueError) as exc:

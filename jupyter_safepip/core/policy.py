@@ -57,6 +57,7 @@ class Policy:
     allow: tuple[ListEntry, ...] = ()
     deny: tuple[ListEntry, ...] = ()
     install_anyway: bool = True  # offer "Install anyway" on a block
+    unattended_warn_installs: bool = False  # with nobody to ask, a warning still installs
     locked: frozenset[str] = frozenset()  # setting names an administrator locked
 
     def __post_init__(self) -> None:
@@ -107,6 +108,11 @@ def decide_package(
 def fail_verdict(policy: Policy) -> Verdict:
     """The verdict a check that could not run leads to."""
     return {FailMode.OPEN: Verdict.ALLOW, FailMode.WARN: Verdict.WARN, FailMode.CLOSED: Verdict.BLOCK}[policy.fail_mode]
+
+
+def installs_unattended(policy: Policy, verdict: Verdict) -> bool:
+    """Whether to install when there is no person to ask."""
+    return verdict is Verdict.ALLOW or (verdict is Verdict.WARN and policy.unattended_warn_installs)
 
 
 def install_anyway_allowed(policy: Policy, verdict: Verdict, denied: bool) -> bool:

@@ -1,0 +1,141 @@
+"""`safepip check|install|scan`: the pipeline from a terminal, with exit codes scripts can use.
+
+Exit codes: 0 allow, 1 warn, 2 block, 3 could not check everything, 64 the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from .config import ConfigError
+from .core.model import PassThrough, Report, Verdict
+from .core.policy import installs_unattended
+from .core.progress import ProgressEvent
+from .core.report_json import report_to_dict
+from .core.request import RequestError
+from .text_report import render_text
+
+EXIT_USAGE = 64
+EXIT_COULD_NOT_CHECK = 3
+USAGE = """usage: safepip check [--json] [--offline] <pip install arguments>
+       safepip install [--yes] [--offline] <pip install arguments>
+       safepip scan [--json | --sarif] PATH...
+
+check    what `pip install ...` would install, checked; nothing is installed
+install  check, then install exactly the checked files (asks on a terminal when there is a warning)
+scan     inspect local archives (.whl, .tar.gz, .zip) or source directories"""
+OWN_FLAGS = {"--json", "--sarif", "--offline", "--yes", "-y"}
+
+
+class UsageError(ValueError):
+    """The safepip command line itself is wrong."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(args)
+    except (UsageError, RequestError, ConfigError, ValueError) as exc:
+        print(f"safepip: {exc}", file=sys.stderr)
+        if isinstance(exc, UsageError):
+            print(USAGE, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("safepip: interrupted; nothing was installed", file=sys.stderr)
+        return 130
+
+
+def exit_code(report: Report) -> int:
+    """Block wins; then could-not-check; then warn; else allow."""
+    if report.verdict is Verdict.BLOCK:
+        return 2
+    if report.could_not_check:
+        return EXIT_COULD_NOT_CHECK
+    return int(report.verdict)
+
+
+def _run(args: list[str]) -> int:
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0 if args else EXIT_USAGE
+    command, rest = args[0], args[1:]
+    flags = {a for a in rest if a in OWN_FLAGS}
+    rest = [a for a in rest if a not in OWN_FLAGS]
+    if command == "scan":
+        return _scan(rest, flags)
+    if command not in {"check", "install"}:
+        raise UsageError(f"unknown command {command!r}")
+    from .guard import Guard
+
+    guard = Guard()
+    if "--offline" in flags:
+        guard = Guard(replace(guard.settings, offline=True), guard.config)
+    parsed = guard.parse(["install", *rest])
+    if isinstance(parsed, PassThrough):  # parse_command never returns this for install; keep mypy honest
+        raise UsageError("nothing to check")
+    assessment = guard.check(parsed, "pip install " + " ".join(rest), progress=_progress_printer())
+    report = assessment.report
+    if "--json" in flags:
+        print(json.dumps(report_to_dict(report), indent=2))
+    else:
+        print(render_text(report, colour=sys.stdout.isatty()))
+    if command == "check":
+        return exit_code(report)
+    if not _decide_install(report, assume_yes="--yes" in flags or "-y" in flags, policy=guard.settings.policy):
+        print("safepip: nothing was installed", file=sys.stderr)
+        return exit_code(report) or EXIT_COULD_NOT_CHECK
+    result = guard.install(assessment, on_output=lambda line: print(line, end=""))
+    if result is not None and result.returncode != 0:
+        print(f"safepip: pip failed: {result.error_summary}", file=sys.stderr)
+        return result.returncode
+    return 0
+
+
+def _decide_install(report: Report, assume_yes: bool, policy) -> bool:
+    if report.verdict is Verdict.ALLOW and not report.could_not_check:
+        return True
+    if sys.stdin.isatty() and report.install_anyway_allowed:
+        if assume_yes:
+            return True
+        answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
+        return answer.strip().lower() in {"y", "yes"}
+    if report.verdict is Verdict.BLOCK:
+        return False
+    return installs_unattended(policy, report.verdict)
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return lambda event: None
+
+    def show(event: ProgressEvent) -> None:
+        end = "\n" if event.stage == "decide" else ""
+        print(f"\r\033[K[{event.done}/{event.total}] {event.message}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _scan(paths: list[str], flags: set[str]) -> int:
+    from .scan import scan_report
+
+    if not paths:
+        raise UsageError("scan needs at least one archive or directory")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    report, sarif = scan_report([Path(p) for p in paths])
+    if "--sarif" in flags:
+        print(json.dumps(sarif, indent=2))
+    elif "--json" in flags:
+        print(json.dumps(report_to_dict(report), indent=2))
+    else:
+        print(render_text(report, colour=sys.stdout.isatty()))
+    return exit_code(report)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Read wheels, sdists and eggs in memory without trusting them: nothing is ever extracted to disk.
+
+Suspicious structure (traversal, links, devices, duplicates, bombs) becomes an `ArchiveIssue`; an archive
+that cannot be read at all raises `ArchiveUnreadable`. Time and memory are bounded by these limits:
+
+- MAX_MEMBERS: members read per archive (nested ones included); the rest is reported, not read.
+- MAX_MEMBER_BYTES: the largest member whose content is read; larger ones are only listed.
+- MAX_TOTAL_BYTES: uncompressed bytes decompressed per archive, over all members and nesting levels.
+- MAX_RATIO / RATIO_MIN_BYTES: a member that inflates more than MAX_RATIO times and beyond
+  RATIO_MIN_BYTES is a compression bomb and is not read.
+- MAX_NESTING: how deep archives inside archives are opened.
+- HEAD_BYTES: how much of a member that is not wanted in full is kept (enough for file-type magic).
+"""
+
+from __future__ import annotations
+
+import io
+import lzma
+import posixpath
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_MEMBERS = 20_000
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 250
+RATIO_MIN_BYTES = 16 * 1024 * 1024
+MAX_NESTING = 2
+HEAD_BYTES = 64
+
+NESTED_SUFFIXES = (".whl", ".zip", ".egg", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+_READ_ERRORS = (
+    tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
+    OSError, ValueError, NotImplementedError, RuntimeError, KeyError, OverflowError, IndexError,
+)
+
+
+class ArchiveUnreadable(ValueError):
+    """The archive is corrupt, encrypted or of an unknown format: it could not be inspected."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One regular file of an archive: its normalised name and its content (or just its head)."""
+
+    name: str
+    size: int
+    data: bytes
+    complete: bool  # False when only the first HEAD_BYTES were kept
+
+
+@dataclass(frozen=True)
+class ArchiveIssue:
+    """Something about the archive's structure itself; `kind` is a rule id from rules.table."""
+
+    kind: str
+    name: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class ArchiveContents:
+    """What could be read safely from an archive."""
+
+    members: tuple[Member, ...]
+    issues: tuple[ArchiveIssue, ...]
+    incomplete: tuple[str, ...]  # why parts were not read (limits hit); the scan is partial
+    bytes_read: int
+
+
+def archive_kind(name: str) -> str | None:
+    """'zip', 'tar' or None, from a file name."""
+    lower = name.lower()
+    if lower.endswith((".whl", ".zip", ".egg")):
+        return "zip"
+    if lower.endswith((".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar")):
+        return "tar"
+    return None
+
+
+def read_archive(path: Path, wanted: Callable[[str], bool]) -> ArchiveContents:
+    """Read `path`; members for which `wanted(name)` is true are kept in full, the others only by their head."""
+    kind = archive_kind(path.name)
+    if kind is None:
+        raise ArchiveUnreadable(f"not a wheel, sdist or egg: {path.name}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArchiveUnreadable(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    reader = _Reader(wanted)
+    reader.read(data, kind, prefix="", depth=0)
+    return ArchiveContents(tuple(reader.members), tuple(reader.issues), tuple(reader.incomplete), reader.total)
+
+
+def safe_name(raw: str) -> tuple[str, str | None]:
+    """A member name normalised for display and matching, and why it is unsafe (None when it is fine)."""
+    name = raw.replace("\\", "/")
+    problem = None
+    if "\x00" in raw:
+        problem = "contains a NUL byte"
+    elif name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        problem = "is an absolute path"
+    elif ".." in name.split("/"):
+        problem = "climbs out of the install directory (..)"
+    normal = posixpath.normpath(name.lstrip("/")).replace("\x00", "?")
+    return ("" if normal == "." else normal), problem
+
+
+class _Reader:
+    """Walks one archive (and the archives inside it) while counting against the limits."""
+
+    def __init__(self, wanted: Callable[[str], bool]) -> None:
+        self.wanted = wanted
+        self.members: list[Member] = []
+        self.issues: list[ArchiveIssue] = []
+        self.incomplete: list[str] = []
+        self.total = 0
+        self.count = 0
+
+    def read(self, data: bytes, kind: str, prefix: str, depth: int) -> None:
+        try:
+            if kind == "zip":
+                self._zip(data, prefix, depth)
+            else:
+                self._tar(data, prefix, depth)
+        except _LimitHit as hit:
+            self.incomplete.append(str(hit))
+        except ArchiveUnreadable:
+            if depth == 0:
+                raise
+            self.issues.append(ArchiveIssue("archive-nested-unreadable", prefix.rstrip("!"), "cannot be opened"))
+        except _READ_ERRORS as exc:
+            if depth == 0:
+                raise ArchiveUnreadable(f"corrupt archive: {exc}") from None
+            self.issues.append(ArchiveIssue("archive-nested-unreadable", prefix.rstrip("!"), f"corrupt: {exc}"))
+
+    def _zip(self, data: bytes, prefix: str, depth: int) -> None:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as exc:
+            raise ArchiveUnreadable(f"not a valid zip archive: {exc}") from None
+        seen: set[str] = set()
+        for info in archive.infolist():
+            name = self._check_name(info.filename, prefix, seen)
+            if name is None or info.is_dir():
+                continue
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                target = archive.read(info)[:1024].decode("utf-8", "replace") if info.file_size < 4096 else "?"
+                self._link(name, target, prefix, hard=False)
+                continue
+            if mode and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+                self.issues.append(ArchiveIssue("archive-special-file", prefix + name, "is a device, pipe or socket"))
+                continue
+            if info.flag_bits & 0x1:
+                raise ArchiveUnreadable(f"{prefix}{name} is encrypted")
+            compressed = max(info.compress_size, 1)
+            if info.file_size > RATIO_MIN_BYTES and info.file_size / compressed > MAX_RATIO:
+                ratio = info.file_size // compressed
+                self.issues.append(ArchiveIssue("archive-bomb", prefix + name, f"inflates {ratio}x to {info.file_size} bytes"))
+                continue
+            full = self._wants(name, info.file_size, depth)
+            with archive.open(info) as stream:
+                content = self._bounded_read(stream, info.file_size, full, prefix + name)
+            self._keep(name, info.file_size, content, full, prefix, depth)
+
+    def _tar(self, data: bytes, prefix: str, depth: int) -> None:
+        try:
+            # Stream mode reads members in order, so a hostile index of offsets cannot make us seek around.
+            archive = tarfile.open(fileobj=io.BytesIO(data), mode="r|*")
+        except tarfile.ReadError as exc:
+            raise ArchiveUnreadable(f"not a valid tar archive: {exc}") from None
+        seen: set[str] = set()
+        compressed = max(len(data), 1)
+        with archive:
+            for info in archive:
+                inflated = archive.offset
+                if inflated > MAX_TOTAL_BYTES or (inflated > RATIO_MIN_BYTES and inflated / compressed > MAX_RATIO):
+                    self.issues.append(ArchiveIssue("archive-bomb", prefix.rstrip("!") or "(archive)", f"inflates beyond {inflated} bytes"))
+                    raise _LimitHit(f"stopped reading after {inflated} uncompressed bytes")
+                name = self._check_name(info.name, prefix, seen)
+                if name is None or info.isdir():
+                    continue
+                if info.issym() or info.islnk():
+                    self._link(name, info.linkname, prefix, hard=info.islnk())
+                    continue
+                if not info.isfile():
+                    self.issues.append(ArchiveIssue("archive-special-file", prefix + name, "is a device, pipe or socket"))
+                    continue
+                full = self._wants(name, info.size, depth)
+                stream = archive.extractfile(info)
+                content = self._bounded_read(stream, info.size, full, prefix + name) if stream else b""
+                self._keep(name, info.size, content, full, prefix, depth)
+
+    def _check_name(self, raw: str, prefix: str, seen: set[str]) -> str | None:
+        self.count += 1
+        if self.count > MAX_MEMBERS:
+            self.issues.append(ArchiveIssue("archive-too-many-members", prefix.rstrip("!") or "(archive)", f"more than {MAX_MEMBERS} members"))
+            raise _LimitHit(f"read only the first {MAX_MEMBERS} members")
+        name, problem = safe_name(raw)
+        if problem:
+            self.issues.append(ArchiveIssue("archive-path-traversal", prefix + raw[:200], problem))
+            return None
+        if not name:
+            return None
+        if name in seen and not raw.endswith("/"):
+            self.issues.append(ArchiveIssue("archive-duplicate-name", prefix + name, "appears more than once; which copy is installed is ambiguous"))
+        seen.add(name)
+        return name
+
+    def _link(self, name: str, target: str, prefix: str, hard: bool) -> None:
+        what = "hard link" if hard else "symbolic link"
+        resolved = target if hard else posixpath.join(posixpath.dirname(name), target)
+        _, problem = safe_name(resolved)
+        if problem or target.startswith(("/", "\\")):
+            self.issues.append(ArchiveIssue("archive-link-escape", prefix + name, f"{what} to {target[:120]!r} points outside the archive"))
+        else:
+            self.issues.append(ArchiveIssue("archive-link", prefix + name, f"{what} to {target[:120]!r}"))
+
+    def _wants(self, name: str, size: int, depth: int) -> bool:
+        nested = depth < MAX_NESTING and archive_kind(name) is not None
+        return size <= MAX_MEMBER_BYTES and (nested or self.wanted(name))
+
+    def _bounded_read(self, stream: io.BufferedIOBase, declared: int, full: bool, where: str) -> bytes:
+        limit = MAX_MEMBER_BYTES if full else HEAD_BYTES
+        # Never trust the declared size: read at most one byte past the limit.
+        content = stream.read(min(limit, max(declared, 0)) + 1) if full else stream.read(HEAD_BYTES)
+        self.total += len(content)
+        if self.total > MAX_TOTAL_BYTES:
+            self.issues.append(ArchiveIssue("archive-bomb", where, f"more than {MAX_TOTAL_BYTES} uncompressed bytes in total"))
+            raise _LimitHit(f"stopped reading after {MAX_TOTAL_BYTES} uncompressed bytes")
+        if full and len(content) > limit:
+            self.incomplete.append(f"{where} is larger than {MAX_MEMBER_BYTES} bytes and was not read")
+            return content[:HEAD_BYTES]
+        return content
+
+    def _keep(self, name: str, size: int, content: bytes, full: bool, prefix: str, depth: int) -> None:
+        kind = archive_kind(name)
+        if full and kind is not None and depth < MAX_NESTING:
+            self.read(content, kind, prefix=f"{prefix}{name}!", depth=depth + 1)
+            self.issues.append(ArchiveIssue("archive-nested", prefix + name, "an archive inside the archive"))
+        complete = full and len(content) == size
+        self.members.append(Member(prefix + name, size, content if full else content[:HEAD_BYTES], complete))
+
+
+class _LimitHit(Exception):
+    """A limit stopped the reading; what was read so far is still scanned."""

@@ -1,0 +1,50 @@
+"""Configuration layers: files at system/environment/user level, SAFEPIP_* variables, admin locks."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jupyter_safepip.config import ConfigError, config_layers, effective_config, settings_from_config
+from jupyter_safepip.core.model import Severity
+from jupyter_safepip.core.policy import FailMode
+
+
+def write(directory: Path, **values) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": values}))
+    return str(directory)
+
+
+def test_layers_merge_in_order_and_sources_are_reported(tmp_path):
+    system = write(tmp_path / "etc" / "jupyter", block_at="critical", deny=["evil-pkg"])
+    user = write(tmp_path / "home", warn_at="low")
+    config = effective_config(config_layers([user, system], environ={"SAFEPIP_FAIL_MODE": "closed"}))
+    settings = settings_from_config(config)
+    assert settings.policy.block_at is Severity.CRITICAL and settings.policy.warn_at is Severity.LOW
+    assert settings.policy.fail_mode is FailMode.CLOSED
+    assert config.sources["warn_at"] == "user" and config.sources["fail_mode"] == "env-var"
+
+
+def test_admin_locks_are_kept_and_attempts_reported(tmp_path, monkeypatch):
+    admin_dir = tmp_path / "admin"
+    admin = write(admin_dir, fail_mode="closed", locked=["fail_mode"])
+    user = write(tmp_path / "home", fail_mode="open", locked=["warn_at"])
+    monkeypatch.setattr("jupyter_safepip.config._layer_name", lambda d: "system" if d == admin_dir else "user")
+    config = effective_config(config_layers([user, admin], environ={"SAFEPIP_FAIL_MODE": "open"}))
+    assert config.values["fail_mode"] == "closed"
+    assert config.locked == frozenset({"fail_mode"})
+    assert any("fail_mode is locked" in r and "user" in r for r in config.refused)
+    assert any("env-var" in r for r in config.refused)
+    assert any("cannot lock" in r for r in config.refused)
+
+
+def test_bad_values_are_clear_errors(tmp_path):
+    bad = write(tmp_path / "home", warn_at="severe")
+    with pytest.raises(ConfigError, match="unknown severity 'severe'"):
+        settings_from_config(effective_config(config_layers([bad], environ={})))
+    with pytest.raises(ConfigError, match="SAFEPIP_OFFLINE"):
+        config_layers([], environ={"SAFEPIP_OFFLINE": "maybe"})
+    unknown = write(tmp_path / "other", colour="pink")
+    with pytest.raises(ConfigError, match="unknown setting SafePip.colour"):
+        effective_config(config_layers([unknown], environ={}))
