@@ -83,15 +83,25 @@ def archive_kind(name: str) -> str | None:
     return None
 
 
+def sniff(data: bytes) -> str | None:
+    """'zip' or 'tar' from an archive's first bytes (compressed tars by their compressor's magic)."""
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00" or data[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
 def read_archive(path: Path, wanted: Callable[[str], bool]) -> ArchiveContents:
     """Read `path`; members for which `wanted(name)` is true are kept in full, the others only by their head."""
-    kind = archive_kind(path.name)
-    if kind is None:
-        raise ArchiveUnreadable(f"not a wheel, sdist or egg: {path.name}")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ArchiveUnreadable(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    # The content decides, not the name: a wheel renamed to .tar.gz is still read as the zip it is.
+    kind = sniff(data) or archive_kind(path.name)
+    if kind is None:
+        raise ArchiveUnreadable(f"not a wheel, sdist or egg: {path.name}")
     reader = _Reader(wanted)
     reader.read(data, kind, prefix="", depth=0)
     return ArchiveContents(tuple(reader.members), tuple(reader.issues), tuple(reader.incomplete), reader.total)
@@ -240,8 +250,8 @@ class _Reader:
         return content
 
     def _keep(self, name: str, size: int, content: bytes, full: bool, prefix: str, depth: int) -> None:
-        kind = archive_kind(name)
-        if full and kind is not None and depth < MAX_NESTING:
+        kind = sniff(content) if full and archive_kind(name) else None
+        if kind is not None and depth < MAX_NESTING:
             self.read(content, kind, prefix=f"{prefix}{name}!", depth=depth + 1)
             self.issues.append(ArchiveIssue("archive-nested", prefix + name, "an archive inside the archive"))
         complete = full and len(content) == size

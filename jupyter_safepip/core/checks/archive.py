@@ -1,0 +1,202 @@
+"""The archive check: read a wheel, sdist, egg or source tree safely and run the behaviour rules on it."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, ArchiveUnreadable, Member, read_archive
+from ..model import CheckError, Finding
+from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
+from ..rules.base import Hit, Where
+from ..rules.combine import to_findings
+from ..rules.source import load, shorten
+
+CHECK = "archive"
+WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml")
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
+PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, install.runs_pip)
+_WHEEL_INFO = re.compile(r"^[^/!]+\.dist-info/WHEEL$")
+
+
+class ScanPathError(ValueError):
+    """A path given to `safepip scan` that does not exist or is not an archive or directory."""
+
+
+@dataclass(frozen=True)
+class ArchiveScan:
+    """What the behaviour rules found in one archive, and whether it could be read completely."""
+
+    findings: tuple[Finding, ...]
+    errors: tuple[CheckError, ...]
+    files_scanned: int
+    bytes_scanned: int
+
+
+def scan_archive(
+    path: Path, package: str | None = None, expected_name: str | None = None, expected_version: str | None = None
+) -> ArchiveScan:
+    """Inspect a wheel, sdist or egg without extracting or running anything from it."""
+    package = package or name_from_filename(path.name)
+    try:
+        contents = read_archive(path, _wanted)
+    except ArchiveUnreadable as exc:
+        return ArchiveScan((), (CheckError(CHECK, f"could not inspect {path.name}: {exc}", package),), 0, 0)
+    return _inspect(list(contents.members), contents.issues, contents.incomplete, contents.bytes_read, package,
+                    expected_name, expected_version)
+
+
+def scan_directory(path: Path) -> ArchiveScan:
+    """Inspect a source tree (its setup.py counts as install-time code)."""
+    members: list[Member] = []
+    incomplete: list[str] = []
+    total = 0
+    for root, dirs, files in os.walk(path, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for filename in sorted(files):
+            full = Path(root, filename)
+            name = f"{path.name}/{full.relative_to(path).as_posix()}"
+            if full.is_symlink() or not full.is_file():
+                continue
+            if len(members) >= MAX_MEMBERS:
+                incomplete.append(f"read only the first {MAX_MEMBERS} files")
+                break
+            size = full.stat().st_size
+            wanted = _wanted(name) and size <= MAX_MEMBER_BYTES
+            with full.open("rb") as handle:
+                data = handle.read() if wanted else handle.read(HEAD_BYTES)
+            total += len(data)
+            members.append(Member(name, size, data, wanted and len(data) == size))
+    package = canonicalize_name(path.resolve().name)
+    return _inspect(members, (), tuple(incomplete), total, package, None, None)
+
+
+def scan_paths(paths: list[Path]) -> list[tuple[Path, ArchiveScan]]:
+    """Scan each local archive or directory, in order."""
+    results = []
+    for path in paths:
+        if path.is_dir():
+            results.append((path, scan_directory(path)))
+        elif path.is_file():
+            results.append((path, scan_archive(path)))
+        else:
+            raise ScanPathError(f"no such file or directory: {path}")
+    return results
+
+
+def name_from_filename(filename: str) -> str:
+    """The project name a wheel, sdist or egg file name carries."""
+    stem = re.sub(r"(\.tar\.gz|\.tgz|\.tar\.bz2|\.tar\.xz|\.tar|\.zip|\.whl|\.egg)$", "", filename, flags=re.IGNORECASE)
+    if filename.lower().endswith((".whl", ".egg")) or stem.count("-") >= 4:
+        return canonicalize_name(stem.split("-")[0])
+    return canonicalize_name(stem.rsplit("-", 1)[0] if "-" in stem else stem)
+
+
+def _wanted(name: str) -> bool:
+    return name.endswith(WANTED_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the install-time code of this archive lives."""
+
+    wheel: bool
+    pure_wheel: bool
+    root: str  # an sdist's top directory, with a trailing slash ("" when there is none)
+    install_prefixes: tuple[str, ...]  # in-tree build backend directories
+
+
+def _inspect(
+    members: list[Member],
+    issues: tuple[ArchiveIssue, ...],
+    incomplete: tuple[str, ...],
+    bytes_read: int,
+    package: str,
+    expected_name: str | None,
+    expected_version: str | None,
+) -> ArchiveScan:
+    by_name = {m.name: m for m in members}
+    layout, hits = _layout(by_name)
+    hits += [(Hit(i.kind, i.name, None, i.detail), Where.LIBRARY) for i in issues]
+    scanned = 0
+    for member in members:
+        if not member.complete:
+            continue
+        if member.name.endswith((".py", ".pyw")):
+            scanned += 1
+            where = _where(member.name, layout)
+            source = load(member.name, member.data)
+            found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
+            if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
+                found += install.setup_script(source)
+            hits += [(replace(hit, at_import=hit.scope in source.import_time), where) for hit in found]
+        elif member.name.endswith(".pth"):
+            scanned += 1
+            hits += _pth_hits(member)
+    hits += [(h, Where.LIBRARY) for h in binaries.match(members, layout.pure_wheel)]
+    meta = _metadata_member(by_name, layout)
+    if meta is not None:
+        text = meta.data.decode("utf-8", "replace")
+        hits += [(h, Where.LIBRARY) for h in metadata.match(meta.name, text, expected_name, expected_version)]
+    findings = to_findings(hits, package, sdist=not layout.wheel)
+    errors = tuple(CheckError(CHECK, f"partly inspected: {reason}", package) for reason in incomplete)
+    return ArchiveScan(findings, errors, scanned, bytes_read)
+
+
+def _layout(by_name: dict[str, Member]) -> tuple[_Layout, list[tuple[Hit, Where]]]:
+    wheel_info = next((m for n, m in by_name.items() if _WHEEL_INFO.match(n)), None)
+    if wheel_info is not None:
+        text = wheel_info.data.decode("utf-8", "replace")
+        tags = re.findall(r"^Tag:\s*(\S+)", text, re.MULTILINE)
+        pure = bool(re.search(r"^Root-Is-Purelib:\s*true", text, re.MULTILINE | re.IGNORECASE))
+        pure = pure and all(tag.endswith("-none-any") for tag in tags)
+        return _Layout(True, pure, "", ()), []
+    tops = {name.split("/", 1)[0] for name in by_name if "!" not in name}
+    root = f"{tops.pop()}/" if len(tops) == 1 and not any(n in tops for n in ("setup.py", "PKG-INFO")) else ""
+    pyproject = by_name.get(f"{root}pyproject.toml")
+    hits: list[tuple[Hit, Where]] = []
+    prefixes: tuple[str, ...] = ()
+    if pyproject is not None and pyproject.complete:
+        found, dirs = install.backend_path(pyproject.name, pyproject.data.decode("utf-8", "replace"))
+        hits = [(h, Where.INSTALL) for h in found]
+        prefixes = tuple(root + os.path.normpath(d).strip("./") + "/" if os.path.normpath(d) != "." else root for d in dirs)
+    return _Layout(False, False, root, prefixes), hits
+
+
+def _where(name: str, layout: _Layout) -> Where:
+    if "!" in name or layout.wheel:
+        return Where.LIBRARY
+    if name == f"{layout.root}setup.py":
+        return Where.INSTALL
+    for prefix in layout.install_prefixes:
+        # Only the backend's own directory level: a backend-path of "." must not make the whole package install-time.
+        rest = name[len(prefix):] if name.startswith(prefix) else None
+        if rest is not None and ("/" not in rest or prefix != layout.root):
+            return Where.INSTALL
+    return Where.LIBRARY
+
+
+def _pth_hits(member: Member) -> list[tuple[Hit, Where]]:
+    hits: list[tuple[Hit, Where]] = []
+    code_lines = install.pth_code(member.data.decode("utf-8", "replace"))
+    for number, line in code_lines[:1]:
+        hits.append((Hit("install-pth-executable", member.name, number, shorten(line.strip())), Where.STARTUP))
+    for number, line in code_lines:
+        source = load(member.name, ("\n" * (number - 1) + line).encode())
+        hits += [(hit, Where.STARTUP) for matcher in PYTHON_MATCHERS for hit in matcher(source)]
+    return hits
+
+
+def _metadata_member(by_name: dict[str, Member], layout: _Layout) -> Member | None:
+    for name, member in by_name.items():
+        if "!" in name or not member.complete:
+            continue
+        if layout.wheel and re.match(r"^[^/]+\.dist-info/METADATA$", name):
+            return member
+        if not layout.wheel and name in (f"{layout.root}PKG-INFO", "EGG-INFO/PKG-INFO"):
+            return member
+    return None

@@ -1,0 +1,105 @@
+"""Turn hits into findings: weigh each by where its code runs, then add findings for risky combinations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ..model import Evidence, Finding, Severity
+from .base import Hit, Where
+from .table import RULES, Rule
+
+MAX_EVIDENCE = 5
+# Families that count towards a combination; install-* and structural rules only say where code runs.
+BEHAVIOUR_FAMILIES = frozenset({"obfuscation", "network", "shell", "secrets", "persistence"})
+STRONG_FAMILIES = frozenset({"obfuscation", "secrets", "persistence"})
+WEAK_RULES = frozenset({"obfuscation-exec-dynamic", "network-fetch", "shell-exec", "secrets-host-recon"})
+SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files", "secrets-sent"})
+STRONG_OBFUSCATION = frozenset({
+    "obfuscation-exec-decoded", "obfuscation-builtins-lookup", "obfuscation-exec-alias", "obfuscation-escaped-text",
+    "obfuscation-chr-join", "obfuscation-hidden-by-whitespace", "obfuscation-mangled-names",
+})
+SINK_RULES = frozenset({"network-exfil-sink", "network-paste-sink", "network-hardcoded-ip"})
+NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-download-exec"}
+# Code in an sdist's tests or docs is not installed; it only runs when someone runs the tests.
+NOT_INSTALLED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks"})
+
+
+def severity_of(rule: Rule, where: Where, path: str, sdist: bool) -> Severity:
+    """A rule's severity for code at `path` that runs `where`."""
+    if where is not Where.LIBRARY:
+        return rule.install
+    parts = set(path.split("/")[1:-1]) if sdist else set()
+    if parts & NOT_INSTALLED_DIRS and rule.family != "archive":
+        return Severity(max(rule.library - 1, Severity.INFO))
+    return rule.library
+
+
+def combined(hits: Iterable[tuple[Hit, Where]]) -> list[tuple[Hit, Where]]:
+    """Extra hits for combinations: several behaviours at install time, or secrets next to a network sink."""
+    extra: list[tuple[Hit, Where]] = []
+    install = [(h, w) for h, w in hits if w is not Where.LIBRARY]
+    families = {RULES[h.rule_id].family for h, _ in install if h.rule_id != "obfuscation-exec-dynamic"} & BEHAVIOUR_FAMILIES
+    strong = {RULES[h.rule_id].family for h, _ in install if h.rule_id not in WEAK_RULES} & STRONG_FAMILIES
+    if len(families) >= 3:
+        first = install[0][0]
+        extra.append((Hit("combined-install-behaviour", first.path, None, ", ".join(sorted(families))), Where.INSTALL))
+    elif len(families) == 2 and strong:
+        first = install[0][0]
+        extra.append((Hit("combined-install-pair", first.path, None, " + ".join(sorted(families))), Where.INSTALL))
+    by_file: dict[str, list[Hit]] = defaultdict(list)
+    for hit, where in hits:
+        if where is Where.LIBRARY:
+            by_file[hit.path].append(hit)
+    for path, file_hits in by_file.items():
+        extra += [(hit, Where.LIBRARY) for hit in _library_combinations(path, file_hits)]
+    return extra
+
+
+def _library_combinations(path: str, hits: list[Hit]) -> list[Hit]:
+    """Secrets next to the network, a machine beacon on import, several obfuscation tricks in one file."""
+    rules = {h.rule_id for h in hits}
+    found: list[Hit] = []
+    secret = [h for h in hits if h.rule_id in SECRET_RULES]
+    net = [h for h in hits if h.rule_id in NETWORK_RULES]
+    same_place = any(s.scope == n.scope or (s.at_import and n.at_import) for s in secret for n in net)
+    if secret and net and (same_place or rules & SINK_RULES or "secrets-browser-messenger" in rules):
+        found.append(Hit("combined-stealer", path, None, " + ".join(sorted({h.rule_id for h in secret + net}))))
+    recon = [h for h in hits if h.rule_id == "secrets-host-recon" and h.at_import]
+    if recon and any(n.at_import for n in net):
+        found.append(Hit("combined-beacon", path, None, "host details + network on import"))
+    tricks = rules & STRONG_OBFUSCATION
+    if len(tricks) >= 2:
+        found.append(Hit("combined-obfuscated", path, None, " + ".join(sorted(tricks))))
+    return found
+
+
+def to_findings(hits: list[tuple[Hit, Where]], package: str, sdist: bool) -> tuple[Finding, ...]:
+    """One finding per rule, at the worst severity any of its hits reached, with the worst places as evidence."""
+    hits = hits + combined(hits)
+    grouped: dict[str, list[tuple[Severity, Hit, Where]]] = defaultdict(list)
+    for hit, where in hits:
+        rule = RULES[hit.rule_id]
+        grouped[hit.rule_id].append((severity_of(rule, where, hit.path, sdist), hit, where))
+    findings = []
+    for rule_id, entries in grouped.items():
+        entries.sort(key=lambda e: (-e[0], e[1].path, e[1].line or 0))
+        worst, _, where = entries[0]
+        evidence = tuple(Evidence(h.path, h.line, h.snippet) for _, h, _ in _unique(entries)[:MAX_EVIDENCE])
+        message = RULES[rule_id].explanation
+        if RULES[rule_id].family not in {"archive", "metadata", "binary"}:
+            message = f"{message} This code {where.value}."
+        findings.append(Finding(rule_id, worst, message, package, evidence))
+    findings.sort(key=lambda f: (-f.severity, f.rule_id))
+    return tuple(findings)
+
+
+def _unique(entries: list[tuple[Severity, Hit, Where]]) -> list[tuple[Severity, Hit, Where]]:
+    seen: set[tuple[str, int | None]] = set()
+    out = []
+    for entry in entries:
+        key = (entry[1].path, entry[1].line)
+        if key not in seen:
+            seen.add(key)
+            out.append(entry)
+    return out

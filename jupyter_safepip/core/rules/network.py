@@ -1,0 +1,93 @@
+"""Network: web requests, download-and-execute, hard-coded IPs, raw sockets, exfiltration and paste sinks."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from .base import Hit
+from .obfuscation import EXEC_NAMES
+from .source import Source, feeders, shorten
+
+FETCH_PREFIXES = (
+    "requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "wget.download",
+    "urllib.request.urlopen", "urllib.request.urlretrieve", "urllib.request.Request", "urllib.urlopen",
+    "urllib.urlretrieve", "urllib2.urlopen", "http.client.HTTP", "httplib.HTTP",
+)
+FETCH_LAST = frozenset({"urlopen", "urlretrieve"})
+RUNNERS = frozenset({
+    "os.startfile", "os.chmod", "os.system", "os.popen", "os.execv", "os.execve", "os.execl",
+    "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",
+})
+SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.socket().connect"})
+EXFIL = re.compile(
+    r"discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|webhook\.site|requestbin|pipedream\.net|"
+    r"interact\.sh|\.oast\.(?:pro|live|site|online|fun|me)|burpcollaborator|canarytokens|ngrok\.io|ngrok-free\.app|"
+    r"ngrok\.app|\bngrok|hookbin|beeceptor|dnslog\.cn|ceye\.io|hooks\.slack\.com/services|mockapi\.io|"
+    r"requestcatcher|webhook\.cool|eo\w+\.m\.pipedream|\.burpcollaborator|\.interactsh|serveo\.net|localhost\.run",
+    re.IGNORECASE,
+)
+PASTE = re.compile(
+    r"pastebin\.com|paste\.ee|hastebin|ghostbin|rentry\.co|transfer\.sh|//file\.io|anonfiles|gofile\.io|catbox\.moe|"
+    r"0x0\.st|termbin|dpaste|controlc\.com|bashupload|temp\.sh|cdn\.discordapp\.com/attachments|paste\.c-net|"
+    r"pastes\.io|privatebin|filebin\.net|mediafire\.com|mega\.nz",
+    re.IGNORECASE,
+)
+_IP_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:/|$)", re.IGNORECASE)
+_BARE_IP = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})$")
+
+
+def is_fetch(name: str) -> bool:
+    return name.startswith(FETCH_PREFIXES) or name.rsplit(".", 1)[-1] in FETCH_LAST
+
+
+def match(source: Source) -> Iterator[Hit]:
+    fetch_scopes: set[int] = set()
+    for call in source.calls:
+        if is_fetch(call.name):
+            fetch_scopes.add(call.scope)
+            yield Hit("network-fetch", source.path, call.line, source.snippet(call.line), call.scope)
+        elif call.name in SOCKETS:
+            yield Hit("network-raw-socket", source.path, call.line, source.snippet(call.line), call.scope)
+    yield from _download_exec(source, fetch_scopes)
+    yield from _literals(source)
+
+
+def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
+    if not fetch_scopes:
+        return
+    for call in source.calls:
+        fed: set[str] = set()
+        if call.node is not None:
+            for arg in list(call.node.args) + [k.value for k in call.node.keywords]:
+                fed |= feeders(source, arg)
+        executes_response = call.name in EXEC_NAMES and any(is_fetch(name) for name in fed)
+        runs_in_same_scope = call.name in RUNNERS and call.scope in fetch_scopes
+        if executes_response or runs_in_same_scope:
+            yield Hit("network-download-exec", source.path, call.line, source.snippet(call.line), call.scope)
+            return
+
+
+def _literals(source: Source) -> Iterator[Hit]:
+    seen: set[str] = set()
+    call_lines = {c.line for c in source.calls if is_fetch(c.name) or c.name in SOCKETS or c.name.endswith("connect")}
+    for literal in source.literals:
+        value = literal.value[:2000]
+        for rule, pattern in (("network-exfil-sink", EXFIL), ("network-paste-sink", PASTE)):
+            if rule not in seen and pattern.search(value):
+                seen.add(rule)
+                yield Hit(rule, source.path, literal.line, shorten(value), literal.scope)
+        if "network-hardcoded-ip" in seen:
+            continue
+        found = _IP_URL.match(value.strip()) or (literal.line in call_lines and _BARE_IP.match(value.strip()))
+        if found and _is_public(found.group(1)):
+            seen.add("network-hardcoded-ip")
+            yield Hit("network-hardcoded-ip", source.path, literal.line, shorten(value), literal.scope)
+
+
+def _is_public(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).is_global
+    except ValueError:
+        return False

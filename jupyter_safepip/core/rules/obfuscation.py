@@ -1,0 +1,151 @@
+"""Obfuscation: executing decoded data, computed built-in lookups, chr-joined text, packed lines, random blobs."""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from .base import Hit
+from .source import Source, feeders, shorten
+
+EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
+# Last components of calls that turn opaque data back into code or text.
+DECODERS = frozenset({
+    "b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
+    "standard_b64decode", "urlsafe_b64decode", "unhexlify", "a2b_base64", "a2b_hex", "fromhex",
+    "decompress", "[::-1]", "chr", "decrypt", "rot13",
+})
+DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
+LONG_LINE = 3000
+ENTROPY_MIN_CHARS = 200
+ENTROPY_BITS = 5.2
+HEX_MIN_CHARS = 400
+ESCAPED_MIN = 200
+MANGLED_MIN = 8
+HIDING_SPACES = 120
+_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}")
+_MANGLED = re.compile(r"^_{4,}$|^[Il1O0]{6,}$|^_*[Il1]{2,}[Il1_]{4,}$")
+_HIDING = re.compile(r"\S[ \t]{%d,}\S|^[ \t]{%d,}\S" % (HIDING_SPACES, HIDING_SPACES))
+_HEX = re.compile(r"^[0-9a-fA-F\\x]+$")
+_BLOB = re.compile(r"^[A-Za-z0-9+/=_\-\\]+$")
+
+
+def is_decoder(name: str) -> bool:
+    return name in DECODER_CALLS or name.rsplit(".", 1)[-1] in DECODERS
+
+
+def match(source: Source) -> Iterator[Hit]:
+    yield from _exec_hits(source)
+    yield from _builtins_lookup(source)
+    yield from _chr_join(source)
+    yield from _long_line(source)
+    yield from _blob(source)
+    yield from _exec_alias(source)
+    yield from _escaped_text(source)
+    yield from _mangled_names(source)
+    yield from _hidden_by_whitespace(source)
+
+
+def _exec_alias(source: Source) -> Iterator[Hit]:
+    for name, line in source.value_refs[:1]:
+        yield Hit("obfuscation-exec-alias", source.path, line, source.snippet(line))
+
+
+def _escaped_text(source: Source) -> Iterator[Hit]:
+    """Plain ASCII written as \\x41 / \\101 escapes, many times over: text hidden from a reader's eye."""
+    count = 0
+    for number, line in enumerate(source.lines, start=1):
+        escapes = _ESCAPE.findall(line)
+        count += sum(1 for e in escapes if 32 <= _escape_value(e) < 127)
+        if count >= ESCAPED_MIN:
+            yield Hit("obfuscation-escaped-text", source.path, number, shorten(line.strip()))
+            return
+
+
+def _escape_value(escape: str) -> int:
+    return int(escape[2:], 16) if escape[1] == "x" else int(escape[1:], 8)
+
+
+def _mangled_names(source: Source) -> Iterator[Hit]:
+    if source.tree is None:
+        return
+    names = {n.id for n in ast.walk(source.tree) if isinstance(n, ast.Name)}
+    mangled = sorted(n for n in names if _MANGLED.match(n) or (not n.isascii() and len(n) >= 8))
+    if len(mangled) >= MANGLED_MIN:
+        yield Hit("obfuscation-mangled-names", source.path, None, shorten(", ".join(mangled[:6])))
+
+
+def _hidden_by_whitespace(source: Source) -> Iterator[Hit]:
+    for number, line in enumerate(source.lines, start=1):
+        if len(line) > HIDING_SPACES and _HIDING.search(line):
+            yield Hit("obfuscation-hidden-by-whitespace", source.path, number, shorten(" ".join(line.split())))
+            return
+
+
+def _exec_hits(source: Source) -> Iterator[Hit]:
+    for call in source.calls:
+        if call.name not in EXEC_NAMES:
+            continue
+        if call.node is None:
+            # Unparsed file: judge by what else is on the line.
+            line = source.lines[call.line - 1] if call.line <= len(source.lines) else ""
+            decoded = any(is_decoder(c.name) for c in source.calls if c.line == call.line) or "[::-1]" in line
+            rule = "obfuscation-exec-decoded" if decoded else "obfuscation-exec-dynamic"
+            yield Hit(rule, source.path, call.line, source.snippet(call.line), call.scope)
+            continue
+        args = list(call.node.args) + [k.value for k in call.node.keywords]
+        if not args or (call.name == "__import__" and isinstance(args[0], ast.Constant)):
+            continue
+        fed = set().union(*(feeders(source, a) for a in args))
+        if any(is_decoder(name) for name in fed):
+            yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
+        elif not all(isinstance(a, ast.Constant) for a in args) and call.name != "__import__":
+            yield Hit("obfuscation-exec-dynamic", source.path, call.line, source.snippet(call.line), call.scope)
+
+
+def _builtins_lookup(source: Source) -> Iterator[Hit]:
+    for call in source.calls:
+        node = call.node
+        if call.name != "getattr" or node is None or len(node.args) < 2:
+            continue
+        target, attr = node.args[0], node.args[1]
+        holder = source.resolve(target)
+        if holder in {"__builtins__", "builtins", "globals()", "vars()", "locals()"} and not isinstance(attr, ast.Constant):
+            yield Hit("obfuscation-builtins-lookup", source.path, call.line, source.snippet(call.line), call.scope)
+
+
+def _chr_join(source: Source) -> Iterator[Hit]:
+    for call in source.calls:
+        if not call.name.endswith("join") or call.node is None or not call.node.args:
+            continue
+        fed = feeders(source, call.node.args[0])
+        if "chr" in fed or "map" in fed and any(isinstance(n, ast.Name) and n.id == "chr" for n in ast.walk(call.node.args[0])):
+            yield Hit("obfuscation-chr-join", source.path, call.line, source.snippet(call.line), call.scope)
+            return
+
+
+def _long_line(source: Source) -> Iterator[Hit]:
+    for number, line in enumerate(source.lines, start=1):
+        if len(line) > LONG_LINE:
+            yield Hit("obfuscation-long-line", source.path, number, shorten(line.strip()))
+            return
+
+
+def _blob(source: Source) -> Iterator[Hit]:
+    for literal in source.literals:
+        value = literal.value
+        if len(value) < ENTROPY_MIN_CHARS or not _BLOB.match(value[:4000]):
+            continue
+        if (len(value) >= HEX_MIN_CHARS and _HEX.match(value[:4000])) or entropy(value[:4000]) >= ENTROPY_BITS:
+            yield Hit("obfuscation-high-entropy", source.path, literal.line, shorten(value), literal.scope)
+            return
+
+
+def entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(text)
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())

@@ -1,0 +1,95 @@
+"""Secrets harvesting: environment dumps, credential files, browser/messenger/wallet data, clipboard, host recon."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from .base import Hit
+from .source import Source, shorten, words_of
+
+CREDENTIALS = re.compile(
+    r"\.ssh[/\\]|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws[/\\]credentials|\.azure[/\\]|\.config[/\\]gcloud|"
+    r"\.pypirc|\.git-credentials|\.docker[/\\]config\.json|\.kube[/\\]config|\.npmrc",
+    re.IGNORECASE,
+)
+BROWSER_MESSENGER = re.compile(
+    r"Login Data|Local State|Web Data|User Data[/\\]+Default|Google[/\\]+Chrome|BraveSoftware|Opera Software|"
+    r"Yandex[/\\]+YandexBrowser|Microsoft[/\\]+Edge|Mozilla[/\\]+Firefox|Firefox[/\\]+Profiles|"
+    r"discord(?:canary|ptb)?[/\\]+Local Storage|Local Storage[/\\]+leveldb|Telegram Desktop|[/\\]tdata\b|"
+    r"wallet\.dat|\bExodus\b|\bElectrum\b|Atomic[/\\]+Local Storage|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|"
+    r"Ethereum[/\\]+keystore|dQw4w9WgXcQ|\[\\w-\]\{24\}|mfa\\?\.\[\\w-\]\{84\}|discord\.com/api/v\d+/users/@me",
+    re.IGNORECASE,
+)
+SYSTEM_FILES = re.compile(r"^/etc/(?:passwd|shadow|sudoers)$|\\config\\SAM\b")
+RECON_SITES = re.compile(r"api\.ipify\.org|ipinfo\.io|ifconfig\.me|icanhazip|checkip\.|ip-api\.com|myexternalip|wtfismyip", re.I)
+CLIPBOARD = re.compile(r"\b(?:xclip|xsel|pbpaste|pbcopy|Get-Clipboard)\b")
+CLIPBOARD_CALLS = frozenset({"pyperclip.paste", "pyperclip.copy", "win32clipboard.GetClipboardData", "win32clipboard.OpenClipboard"})
+RECON_CALLS = frozenset({"getpass.getuser", "socket.gethostname", "platform.node", "os.getlogin", "platform.uname", "os.uname"})
+DUMPERS = frozenset({"json.dumps", "str", "repr", "print", "pickle.dumps", "base64.b64encode"})
+SENDERS = ("requests.post", "requests.put", "requests.get", "httpx.post", "httpx.get", "urllib.request.urlopen", "urllib.request.Request")
+SECRET_WORDS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase|secret_?key|^sk$|^ak$|passw(?:or)?d|wallet|cookies?$|_token$|^token$")
+_ENV = frozenset({"os.environ", "os.environ.items()", "os.environ.copy()"})
+
+
+def match(source: Source) -> Iterator[Hit]:
+    seen: set[str] = set()
+    for literal in source.literals:
+        value = literal.value[:2000]
+        for rule, pattern in (
+            ("secrets-browser-messenger", BROWSER_MESSENGER),
+            ("secrets-credentials", CREDENTIALS),
+            ("secrets-system-files", SYSTEM_FILES),
+            ("secrets-host-recon", RECON_SITES),
+            ("secrets-clipboard", CLIPBOARD),
+        ):
+            if rule not in seen and pattern.search(value):
+                seen.add(rule)
+                yield Hit(rule, source.path, literal.line, shorten(value), literal.scope)
+    for line in source.env_iterations[:1]:
+        seen.add("secrets-env-dump")
+        yield Hit("secrets-env-dump", source.path, line, source.snippet(line))
+    for call in source.calls:
+        if "secrets-sent" not in seen and _sends_secret(source, call.name, call.node):
+            seen.add("secrets-sent")
+            yield Hit("secrets-sent", source.path, call.line, source.snippet(call.line), call.scope)
+        if "secrets-clipboard" not in seen and (call.name in CLIPBOARD_CALLS or call.name.endswith("clipboard_get")):
+            seen.add("secrets-clipboard")
+            yield Hit("secrets-clipboard", source.path, call.line, source.snippet(call.line), call.scope)
+        elif "secrets-host-recon" not in seen and call.name in RECON_CALLS:
+            seen.add("secrets-host-recon")
+            yield Hit("secrets-host-recon", source.path, call.line, source.snippet(call.line), call.scope)
+        elif "secrets-env-dump" not in seen and _dumps_environ(source, call.name, call.node):
+            seen.add("secrets-env-dump")
+            yield Hit("secrets-env-dump", source.path, call.line, source.snippet(call.line), call.scope)
+
+
+def _sends_secret(source: Source, name: str, node: ast.Call | None) -> bool:
+    """A web request to a literal URL whose payload is built from secret-looking names."""
+    if node is None or not name.startswith(SENDERS) or not node.args:
+        return False
+    url = node.args[0]
+    if not (isinstance(url, ast.Constant) and isinstance(url.value, str) and url.value.startswith(("http://", "https://"))):
+        return False
+    words: set[str] = set()
+    for arg in [*node.args[1:], *(k.value for k in node.keywords)]:
+        words |= words_of(arg)
+        for sub in ast.walk(arg):
+            if isinstance(sub, ast.Name):
+                words |= source.words.get(sub.id, set())
+    return any(SECRET_WORDS.search(word) for word in words)
+
+
+def _dumps_environ(source: Source, name: str, node: ast.Call | None) -> bool:
+    """Serialising or sending the whole environment (copying it for a subprocess is normal and not matched)."""
+    if node is None:
+        return False
+    sends = name in DUMPERS or name.startswith(("requests.", "httpx.", "urllib.request."))
+    if not sends:
+        return False
+    for arg in list(node.args) + [k.value for k in node.keywords]:
+        target = arg.args[0] if isinstance(arg, ast.Call) and source.resolve(arg.func) == "dict" and arg.args else arg
+        if source.resolve(target) in _ENV:
+            return True
+    return False

@@ -1,0 +1,85 @@
+"""Shell execution: running programs, hidden launches, and what the command lines themselves do."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from .base import Hit
+from .source import Call, Source
+
+SHELL_CALLS = frozenset({
+    "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen", "os.startfile",
+    "os.spawnl", "os.spawnv", "os.spawnlp", "os.spawnvp", "os.execv", "os.execve", "os.execvp", "os.execl",
+    "os.execlp", "pty.spawn", "commands.getoutput", "popen2.popen2", "asyncio.create_subprocess_shell",
+    "asyncio.create_subprocess_exec", "win32api.ShellExecute", "ctypes.windll.shell32.ShellExecuteW",
+})
+DROPPER = re.compile(
+    r"-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{24,}|(?:curl|wget)\b[^|;&\n]*\|\s*(?:ba|z|da)?sh\b|/dev/tcp/|"
+    r"\bnc(?:at)?\s+(?:-\w+\s+)*-e\s|\bbash\s+-i\b|\biex\b|invoke-expression|downloadstring|downloadfile|"
+    r"certutil[^\n]*-urlcache|mshta\s+https?:|bitsadmin\s+/transfer|base64\s+(?:-d|--decode)[^\n]*\|\s*(?:ba)?sh",
+    re.IGNORECASE,
+)
+SUSPICIOUS = re.compile(
+    r"\b(?:curl|wget|powershell|pwsh|invoke-webrequest|iwr|start-process|schtasks|reg\s+add|attrib\s+\+h|"
+    r"chmod\s+\+x|chmod\s+777|vbscript|wscript|cscript|rundll32|regsvr32)\b",
+    re.IGNORECASE,
+)
+HIDDEN = re.compile(r"-w(?:indowstyle)?\s+hidden|\bnohup\b|\bstart\s+/b\b|\bpythonw\b|\bdisown\b|&\s*$", re.IGNORECASE)
+HIDDEN_FLAGS = frozenset({"DETACHED_PROCESS", "CREATE_NO_WINDOW", "CREATE_NEW_PROCESS_GROUP", "SW_HIDE"})
+
+
+def match(source: Source) -> Iterator[Hit]:
+    for call in source.calls:
+        if call.name not in SHELL_CALLS and not call.name.endswith(("ShellExecuteW", "ShellExecuteA")):
+            continue
+        snippet = source.snippet(call.line)
+        yield Hit("shell-exec", source.path, call.line, snippet, call.scope)
+        text = " ".join(_command_strings(source, call))
+        if DROPPER.search(text):
+            yield Hit("shell-dropper-command", source.path, call.line, snippet, call.scope)
+        elif SUSPICIOUS.search(text):
+            yield Hit("shell-suspicious-command", source.path, call.line, snippet, call.scope)
+        if HIDDEN.search(text) or _hidden_keywords(call):
+            yield Hit("shell-hidden", source.path, call.line, snippet, call.scope)
+
+
+def _command_strings(source: Source, call: Call) -> list[str]:
+    """The string literals a shell call's arguments are built from (same line when the file did not parse)."""
+    if call.node is None:
+        return [lit.value for lit in source.literals if lit.line == call.line]
+    texts: list[str] = []
+    for arg in list(call.node.args) + [k.value for k in call.node.keywords]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                texts.append(node.value)
+            elif isinstance(node, ast.Name):
+                texts.extend(lit.value for lit in source.literals if _assigned_to(source, node.id, lit.line))
+    return texts
+
+
+def _assigned_to(source: Source, name: str, line: int) -> bool:
+    # Cheap data flow: a literal on a line that assigns the variable the command is built from.
+    text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
+    return bool(re.match(rf"\s*{re.escape(name)}\s*[+]?=", text))
+
+
+def _hidden_keywords(call: Call) -> bool:
+    if call.node is None:
+        return False
+    for keyword in call.node.keywords:
+        names = {n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "") for n in ast.walk(keyword.value)}
+        if keyword.arg == "creationflags" and (names & HIDDEN_FLAGS or _is_hidden_number(keyword.value)):
+            return True
+        if keyword.arg == "start_new_session" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+            return True
+        if keyword.arg == "preexec_fn" and "setsid" in names:
+            return True
+    return False
+
+
+def _is_hidden_number(node: ast.AST) -> bool:
+    # 0x08 DETACHED_PROCESS, 0x200 new process group, 0x08000000 CREATE_NO_WINDOW
+    return isinstance(node, ast.Constant) and isinstance(node.value, int) and bool(node.value & 0x08000208)

@@ -1,0 +1,277 @@
+"""One pass over a Python file: the calls (with import aliases resolved), string literals and scopes matchers need.
+
+Files `ast` cannot parse (Python 2, templates) fall back to the tokenizer, and past that to a regex, so they
+still yield calls and strings, only without argument structure.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+SNIPPET_CHARS = 120
+DYNAMIC_IMPORTS = frozenset({"__import__", "importlib.import_module"})
+VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
+MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call: its dotted name as resolved through imports, where it is, and its node when parsed."""
+
+    name: str
+    line: int
+    scope: int  # id of the enclosing function (0: module level)
+    node: ast.Call | None = None
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A string (or bytes, decoded leniently) literal."""
+
+    value: str
+    line: int
+    scope: int
+
+
+@dataclass
+class Source:
+    """A parsed Python file, ready for the matchers."""
+
+    path: str
+    text: str
+    parsed: bool
+    tree: ast.Module | None
+    calls: list[Call] = field(default_factory=list)
+    literals: list[Literal] = field(default_factory=list)
+    imports: set[str] = field(default_factory=set)  # top-level module names imported
+    aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
+    taints: dict[str, set[str]] = field(default_factory=dict)  # variable -> names of calls feeding it
+    words: dict[str, set[str]] = field(default_factory=dict)  # variable -> identifiers and short strings feeding it
+    value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
+    import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
+    env_iterations: list[int] = field(default_factory=list)  # lines iterating over all of os.environ
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def snippet(self, line: int) -> str:
+        """The offending line, stripped and shortened."""
+        if 0 < line <= len(self.lines):
+            return shorten(self.lines[line - 1].strip())
+        return ""
+
+    def resolve(self, node: ast.AST) -> str:
+        """The dotted name an expression refers to ('' when it is not a plain name or attribute chain)."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Call):
+            inner = self.resolve(node.func)
+            first = node.args[0] if node.args else None
+            if inner in DYNAMIC_IMPORTS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                parts.append(first.value)  # __import__("os").system is os.system
+            else:
+                parts.append(f"{inner}()" if inner else "()")
+        elif isinstance(node, ast.Name):
+            parts.append(self.aliases.get(node.id, node.id))
+        else:
+            return ""
+        return ".".join(reversed(parts))
+
+
+def shorten(text: str) -> str:
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+
+
+def load(path: str, data: bytes) -> Source:
+    """Parse `data`; never raises."""
+    text = data.decode("utf-8", "replace")
+    if len(data) > MAX_PARSE_BYTES:
+        source = Source(path, text, False, None)
+        _scan_lines(source)
+        return source
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        source = Source(path, text, False, None)
+        _scan_tokens(source)
+        return source
+    source = Source(path, text, True, tree)
+    collector = _Collector(source)
+    try:
+        collector.visit(tree)
+        collector.finish()
+    except RecursionError:
+        # Deeply nested expressions (a packing trick); keep what was collected and add the token view.
+        _scan_tokens(source)
+    return source
+
+
+class _Collector(ast.NodeVisitor):
+    """Collects imports, calls, literals and simple data flow (which calls feed which variables)."""
+
+    def __init__(self, source: Source) -> None:
+        self.s = source
+        self.scope = 0
+        self.next_scope = 0
+        self.functions: dict[str, int] = {}
+        self.called_at_import: set[str] = set()
+
+    def finish(self) -> None:
+        self.s.import_time |= {self.functions[name] for name in self.called_at_import if name in self.functions}
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.s.imports.add(alias.name.split(".")[0])
+            if alias.asname:
+                self.s.aliases[alias.asname] = alias.name
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if module and not node.level:
+            self.s.imports.add(module.split(".")[0])
+        for alias in node.names:
+            self.s.aliases[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+
+    def _function(self, node: ast.AST) -> None:
+        outer = self.scope
+        self.next_scope += 1
+        self.scope = self.next_scope
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions[node.name] = self.scope
+        self.generic_visit(node)
+        self.scope = outer
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self.s.resolve(node.func)
+        if name:
+            self.s.calls.append(Call(name, node.lineno, self.scope, node))
+        if self.scope == 0:
+            # f() or threading.Thread(target=f) at module level: f runs on import.
+            for sub in [node.func, *node.args, *(k.value for k in node.keywords)]:
+                if isinstance(sub, ast.Name):
+                    self.called_at_import.add(sub.id)
+        if not isinstance(node.func, ast.Name):  # a called exec is not an exec used as a value
+            self.visit(node.func)
+        for child in [*node.args, *node.keywords]:
+            self.visit(child)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load):
+            self.s.value_refs.append((node.id, node.lineno))
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if not node.ifs and self.s.resolve(node.iter) in {"os.environ", "os.environ.items()", "os.environ.keys()"}:
+            self.s.env_iterations.append(node.iter.lineno)
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, str) and value:
+            self.s.literals.append(Literal(value, node.lineno, self.scope))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        feeding = self.feeders(node.value)
+        words = words_of(node.value)
+        for target in node.targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    if feeding:
+                        self.s.taints.setdefault(name.id, set()).update(feeding)
+                    self.s.words.setdefault(name.id, set()).update(words)
+        self.generic_visit(node)
+
+    def feeders(self, node: ast.AST) -> set[str]:
+        """Names of the calls (and tainted variables' calls) an expression is computed from."""
+        found: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                name = self.s.resolve(sub.func)
+                if name:
+                    found.add(name)
+            elif isinstance(sub, ast.Name) and sub.id in self.s.taints:
+                found |= self.s.taints[sub.id]
+            elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice):
+                found.add("[::-1]")
+        return found
+
+
+def words_of(node: ast.AST) -> set[str]:
+    """Identifiers, attribute names and short strings an expression mentions, lower-cased."""
+    found: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            found.add(sub.id.lower())
+        elif isinstance(sub, ast.Attribute):
+            found.add(sub.attr.lower())
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
+            found.add(sub.value.lower())
+    return found
+
+
+def _is_reverse_slice(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Slice)
+        and node.lower is None
+        and node.upper is None
+        and isinstance(node.step, ast.UnaryOp)
+        and isinstance(node.step.op, ast.USub)
+    )
+
+
+def feeders(source: Source, node: ast.AST) -> set[str]:
+    """Names of the calls (directly or through variables) that an expression is computed from."""
+    return _Collector(source).feeders(node)
+
+
+_CALL_RE = re.compile(r"([A-Za-z_][\w.]*)\s*\(")
+_STRING_RE = re.compile(r"""(?:[rbuRBU]{0,2})("[^"\n]{2,}"|'[^'\n]{2,}')""")
+
+
+def _scan_lines(source: Source) -> None:
+    for number, line in enumerate(source.lines, start=1):
+        for match in _CALL_RE.finditer(line):
+            source.calls.append(Call(match.group(1), number, 0))
+        for match in _STRING_RE.finditer(line):
+            source.literals.append(Literal(match.group(1)[1:-1], number, 0))
+
+
+def _scan_tokens(source: Source) -> None:
+    """Calls and strings from the tokenizer, or from a regex when even tokenizing fails."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source.text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError, RecursionError):
+        tokens = None
+    if tokens is None:
+        _scan_lines(source)
+        return
+    dotted: list[str] = []
+    for tok in tokens:
+        if tok.type == tokenize.NAME:
+            if dotted and dotted[-1] == ".":
+                dotted.append(tok.string)
+            else:
+                dotted = [tok.string]
+        elif tok.type == tokenize.OP and tok.string == ".":
+            dotted.append(".")
+        elif tok.type == tokenize.OP and tok.string == "(" and dotted and dotted[-1] != ".":
+            source.calls.append(Call("".join(dotted), tok.start[0], 0))
+            dotted = []
+        else:
+            if tok.type == tokenize.STRING:
+                body = re.sub(r"^[rbuRBUfF]*('''|\"\"\"|'|\")", "", tok.string)
+                source.literals.append(Literal(body[:-3] if body.endswith(("'''", '"""')) else body[:-1], tok.start[0], 0))
+            dotted = []

@@ -1,0 +1,96 @@
+"""Every behaviour rule: id, family, severity where library code runs, severity at install time, explanation.
+
+Library code runs only when the package is imported; install-time code (setup.py, cmdclass hooks, in-tree
+build backends, .pth files) runs as soon as pip touches the package, so the same behaviour weighs more there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Severity
+
+I, L, M, H, C = Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One behaviour the scanner can report."""
+
+    id: str
+    family: str  # archive, install, obfuscation, network, shell, secrets, persistence, binary, metadata, combined
+    library: Severity
+    install: Severity
+    explanation: str
+
+
+_TABLE = [
+    # Archive structure: pip or an unpacker could be tricked; nothing legitimate needs these.
+    ("archive-path-traversal", "archive", H, H, "A file name in the archive points outside the install directory (absolute path or '..')."),
+    ("archive-link-escape", "archive", H, H, "The archive contains a link to a location outside itself."),
+    ("archive-link", "archive", L, L, "The archive contains a symbolic or hard link."),
+    ("archive-special-file", "archive", H, H, "The archive contains a device file, pipe or socket."),
+    ("archive-duplicate-name", "archive", M, M, "Two files in the archive have the same name, so what gets installed is ambiguous."),
+    ("archive-bomb", "archive", H, H, "The archive inflates to an absurd size (a compression bomb)."),
+    ("archive-too-many-members", "archive", M, M, "The archive holds more files than can be inspected."),
+    ("archive-nested", "archive", I, I, "The package contains another archive, which was inspected too."),
+    ("archive-nested-unreadable", "archive", M, M, "The package contains an archive that could not be opened."),
+    # Install-time execution.
+    ("install-code-in-setup", "install", I, L, "setup.py runs code of its own besides calling setup(); it runs during pip install."),
+    ("install-cmdclass-override", "install", I, L, "setup.py replaces pip's install/develop/egg_info/build steps with its own code."),
+    ("install-backend-in-tree", "install", I, L, "pyproject.toml builds the package with code shipped inside the package itself (backend-path)."),
+    ("install-pth-executable", "install", L, L, "A .pth file has code that Python runs on every interpreter start."),
+    ("install-runs-pip", "install", L, H, "The code installs other packages by calling pip itself."),
+    # Obfuscation.
+    ("obfuscation-exec-decoded", "obfuscation", H, C, "Code is decoded (base64, hex, zlib, marshal, rot13, reversed, chr codes) and then executed."),
+    ("obfuscation-exec-dynamic", "obfuscation", I, L, "Code built at run time is executed with exec/eval/compile."),
+    ("obfuscation-builtins-lookup", "obfuscation", M, H, "Built-in functions are looked up by computed names, a way to hide what is called."),
+    ("obfuscation-chr-join", "obfuscation", L, M, "Text is assembled from character codes, a way to hide strings."),
+    ("obfuscation-long-line", "obfuscation", L, M, "A source line is extremely long, typical of packed or obfuscated code."),
+    ("obfuscation-high-entropy", "obfuscation", L, M, "A long random-looking string literal (encoded or encrypted data) is embedded in the code."),
+    ("obfuscation-exec-alias", "obfuscation", L, H, "exec/eval/compile is passed around under another name instead of being called, a way to hide what runs."),
+    ("obfuscation-escaped-text", "obfuscation", L, H, "Plain text is written as hundreds of \\x or octal escapes, hiding it from a reader."),
+    ("obfuscation-mangled-names", "obfuscation", L, M, "Variables have deliberately unreadable names (only underscores, I/l/1 mixes, random symbols)."),
+    ("obfuscation-hidden-by-whitespace", "obfuscation", H, C, "Code is pushed far off-screen to the right with whitespace, hiding it from a reader."),
+    ("combined-obfuscated", "obfuscation", H, C, "One file uses several obfuscation techniques at once: its real behaviour is deliberately hidden."),
+    # Network.
+    ("network-download-exec", "network", H, C, "Code downloads something and then runs it, writes it as a program or executes the response."),
+    ("network-fetch", "network", I, M, "The code makes web requests."),
+    ("network-hardcoded-ip", "network", M, H, "The code connects to a hard-coded public IP address."),
+    ("network-raw-socket", "network", I, M, "The code opens raw network sockets."),
+    ("network-exfil-sink", "network", H, C, "The code talks to a webhook, bot or request-capture service, often used to steal data."),
+    ("network-paste-sink", "network", M, H, "The code uses a paste or file-drop service, often used to host payloads or stolen data."),
+    # Shell.
+    ("shell-exec", "shell", I, M, "The code runs shell commands or other programs."),
+    ("shell-hidden", "shell", L, H, "A program is started hidden: detached, without a window or with its output discarded."),
+    ("shell-suspicious-command", "shell", M, H, "A shell command downloads, decodes or launches something (curl, wget, powershell, certutil...)."),
+    ("shell-dropper-command", "shell", H, C, "A shell command pipes a download into a shell, opens a reverse shell or runs encoded PowerShell."),
+    # Secrets.
+    ("secrets-env-dump", "secrets", L, M, "The code collects all environment variables (which often hold tokens and passwords)."),
+    ("secrets-credentials", "secrets", L, H, "The code refers to SSH keys, cloud or package-index credentials."),
+    ("secrets-browser-messenger", "secrets", M, C, "The code reads browser profiles, saved passwords, Discord/Telegram tokens or crypto wallets."),
+    ("secrets-system-files", "secrets", L, M, "The code reads system account files such as /etc/passwd or /etc/shadow."),
+    ("secrets-clipboard", "secrets", I, M, "The code reads or replaces the clipboard."),
+    ("secrets-host-recon", "secrets", I, L, "The code gathers host details (user name, host name, public IP) of the machine."),
+    # Persistence.
+    ("persistence", "persistence", L, H, "The code can make itself start again later (crontab, shell rc file, startup folder, Run key, systemd, LaunchAgent)."),
+    # Bundled programs.
+    ("binary-disguised", "binary", H, H, "A native program (ELF/PE/Mach-O) is hidden under a non-program file name."),
+    ("binary-in-pure-package", "binary", L, L, "A package that declares itself pure Python ships native programs."),
+    # Metadata inside the archive.
+    ("metadata-name-mismatch", "metadata", M, M, "The name inside the archive differs from the package that was requested."),
+    ("metadata-version-mismatch", "metadata", L, L, "The version inside the archive differs from the version that was requested."),
+    # Combinations: several families in the same code.
+    ("combined-install-behaviour", "combined", H, C, "Install-time code combines three or more risky behaviours (shell, network, decoding, secrets...)."),
+    ("combined-install-pair", "combined", M, H, "Install-time code combines hidden or secret-seeking behaviour with another risky one."),
+    ("combined-stealer", "combined", H, H, "The code both collects secrets and sends data over the network."),
+    ("combined-beacon", "combined", H, H, "On import, the code sends details of your machine (user, host name, addresses) over the network."),
+    ("secrets-sent", "secrets", M, H, "Private keys, passwords, seed phrases or similar secrets are sent to a hard-coded web address."),
+]
+
+RULES: dict[str, Rule] = {row[0]: Rule(*row) for row in _TABLE}
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with this id (KeyError for a typo, which tests catch)."""
+    return RULES[rule_id]
