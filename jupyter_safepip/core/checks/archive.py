@@ -142,7 +142,7 @@ def _inspect(
     if meta is not None:
         text = meta.data.decode("utf-8", "replace")
         hits += [(h, Where.LIBRARY) for h in metadata.match(meta.name, text, expected_name, expected_version)]
-    findings = to_findings(hits, package, sdist=not layout.wheel)
+    findings = to_findings(hits, package)
     errors = tuple(CheckError(CHECK, f"partly inspected: {reason}", package) for reason in incomplete)
     return ArchiveScan(findings, errors, scanned, bytes_read)
 

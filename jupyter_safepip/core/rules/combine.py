@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -21,17 +22,25 @@ STRONG_OBFUSCATION = frozenset({
 })
 SINK_RULES = frozenset({"network-exfil-sink", "network-paste-sink", "network-hardcoded-ip"})
 NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-download-exec"}
-# Code in an sdist's tests or docs is not installed; it only runs when someone runs the tests.
+# Behaviours that are unusual in module-level code, which runs as soon as the package is imported.
+RAISED_ON_IMPORT = frozenset({
+    "shell-exec", "shell-hidden", "shell-suspicious-command", "network-fetch", "network-download-exec",
+    "secrets-env-dump", "persistence", "network-raw-socket",
+})
+# Code in tests or docs only runs when someone runs the tests or builds the docs.
 NOT_INSTALLED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks"})
+_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
 
-def severity_of(rule: Rule, where: Where, path: str, sdist: bool) -> Severity:
-    """A rule's severity for code at `path` that runs `where`."""
+def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
+    """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
     if where is not Where.LIBRARY:
         return rule.install
-    parts = set(path.split("/")[1:-1]) if sdist else set()
-    if parts & NOT_INSTALLED_DIRS and rule.family != "archive":
+    parts = hit.path.split("/")
+    if (set(parts[:-1]) & NOT_INSTALLED_DIRS or _TEST_FILE.match(parts[-1])) and rule.family != "archive":
         return Severity(max(rule.library - 1, Severity.INFO))
+    if hit.at_import and rule.id in RAISED_ON_IMPORT:
+        return Severity(min(rule.library + 1, rule.install))
     return rule.library
 
 
@@ -74,13 +83,13 @@ def _library_combinations(path: str, hits: list[Hit]) -> list[Hit]:
     return found
 
 
-def to_findings(hits: list[tuple[Hit, Where]], package: str, sdist: bool) -> tuple[Finding, ...]:
+def to_findings(hits: list[tuple[Hit, Where]], package: str) -> tuple[Finding, ...]:
     """One finding per rule, at the worst severity any of its hits reached, with the worst places as evidence."""
     hits = hits + combined(hits)
     grouped: dict[str, list[tuple[Severity, Hit, Where]]] = defaultdict(list)
     for hit, where in hits:
         rule = RULES[hit.rule_id]
-        grouped[hit.rule_id].append((severity_of(rule, where, hit.path, sdist), hit, where))
+        grouped[hit.rule_id].append((severity_of(rule, where, hit), hit, where))
     findings = []
     for rule_id, entries in grouped.items():
         entries.sort(key=lambda e: (-e[0], e[1].path, e[1].line or 0))

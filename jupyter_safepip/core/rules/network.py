@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import ipaddress
 import re
 from collections.abc import Iterator
 
 from .base import Hit
 from .obfuscation import EXEC_NAMES
-from .source import Source, feeders, shorten
+from .source import Call, Source, feeders, shorten
 
 FETCH_PREFIXES = (
     "requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "wget.download",
@@ -20,6 +21,7 @@ RUNNERS = frozenset({
     "os.startfile", "os.chmod", "os.system", "os.popen", "os.execv", "os.execve", "os.execl",
     "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",
 })
+WRITERS = frozenset({"shutil.copyfileobj", "pathlib.Path.write_bytes"})
 SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.socket().connect"})
 EXFIL = re.compile(
     r"discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|webhook\.site|requestbin|pipedream\.net|"
@@ -31,10 +33,10 @@ EXFIL = re.compile(
 PASTE = re.compile(
     r"pastebin\.com|paste\.ee|hastebin|ghostbin|rentry\.co|transfer\.sh|//file\.io|anonfiles|gofile\.io|catbox\.moe|"
     r"0x0\.st|termbin|dpaste|controlc\.com|bashupload|temp\.sh|cdn\.discordapp\.com/attachments|paste\.c-net|"
-    r"pastes\.io|privatebin|filebin\.net|mediafire\.com|mega\.nz",
+    r"filetransfer\.io|pastes\.io|privatebin|filebin\.net|mediafire\.com|mega\.nz",
     re.IGNORECASE,
 )
-_IP_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:/|$)", re.IGNORECASE)
+_IP_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?\s'\"]|$)", re.IGNORECASE)
 _BARE_IP = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})$")
 
 
@@ -55,18 +57,31 @@ def match(source: Source) -> Iterator[Hit]:
 
 
 def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
+    """Executing a response, running what the response was written to, or fetch + write + run in one function."""
     if not fetch_scopes:
         return
+    writes = {c.scope for c in source.calls if c.name in WRITERS or (c.name == "open" and _opens_for_writing(c))}
+    saved = {c.scope for c in source.calls if c.name.rsplit(".", 1)[-1] in {"urlretrieve", "download"}}
     for call in source.calls:
+        if call.name not in EXEC_NAMES and call.name not in RUNNERS:
+            continue
         fed: set[str] = set()
         if call.node is not None:
             for arg in list(call.node.args) + [k.value for k in call.node.keywords]:
-                fed |= feeders(source, arg)
-        executes_response = call.name in EXEC_NAMES and any(is_fetch(name) for name in fed)
-        runs_in_same_scope = call.name in RUNNERS and call.scope in fetch_scopes
-        if executes_response or runs_in_same_scope:
+                fed |= feeders(source, arg, call.scope)
+        runs_response = any(is_fetch(name) for name in fed)
+        place = {call.scope} | (source.import_time if call.scope in source.import_time else set())
+        runs_saved = call.name in RUNNERS and bool(place & fetch_scopes) and bool(place & (writes | saved))
+        if runs_response or runs_saved:
             yield Hit("network-download-exec", source.path, call.line, source.snippet(call.line), call.scope)
             return
+
+
+def _opens_for_writing(call: Call) -> bool:
+    if call.node is None or len(call.node.args) < 2:
+        return False
+    mode = call.node.args[1]
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "wb" in mode.value
 
 
 def _literals(source: Source) -> Iterator[Hit]:
@@ -80,7 +95,7 @@ def _literals(source: Source) -> Iterator[Hit]:
                 yield Hit(rule, source.path, literal.line, shorten(value), literal.scope)
         if "network-hardcoded-ip" in seen:
             continue
-        found = _IP_URL.match(value.strip()) or (literal.line in call_lines and _BARE_IP.match(value.strip()))
+        found = _IP_URL.search(value) or (literal.line in call_lines and _BARE_IP.match(value.strip()))
         if found and _is_public(found.group(1)):
             seen.add("network-hardcoded-ip")
             yield Hit("network-hardcoded-ip", source.path, literal.line, shorten(value), literal.scope)

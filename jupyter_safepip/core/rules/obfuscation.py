@@ -19,6 +19,7 @@ DECODERS = frozenset({
     "decompress", "[::-1]", "chr", "decrypt", "rot13",
 })
 DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
+COMPUTED = (ast.BinOp, ast.Call, ast.Subscript, ast.JoinedStr)
 LONG_LINE = 3000
 ENTROPY_MIN_CHARS = 200
 ENTROPY_BITS = 5.2
@@ -99,7 +100,7 @@ def _exec_hits(source: Source) -> Iterator[Hit]:
         args = list(call.node.args) + [k.value for k in call.node.keywords]
         if not args or (call.name == "__import__" and isinstance(args[0], ast.Constant)):
             continue
-        fed = set().union(*(feeders(source, a) for a in args))
+        fed = set().union(*(feeders(source, a, call.scope) for a in args))
         if any(is_decoder(name) for name in fed):
             yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
         elif not all(isinstance(a, ast.Constant) for a in args) and call.name != "__import__":
@@ -113,7 +114,8 @@ def _builtins_lookup(source: Source) -> Iterator[Hit]:
             continue
         target, attr = node.args[0], node.args[1]
         holder = source.resolve(target)
-        if holder in {"__builtins__", "builtins", "globals()", "vars()", "locals()"} and not isinstance(attr, ast.Constant):
+        # A name computed by an expression (not a plain variable): the obfuscator's way to reach exec/eval.
+        if holder in {"__builtins__", "builtins", "globals()", "vars()", "locals()"} and isinstance(attr, COMPUTED):
             yield Hit("obfuscation-builtins-lookup", source.path, call.line, source.snippet(call.line), call.scope)
 
 
@@ -121,7 +123,7 @@ def _chr_join(source: Source) -> Iterator[Hit]:
     for call in source.calls:
         if not call.name.endswith("join") or call.node is None or not call.node.args:
             continue
-        fed = feeders(source, call.node.args[0])
+        fed = feeders(source, call.node.args[0], call.scope)
         if "chr" in fed or "map" in fed and any(isinstance(n, ast.Name) and n.id == "chr" for n in ast.walk(call.node.args[0])):
             yield Hit("obfuscation-chr-join", source.path, call.line, source.snippet(call.line), call.scope)
             return

@@ -51,7 +51,7 @@ def match(source: Source) -> Iterator[Hit]:
         seen.add("secrets-env-dump")
         yield Hit("secrets-env-dump", source.path, line, source.snippet(line))
     for call in source.calls:
-        if "secrets-sent" not in seen and _sends_secret(source, call.name, call.node):
+        if "secrets-sent" not in seen and _sends_secret(source, call.name, call.node, call.scope):
             seen.add("secrets-sent")
             yield Hit("secrets-sent", source.path, call.line, source.snippet(call.line), call.scope)
         if "secrets-clipboard" not in seen and (call.name in CLIPBOARD_CALLS or call.name.endswith("clipboard_get")):
@@ -65,7 +65,7 @@ def match(source: Source) -> Iterator[Hit]:
             yield Hit("secrets-env-dump", source.path, call.line, source.snippet(call.line), call.scope)
 
 
-def _sends_secret(source: Source, name: str, node: ast.Call | None) -> bool:
+def _sends_secret(source: Source, name: str, node: ast.Call | None, scope: int) -> bool:
     """A web request to a literal URL whose payload is built from secret-looking names."""
     if node is None or not name.startswith(SENDERS) or not node.args:
         return False
@@ -77,7 +77,7 @@ def _sends_secret(source: Source, name: str, node: ast.Call | None) -> bool:
         words |= words_of(arg)
         for sub in ast.walk(arg):
             if isinstance(sub, ast.Name):
-                words |= source.words.get(sub.id, set())
+                words |= source.words.get(f"{scope}:{sub.id}", set())
     return any(SECRET_WORDS.search(word) for word in words)
 
 

@@ -49,8 +49,8 @@ class Source:
     literals: list[Literal] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)  # top-level module names imported
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
-    taints: dict[str, set[str]] = field(default_factory=dict)  # variable -> names of calls feeding it
-    words: dict[str, set[str]] = field(default_factory=dict)  # variable -> identifiers and short strings feeding it
+    taints: dict[str, set[str]] = field(default_factory=dict)  # "scope:variable" -> names of calls feeding it
+    words: dict[str, set[str]] = field(default_factory=dict)  # "scope:variable" -> identifiers and short strings in it
     value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
     env_iterations: list[int] = field(default_factory=list)  # lines iterating over all of os.environ
@@ -83,6 +83,8 @@ class Source:
                 parts.append(f"{inner}()" if inner else "()")
         elif isinstance(node, ast.Name):
             parts.append(self.aliases.get(node.id, node.id))
+        elif isinstance(node, ast.Constant) and parts:
+            parts.append(type(node.value).__name__)  # ''.join -> str.join
         else:
             return ""
         return ".".join(reversed(parts))
@@ -176,6 +178,11 @@ class _Collector(ast.NodeVisitor):
             self.s.env_iterations.append(node.iter.lineno)
         self.generic_visit(node)
 
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant):
+            return  # a docstring or bare string documents; its words are not behaviour
+        self.generic_visit(node)
+
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, bytes):
@@ -189,9 +196,10 @@ class _Collector(ast.NodeVisitor):
         for target in node.targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
+                    key = f"{self.scope}:{name.id}"
                     if feeding:
-                        self.s.taints.setdefault(name.id, set()).update(feeding)
-                    self.s.words.setdefault(name.id, set()).update(words)
+                        self.s.taints.setdefault(key, set()).update(feeding)
+                    self.s.words.setdefault(key, set()).update(words)
         self.generic_visit(node)
 
     def feeders(self, node: ast.AST) -> set[str]:
@@ -202,8 +210,8 @@ class _Collector(ast.NodeVisitor):
                 name = self.s.resolve(sub.func)
                 if name:
                     found.add(name)
-            elif isinstance(sub, ast.Name) and sub.id in self.s.taints:
-                found |= self.s.taints[sub.id]
+            elif isinstance(sub, ast.Name) and f"{self.scope}:{sub.id}" in self.s.taints:
+                found |= self.s.taints[f"{self.scope}:{sub.id}"]
             elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice):
                 found.add("[::-1]")
         return found
@@ -232,9 +240,11 @@ def _is_reverse_slice(node: ast.AST) -> bool:
     )
 
 
-def feeders(source: Source, node: ast.AST) -> set[str]:
-    """Names of the calls (directly or through variables) that an expression is computed from."""
-    return _Collector(source).feeders(node)
+def feeders(source: Source, node: ast.AST, scope: int) -> set[str]:
+    """Names of the calls (directly or through variables of the same function) an expression is computed from."""
+    collector = _Collector(source)
+    collector.scope = scope
+    return collector.feeders(node)
 
 
 _CALL_RE = re.compile(r"([A-Za-z_][\w.]*)\s*\(")

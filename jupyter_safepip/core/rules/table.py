@@ -63,7 +63,7 @@ _TABLE = [
     # Shell.
     ("shell-exec", "shell", I, M, "The code runs shell commands or other programs."),
     ("shell-hidden", "shell", L, H, "A program is started hidden: detached, without a window or with its output discarded."),
-    ("shell-suspicious-command", "shell", M, H, "A shell command downloads, decodes or launches something (curl, wget, powershell, certutil...)."),
+    ("shell-suspicious-command", "shell", L, H, "A shell command downloads, decodes or launches something (curl, wget, powershell, certutil...)."),
     ("shell-dropper-command", "shell", H, C, "A shell command pipes a download into a shell, opens a reverse shell or runs encoded PowerShell."),
     # Secrets.
     ("secrets-env-dump", "secrets", L, M, "The code collects all environment variables (which often hold tokens and passwords)."),

