@@ -127,9 +127,11 @@ def _scan(paths: list[str], flags: set[str]) -> int:
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    report, sarif = scan_report([Path(p) for p in paths])
+    report, results = scan_report([Path(p) for p in paths])
     if "--sarif" in flags:
-        print(json.dumps(sarif, indent=2))
+        from .core.sarif import to_sarif
+
+        print(json.dumps(to_sarif(results), indent=2))
     elif "--json" in flags:
         print(json.dumps(report_to_dict(report), indent=2))
     else:
