@@ -14,7 +14,7 @@ MAX_EVIDENCE = 5
 # Families that count towards a combination; install-* and structural rules only say where code runs.
 BEHAVIOUR_FAMILIES = frozenset({"obfuscation", "network", "shell", "secrets", "persistence"})
 STRONG_FAMILIES = frozenset({"obfuscation", "secrets", "persistence"})
-WEAK_RULES = frozenset({"obfuscation-exec-dynamic", "network-fetch", "shell-exec", "secrets-host-recon"})
+WEAK_RULES = frozenset({"obfuscation-exec-dynamic", "obfuscation-decode", "network-fetch", "shell-exec", "secrets-host-recon"})
 SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files", "secrets-sent"})
 STRONG_OBFUSCATION = frozenset({
     "obfuscation-exec-decoded", "obfuscation-builtins-lookup", "obfuscation-exec-alias", "obfuscation-escaped-text",

@@ -19,6 +19,7 @@ DECODERS = frozenset({
     "decompress", "[::-1]", "chr", "decrypt", "rot13",
 })
 DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
+SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})
 COMPUTED = (ast.BinOp, ast.Call, ast.Subscript, ast.JoinedStr)
 LONG_LINE = 3000
 ENTROPY_MIN_CHARS = 200
@@ -48,6 +49,14 @@ def match(source: Source) -> Iterator[Hit]:
     yield from _escaped_text(source)
     yield from _mangled_names(source)
     yield from _hidden_by_whitespace(source)
+    yield from _decoding(source)
+
+
+def _decoding(source: Source) -> Iterator[Hit]:
+    for call in source.calls:
+        if is_decoder(call.name) and call.name.rsplit(".", 1)[-1] not in {"chr", "decrypt", "decompress"}:
+            yield Hit("obfuscation-decode", source.path, call.line, source.snippet(call.line), call.scope)
+            return
 
 
 def _exec_alias(source: Source) -> Iterator[Hit]:
@@ -88,6 +97,11 @@ def _hidden_by_whitespace(source: Source) -> Iterator[Hit]:
 
 def _exec_hits(source: Source) -> Iterator[Hit]:
     for call in source.calls:
+        if call.name in SHELL_RUNNERS and call.node is not None:
+            args = list(call.node.args) + [k.value for k in call.node.keywords]
+            if any(is_decoder(name) for a in args for name in feeders(source, a, call.scope)):
+                yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
+            continue
         if call.name not in EXEC_NAMES:
             continue
         if call.node is None:

@@ -43,6 +43,7 @@ _TABLE = [
     ("install-runs-pip", "install", L, H, "The code installs other packages by calling pip itself."),
     # Obfuscation.
     ("obfuscation-exec-decoded", "obfuscation", H, C, "Code is decoded (base64, hex, zlib, marshal, rot13, reversed, chr codes) and then executed."),
+    ("obfuscation-decode", "obfuscation", I, L, "The code decodes base64, hex or marshal data."),
     ("obfuscation-exec-dynamic", "obfuscation", I, L, "Code built at run time is executed with exec/eval/compile."),
     ("obfuscation-builtins-lookup", "obfuscation", M, H, "Built-in functions are looked up by computed names, a way to hide what is called."),
     ("obfuscation-chr-join", "obfuscation", L, M, "Text is assembled from character codes, a way to hide strings."),
