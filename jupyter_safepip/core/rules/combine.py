@@ -15,7 +15,7 @@ MAX_EVIDENCE = 5
 BEHAVIOUR_FAMILIES = frozenset({"obfuscation", "network", "shell", "secrets", "persistence"})
 STRONG_FAMILIES = frozenset({"obfuscation", "secrets", "persistence"})
 WEAK_RULES = frozenset({"obfuscation-exec-dynamic", "obfuscation-decode", "network-fetch", "shell-exec", "secrets-host-recon"})
-SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files", "secrets-sent"})
+SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files"})
 STRONG_OBFUSCATION = frozenset({
     "obfuscation-exec-decoded", "obfuscation-builtins-lookup", "obfuscation-exec-alias", "obfuscation-escaped-text",
     "obfuscation-chr-join", "obfuscation-hidden-by-whitespace", "obfuscation-mangled-names",

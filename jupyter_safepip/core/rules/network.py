@@ -21,6 +21,7 @@ RUNNERS = frozenset({
     "os.startfile", "os.chmod", "os.system", "os.popen", "os.execv", "os.execve", "os.execl",
     "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",
 })
+SAVERS = frozenset({"urlretrieve", "download"})
 WRITERS = frozenset({"shutil.copyfileobj", "pathlib.Path.write_bytes"})
 SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.socket().connect"})
 EXFIL = re.compile(
@@ -57,11 +58,12 @@ def match(source: Source) -> Iterator[Hit]:
 
 
 def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
-    """Executing a response, running what the response was written to, or fetch + write + run in one function."""
+    """Executing a response, or fetch, then write, then run, in that order in one place."""
     if not fetch_scopes:
         return
-    writes = {c.scope for c in source.calls if c.name in WRITERS or (c.name == "open" and _opens_for_writing(c))}
-    saved = {c.scope for c in source.calls if c.name.rsplit(".", 1)[-1] in {"urlretrieve", "download"}}
+    fetches = [(c.scope, c.line) for c in source.calls if is_fetch(c.name)]
+    saves = [(c.scope, c.line) for c in source.calls if c.name.rsplit(".", 1)[-1] in SAVERS]
+    writes = [(c.scope, c.line) for c in source.calls if c.name in WRITERS or (c.name == "open" and _opens_for_writing(c))]
     for call in source.calls:
         if call.name not in EXEC_NAMES and call.name not in RUNNERS:
             continue
@@ -69,10 +71,11 @@ def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
         if call.node is not None:
             for arg in list(call.node.args) + [k.value for k in call.node.keywords]:
                 fed |= feeders(source, arg, call.scope)
-        runs_response = any(is_fetch(name) for name in fed)
         place = {call.scope} | (source.import_time if call.scope in source.import_time else set())
-        runs_saved = call.name in RUNNERS and bool(place & fetch_scopes) and bool(place & (writes | saved))
-        if runs_response or runs_saved:
+        before = [line for scope, line in fetches if scope in place and line <= call.line]
+        saved = any(scope in place and line <= call.line for scope, line in saves)
+        written = bool(before) and any(scope in place and min(before) <= line <= call.line for scope, line in writes)
+        if any(is_fetch(name) for name in fed) or (call.name in RUNNERS and (saved or written)):
             yield Hit("network-download-exec", source.path, call.line, source.snippet(call.line), call.scope)
             return
 
@@ -81,7 +84,7 @@ def _opens_for_writing(call: Call) -> bool:
     if call.node is None or len(call.node.args) < 2:
         return False
     mode = call.node.args[1]
-    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "wb" in mode.value
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and bool(set(mode.value) & set("wax"))
 
 
 def _literals(source: Source) -> Iterator[Hit]:

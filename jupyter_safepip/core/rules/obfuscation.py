@@ -90,7 +90,7 @@ def _mangled_names(source: Source) -> Iterator[Hit]:
 
 def _hidden_by_whitespace(source: Source) -> Iterator[Hit]:
     for number, line in enumerate(source.lines, start=1):
-        if len(line) > HIDING_SPACES and _HIDING.search(line):
+        if len(line) > HIDING_SPACES and number not in source.string_lines and _HIDING.search(line):
             yield Hit("obfuscation-hidden-by-whitespace", source.path, number, shorten(" ".join(line.split())))
             return
 

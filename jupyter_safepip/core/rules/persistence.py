@@ -9,7 +9,7 @@ from .base import Hit
 from .source import Source, shorten
 
 PERSISTENCE = re.compile(
-    r"\bcrontab\b|/etc/cron|/var/spool/cron|[/\\]\.(?:bashrc|zshrc|bash_profile|profile|zprofile|bash_login)\b|"
+    r"\bcrontab\s+-|\|\s*crontab\b|/etc/cron|/var/spool/cron|[/\\]\.(?:bashrc|zshrc|bash_profile|profile|zprofile|bash_login)\b|"
     r"Start Menu[/\\]+Programs[/\\]+Startup|CurrentVersion[/\\]+Run(?:Once)?\b|/etc/systemd/system|"
     r"\.config/systemd/user|systemctl\s+(?:--user\s+)?enable|LaunchAgents|LaunchDaemons|schtasks\s+/create|"
     r"/etc/rc\.local|\.config/autostart|/etc/init\.d/",

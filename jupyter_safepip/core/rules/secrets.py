@@ -17,10 +17,10 @@ CREDENTIALS = re.compile(
 BROWSER_MESSENGER = re.compile(
     r"Login Data|Local State|Web Data|User Data[/\\]+Default|Google[/\\]+Chrome|BraveSoftware|Opera Software|"
     r"Yandex[/\\]+YandexBrowser|Microsoft[/\\]+Edge|Mozilla[/\\]+Firefox|Firefox[/\\]+Profiles|"
-    r"discord(?:canary|ptb)?[/\\]+Local Storage|Local Storage[/\\]+leveldb|Telegram Desktop|[/\\]tdata\b|"
-    r"wallet\.dat|\bExodus\b|\bElectrum\b|Atomic[/\\]+Local Storage|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|"
-    r"Ethereum[/\\]+keystore|dQw4w9WgXcQ|\[\\w-\]\{24\}|mfa\\?\.\[\\w-\]\{84\}|discord\.com/api/v\d+/users/@me",
-    re.IGNORECASE,
+    r"Local Storage[/\\]+leveldb|Telegram Desktop|[/\\]tdata\b|"
+    r"wallet\.dat|[/\\]Exodus[/\\]|exodus\.wallet|Electrum[/\\]+wallets|[/\\]\.electrum\b|Atomic[/\\]+Local Storage|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|"
+    r"Ethereum[/\\]+keystore|dQw4w9WgXcQ|\[\\w-\]\{24\}|mfa\\?\.\[\\w-\]\{84\}|[dD]iscord(?:app)?\.com/api/v\d+/users/@me|"
+    r"[dD]iscord(?:canary|ptb)?[/\\]+Local Storage",
 )
 SYSTEM_FILES = re.compile(r"^/etc/(?:passwd|shadow|sudoers)$|\\config\\SAM\b")
 RECON_SITES = re.compile(r"api\.ipify\.org|ipinfo\.io|ifconfig\.me|icanhazip|checkip\.|ip-api\.com|myexternalip|wtfismyip", re.I)
@@ -29,7 +29,7 @@ CLIPBOARD_CALLS = frozenset({"pyperclip.paste", "pyperclip.copy", "win32clipboar
 RECON_CALLS = frozenset({"getpass.getuser", "socket.gethostname", "platform.node", "os.getlogin", "platform.uname", "os.uname"})
 DUMPERS = frozenset({"json.dumps", "str", "repr", "print", "pickle.dumps", "base64.b64encode"})
 SENDERS = ("requests.post", "requests.put", "requests.get", "httpx.post", "httpx.get", "urllib.request.urlopen", "urllib.request.Request")
-SECRET_WORDS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase|secret_?key|^sk$|^ak$|passw(?:or)?d|wallet|cookies?$|_token$|^token$")
+SECRET_WORDS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase|secret_?key|^sk$|^ak$|passw(?:or)?d")
 _ENV = frozenset({"os.environ", "os.environ.items()", "os.environ.copy()"})
 
 

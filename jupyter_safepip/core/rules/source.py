@@ -53,7 +53,8 @@ class Source:
     words: dict[str, set[str]] = field(default_factory=dict)  # "scope:variable" -> identifiers and short strings in it
     value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
-    env_iterations: list[int] = field(default_factory=list)  # lines iterating over all of os.environ
+    env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
+    string_lines: set[int] = field(default_factory=set)  # lines inside multi-line string literals
     _lines: list[str] | None = None
 
     @property
@@ -159,6 +160,8 @@ class _Collector(ast.NodeVisitor):
         name = self.s.resolve(node.func)
         if name:
             self.s.calls.append(Call(name, node.lineno, self.scope, node))
+        if name.endswith(("join", "dumps", "encode", "b64encode")) and any(_iterates_environ(self.s, a) for a in node.args):
+            self.s.env_iterations.append(node.lineno)
         if self.scope == 0:
             # f() or threading.Thread(target=f) at module level: f runs on import.
             for sub in [node.func, *node.args, *(k.value for k in node.keywords)]:
@@ -173,25 +176,36 @@ class _Collector(ast.NodeVisitor):
         if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load):
             self.s.value_refs.append((node.id, node.lineno))
 
-    def visit_comprehension(self, node: ast.comprehension) -> None:
-        if not node.ifs and self.s.resolve(node.iter) in {"os.environ", "os.environ.items()", "os.environ.keys()"}:
-            self.s.env_iterations.append(node.iter.lineno)
-        self.generic_visit(node)
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Constant):
+            self._string_lines(node.value)
             return  # a docstring or bare string documents; its words are not behaviour
         self.generic_visit(node)
 
+    def _string_lines(self, node: ast.Constant) -> None:
+        end = node.end_lineno or node.lineno
+        if end > node.lineno:
+            self.s.string_lines.update(range(node.lineno + 1, end + 1))
+
     def visit_Constant(self, node: ast.Constant) -> None:
+        self._string_lines(node)
         value = node.value
         if isinstance(value, bytes):
             value = value.decode("latin-1")
         if isinstance(value, str) and value:
             self.s.literals.append(Literal(value, node.lineno, self.scope))
 
+    def _literal(self, node: ast.AST) -> bool:
+        """A string literal, or a variable of this function assigned one (reversing text hides it; lists are fine)."""
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, (str, bytes))
+        return isinstance(node, ast.Name) and "<literal>" in self.s.taints.get(f"{self.scope}:{node.id}", ())
+
     def visit_Assign(self, node: ast.Assign) -> None:
         feeding = self.feeders(node.value)
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, (str, bytes)):
+            feeding.add("<literal>")
         words = words_of(node.value)
         for target in node.targets:
             for name in ast.walk(target):
@@ -212,9 +226,17 @@ class _Collector(ast.NodeVisitor):
                     found.add(name)
             elif isinstance(sub, ast.Name) and f"{self.scope}:{sub.id}" in self.s.taints:
                 found |= self.s.taints[f"{self.scope}:{sub.id}"]
-            elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice):
+            elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and self._literal(sub.value):
                 found.add("[::-1]")
         return found
+
+
+def _iterates_environ(source: Source, node: ast.AST) -> bool:
+    """A comprehension over all of os.environ (no filter), e.g. serialised with join."""
+    if not isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.DictComp)):
+        return False
+    first = node.generators[0]
+    return not first.ifs and source.resolve(first.iter) in {"os.environ", "os.environ.items()", "os.environ.keys()"}
 
 
 def words_of(node: ast.AST) -> set[str]:
