@@ -55,11 +55,12 @@ def scan_directory(path: Path) -> ArchiveScan:
     members: list[Member] = []
     incomplete: list[str] = []
     total = 0
+    top = path.resolve().name or "root"
     for root, dirs, files in os.walk(path, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for filename in sorted(files):
             full = Path(root, filename)
-            name = f"{path.name}/{full.relative_to(path).as_posix()}"
+            name = f"{top}/{full.relative_to(path).as_posix()}"
             if full.is_symlink() or not full.is_file():
                 continue
             if len(members) >= MAX_MEMBERS:
@@ -71,7 +72,7 @@ def scan_directory(path: Path) -> ArchiveScan:
                 data = handle.read() if wanted else handle.read(HEAD_BYTES)
             total += len(data)
             members.append(Member(name, size, data, wanted and len(data) == size))
-    package = canonicalize_name(path.resolve().name)
+    package = canonicalize_name(top)
     return _inspect(members, (), tuple(incomplete), total, package, None, None)
 
 
