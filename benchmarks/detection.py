@@ -192,7 +192,7 @@ def ensure_guarddog() -> Path:
 
 
 def run_guarddog(binary: Path, sample: Sample) -> tuple[bool | None, float]:
-    """GuardDog's static scan of the same local archive; flagged when any of its rules matched."""
+    """GuardDog's static scan of the same local archive; flagged when it reports a risk."""
     start = time.perf_counter()
     try:
         done = subprocess.run(
@@ -206,8 +206,12 @@ def run_guarddog(binary: Path, sample: Sample) -> tuple[bool | None, float]:
         result = json.loads(done.stdout)
     except json.JSONDecodeError:
         return None, seconds
-    issues = result.get("issues", 0) if isinstance(result, dict) else 0
-    return bool(issues), seconds
+    if not isinstance(result, dict):
+        return None, seconds
+    # GuardDog 3 grades its matches into risks; older versions only count issues.
+    if "risks" in result:
+        return bool(result["risks"]), seconds
+    return bool(result.get("issues")), seconds
 
 
 # --- reporting ----------------------------------------------------------------------------------------------

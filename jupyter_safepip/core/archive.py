@@ -18,6 +18,7 @@ import io
 import lzma
 import posixpath
 import stat
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -36,7 +37,8 @@ HEAD_BYTES = 64
 NESTED_SUFFIXES = (".whl", ".zip", ".egg", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _READ_ERRORS = (
     tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
-    OSError, ValueError, NotImplementedError, RuntimeError, KeyError, OverflowError, IndexError,
+    OSError, ValueError, NotImplementedError, RuntimeError, KeyError, OverflowError, IndexError, struct.error,
+    TypeError,  # tarfile's gzip header parser raises it on a truncated header
 )
 
 

@@ -25,10 +25,10 @@ NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-do
 # Behaviours that are unusual in module-level code, which runs as soon as the package is imported.
 RAISED_ON_IMPORT = frozenset({
     "shell-exec", "shell-hidden", "shell-suspicious-command", "network-fetch", "network-download-exec",
-    "secrets-env-dump", "persistence", "network-raw-socket",
+    "secrets-env-dump", "network-raw-socket",
 })
 # Code in tests or docs only runs when someone runs the tests or builds the docs.
-NOT_INSTALLED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks"})
+_NOT_INSTALLED_DIR = re.compile(r"(?:^|[\W_])(?:tests?|testing|testsuite|docs?|examples?|benchmarks?|samples?)(?:[\W_]|$)", re.IGNORECASE)
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
 
@@ -37,7 +37,9 @@ def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     if where is not Where.LIBRARY:
         return rule.install
     parts = hit.path.split("/")
-    if (set(parts[:-1]) & NOT_INSTALLED_DIRS or _TEST_FILE.match(parts[-1])) and rule.family != "archive":
+    if rule.family != "archive" and any(_NOT_INSTALLED_DIR.search(p) for p in parts[:-1]):
+        return Severity(max(rule.library - 2, Severity.INFO))
+    if rule.family != "archive" and _TEST_FILE.match(parts[-1]):
         return Severity(max(rule.library - 1, Severity.INFO))
     if hit.at_import and rule.id in RAISED_ON_IMPORT:
         return Severity(min(rule.library + 1, rule.install))

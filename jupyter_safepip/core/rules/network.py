@@ -24,19 +24,23 @@ RUNNERS = frozenset({
 SAVERS = frozenset({"urlretrieve", "download"})
 WRITERS = frozenset({"shutil.copyfileobj", "pathlib.Path.write_bytes"})
 SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.socket().connect"})
+# Services whose main use is capturing requests or tunnelling to a private machine.
 EXFIL = re.compile(
-    r"discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|webhook\.site|requestbin|pipedream\.net|"
-    r"interact\.sh|\.oast\.(?:pro|live|site|online|fun|me)|burpcollaborator|canarytokens|ngrok\.io|ngrok-free\.app|"
-    r"ngrok\.app|\bngrok|hookbin|beeceptor|dnslog\.cn|ceye\.io|hooks\.slack\.com/services|mockapi\.io|"
-    r"requestcatcher|webhook\.cool|eo\w+\.m\.pipedream|\.burpcollaborator|\.interactsh|serveo\.net|localhost\.run",
+    r"webhook\.site|requestbin|pipedream\.net|interact\.sh|\.oast\.(?:pro|live|site|online|fun|me)|burpcollaborator|"
+    r"canarytokens|\bngrok|hookbin|beeceptor|dnslog\.cn|ceye\.io|mockapi\.io|requestcatcher|webhook\.cool|"
+    r"\.interactsh|serveo\.net|localhost\.run",
     re.IGNORECASE,
 )
+# Chat webhooks/bots, paste and file-drop services: legitimate integrations exist, so they weigh less alone.
 PASTE = re.compile(
+    r"discord(?:app)?\.com/api/webhooks|api\.telegram\.org/bot|hooks\.slack\.com/services|"
     r"pastebin\.com|paste\.ee|hastebin|ghostbin|rentry\.co|transfer\.sh|//file\.io|anonfiles|gofile\.io|catbox\.moe|"
     r"0x0\.st|termbin|dpaste|controlc\.com|bashupload|temp\.sh|cdn\.discordapp\.com/attachments|paste\.c-net|"
     r"filetransfer\.io|pastes\.io|privatebin|filebin\.net|mediafire\.com|mega\.nz",
     re.IGNORECASE,
 )
+# Public DNS resolvers: connecting a UDP socket to one is the usual way to learn the local address.
+RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222"})
 _IP_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?\s'\"]|$)", re.IGNORECASE)
 _BARE_IP = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})$")
 
@@ -99,7 +103,7 @@ def _literals(source: Source) -> Iterator[Hit]:
         if "network-hardcoded-ip" in seen:
             continue
         found = _IP_URL.search(value) or (literal.line in call_lines and _BARE_IP.match(value.strip()))
-        if found and _is_public(found.group(1)):
+        if found and _is_public(found.group(1)) and found.group(1) not in RESOLVERS:
             seen.add("network-hardcoded-ip")
             yield Hit("network-hardcoded-ip", source.path, literal.line, shorten(value), literal.scope)
 

@@ -20,7 +20,7 @@ DECODERS = frozenset({
 })
 DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
 SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})
-COMPUTED = (ast.BinOp, ast.Call, ast.Subscript, ast.JoinedStr)
+COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)
 LONG_LINE = 3000
 ENTROPY_MIN_CHARS = 200
 ENTROPY_BITS = 5.2
@@ -98,7 +98,8 @@ def _hidden_by_whitespace(source: Source) -> Iterator[Hit]:
 def _exec_hits(source: Source) -> Iterator[Hit]:
     for call in source.calls:
         if call.name in SHELL_RUNNERS and call.node is not None:
-            args = list(call.node.args) + [k.value for k in call.node.keywords]
+            # Only the command itself: env= or cwd= built from decoded data is ordinary (e.g. a CGI server).
+            args = call.node.args[:1] + [k.value for k in call.node.keywords if k.arg in {"args", "command", "cmd"}]
             if any(is_decoder(name) for a in args for name in feeders(source, a, call.scope)):
                 yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
             continue
@@ -129,7 +130,10 @@ def _builtins_lookup(source: Source) -> Iterator[Hit]:
         target, attr = node.args[0], node.args[1]
         holder = source.resolve(target)
         # A name computed by an expression (not a plain variable): the obfuscator's way to reach exec/eval.
-        if holder in {"__builtins__", "builtins", "globals()", "vars()", "locals()"} and isinstance(attr, COMPUTED):
+        computed = isinstance(attr, COMPUTED) or (
+            isinstance(attr, ast.Call) and any(is_decoder(n) or n.endswith("join") for n in feeders(source, attr, call.scope))
+        )
+        if holder in {"__builtins__", "builtins", "globals()", "vars()", "locals()"} and computed:
             yield Hit("obfuscation-builtins-lookup", source.path, call.line, source.snippet(call.line), call.scope)
 
 

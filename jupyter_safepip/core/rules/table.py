@@ -59,8 +59,8 @@ _TABLE = [
     ("network-fetch", "network", I, M, "The code makes web requests."),
     ("network-hardcoded-ip", "network", M, H, "The code connects to a hard-coded public IP address."),
     ("network-raw-socket", "network", I, M, "The code opens raw network sockets."),
-    ("network-exfil-sink", "network", H, C, "The code talks to a webhook, bot or request-capture service, often used to steal data."),
-    ("network-paste-sink", "network", L, H, "The code uses a paste or file-drop service, often used to host payloads or stolen data."),
+    ("network-exfil-sink", "network", M, C, "The code talks to a request-capture or tunnelling service, often used to receive stolen data."),
+    ("network-paste-sink", "network", L, H, "The code uses a chat webhook, paste or file-drop service, often used to host payloads or receive stolen data."),
     # Shell.
     ("shell-exec", "shell", I, M, "The code runs shell commands or other programs."),
     ("shell-hidden", "shell", L, H, "A program is started hidden: detached, without a window or with its output discarded."),

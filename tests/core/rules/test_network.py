@@ -24,7 +24,7 @@ CASES = [
     ),
     (
         "network-hardcoded-ip",
-        "import requests\nrequests.post('http://203.0.113.9:8080/c', data='x')\nrequests.get('http://8.8.4.4/x')\n",
+        "import requests\nrequests.post('http://203.0.113.9:8080/c', data='x')\nrequests.get('http://93.184.216.34/x')\n",
         "import requests\nrequests.get('http://127.0.0.1:8000/x')\nrequests.get('http://192.168.1.2/x')\n",
     ),
     (
@@ -34,12 +34,12 @@ CASES = [
     ),
     (
         "network-exfil-sink",
-        "URL = 'https://discord.com/api/webhooks/123/abc'\n",
-        "URL = 'https://discord.com/developers/docs'\n",
+        "URL = 'https://webhook.site/0000-1111'\n",
+        "URL = 'https://example.org/site/0000-1111'\n",
     ),
     (
         "network-paste-sink",
-        "URL = 'https://pastebin.com/raw/abcd'\n",
+        "URL = 'https://pastebin.com/raw/abcd'\nHOOK = 'https://discord.com/api/webhooks/123/abc'\n",
         "URL = 'https://example.org/raw/abcd'\n",
     ),
     (
@@ -58,7 +58,7 @@ def test_rule_fires_on_bad_and_not_on_good(tmp_path: Path, rule: str, bad: str, 
 
 def test_sink_mentioned_only_in_a_docstring_is_ignored(tmp_path: Path) -> None:
     code = '"""Send results to a webhook such as https://discord.com/api/webhooks/<id>."""\n'
-    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "network-exfil-sink") is None
+    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "network-paste-sink") is None
 
 
 def test_web_request_in_library_is_info_but_medium_in_setup_py(tmp_path: Path) -> None:
