@@ -13,6 +13,7 @@ from .table import RULES, Rule
 MAX_EVIDENCE = 5
 # Families that count towards a combination; install-* and structural rules only say where code runs.
 BEHAVIOUR_FAMILIES = frozenset({"obfuscation", "network", "shell", "secrets", "persistence"})
+NOT_COMBINED = frozenset({"obfuscation-exec-dynamic", "shell-exec-tool"})
 STRONG_FAMILIES = frozenset({"obfuscation", "secrets", "persistence"})
 WEAK_RULES = frozenset({"obfuscation-exec-dynamic", "obfuscation-decode", "network-fetch", "shell-exec", "secrets-host-recon"})
 SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files"})
@@ -24,7 +25,7 @@ SINK_RULES = frozenset({"network-exfil-sink", "network-paste-sink", "network-har
 NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-download-exec"}
 # Behaviours that are unusual in module-level code, which runs as soon as the package is imported.
 RAISED_ON_IMPORT = frozenset({
-    "shell-exec", "shell-hidden", "shell-suspicious-command", "network-fetch", "network-download-exec",
+    "shell-exec", "shell-exec-tool", "shell-hidden", "shell-suspicious-command", "network-fetch", "network-download-exec",
     "secrets-env-dump", "network-raw-socket",
 })
 # Code in tests or docs only runs when someone runs the tests or builds the docs.
@@ -50,7 +51,7 @@ def combined(hits: Iterable[tuple[Hit, Where]]) -> list[tuple[Hit, Where]]:
     """Extra hits for combinations: several behaviours at install time, or secrets next to a network sink."""
     extra: list[tuple[Hit, Where]] = []
     install = [(h, w) for h, w in hits if w is not Where.LIBRARY]
-    families = {RULES[h.rule_id].family for h, _ in install if h.rule_id != "obfuscation-exec-dynamic"} & BEHAVIOUR_FAMILIES
+    families = {RULES[h.rule_id].family for h, _ in install if h.rule_id not in NOT_COMBINED} & BEHAVIOUR_FAMILIES
     strong = {RULES[h.rule_id].family for h, _ in install if h.rule_id not in WEAK_RULES} & STRONG_FAMILIES
     if len(families) >= 3:
         first = install[0][0]

@@ -28,6 +28,12 @@ SUSPICIOUS = re.compile(
     re.IGNORECASE,
 )
 HIDDEN = re.compile(r"-w(?:indowstyle)?\s+hidden|\bnohup\b|\bstart\s+/b\b|\bpythonw\b|\bdisown\b|&\s*$", re.IGNORECASE)
+# Programs a build or version lookup routinely runs (setup.py asking git for its version, compiling...).
+BUILD_TOOLS = frozenset({
+    "git", "hg", "svn", "make", "cmake", "ninja", "meson", "gcc", "g++", "cc", "c++", "clang", "nvcc", "cl",
+    "pkg-config", "python", "python3", "cython", "swig", "cargo", "rustc", "go", "npm", "yarn", "jlpm", "node",
+    "which", "uname", "ldconfig", "xcrun", "sw_vers", "lsb_release", "nproc", "getconf",
+})
 HIDDEN_FLAGS = frozenset({"DETACHED_PROCESS", "CREATE_NO_WINDOW", "CREATE_NEW_PROCESS_GROUP", "SW_HIDE"})
 
 
@@ -36,14 +42,28 @@ def match(source: Source) -> Iterator[Hit]:
         if call.name not in SHELL_CALLS and not call.name.endswith(("ShellExecuteW", "ShellExecuteA")):
             continue
         snippet = source.snippet(call.line)
-        yield Hit("shell-exec", source.path, call.line, snippet, call.scope)
-        text = " ".join(_command_strings(source, call))
+        texts = _command_strings(source, call)
+        rule = "shell-exec-tool" if _program(source, call) in BUILD_TOOLS else "shell-exec"
+        yield Hit(rule, source.path, call.line, snippet, call.scope)
+        text = " ".join(texts)
         if DROPPER.search(text):
             yield Hit("shell-dropper-command", source.path, call.line, snippet, call.scope)
         elif SUSPICIOUS.search(text):
             yield Hit("shell-suspicious-command", source.path, call.line, snippet, call.scope)
         if HIDDEN.search(text) or _hidden_keywords(call):
             yield Hit("shell-hidden", source.path, call.line, snippet, call.scope)
+
+
+def _program(source: Source, call: Call) -> str:
+    """The program a shell call starts, when its first argument says so plainly ('' otherwise)."""
+    if call.node is None or not call.node.args:
+        return ""
+    first = call.node.args[0]
+    if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
+        first = first.elts[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.split():
+        return first.value.split()[0].rsplit("/", 1)[-1]
+    return "python" if source.resolve(first) == "sys.executable" else ""
 
 
 def _command_strings(source: Source, call: Call) -> list[str]:

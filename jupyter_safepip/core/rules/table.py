@@ -63,6 +63,7 @@ _TABLE = [
     ("network-paste-sink", "network", L, H, "The code uses a chat webhook, paste or file-drop service, often used to host payloads or receive stolen data."),
     # Shell.
     ("shell-exec", "shell", I, M, "The code runs shell commands or other programs."),
+    ("shell-exec-tool", "shell", I, L, "The code runs a common build or version-control tool (git, make, a compiler...)."),
     ("shell-hidden", "shell", L, H, "A program is started hidden: detached, without a window or with its output discarded."),
     ("shell-suspicious-command", "shell", L, H, "A shell command downloads, decodes or launches something (curl, wget, powershell, certutil...)."),
     ("shell-dropper-command", "shell", H, C, "A shell command pipes a download into a shell, opens a reverse shell or runs encoded PowerShell."),

@@ -10,7 +10,7 @@ from jupyter_safepip.core.model import Severity
 from tests.support.archives import scan_sdist, scan_wheel, severity
 
 CASES = [
-    ("shell-exec", "import subprocess\ndef f():\n    subprocess.run(['git', 'status'])\n", "import shutil\nshutil.which('git')\n"),
+    ("shell-exec", "import subprocess\ndef f():\n    subprocess.run(['rsync', '-a'])\n", "import shutil\nshutil.which('git')\n"),
     (
         "shell-hidden",
         "import subprocess\nsubprocess.Popen(['x'], creationflags=subprocess.CREATE_NO_WINDOW)\n",
@@ -46,7 +46,7 @@ def test_rule_fires_on_bad_and_not_on_good(tmp_path: Path, rule: str, bad: str, 
 
 
 def test_subprocess_in_library_function_is_only_info(tmp_path: Path) -> None:
-    code = "import subprocess\ndef version():\n    return subprocess.check_output(['git', 'describe'])\n"
+    code = "import subprocess\ndef version():\n    return subprocess.check_output(['lsblk'])\n"
     scan = scan_wheel(tmp_path, {"demo/mod.py": code})
     assert severity(scan, "shell-exec") is Severity.INFO and max(f.severity for f in scan.findings) == Severity.INFO
 
@@ -63,3 +63,13 @@ def test_hidden_shell_with_network_and_base64_at_install_is_critical(tmp_path: P
     scan = scan_sdist(tmp_path, {"setup.py": setup})
     assert severity(scan, "combined-install-behaviour") is Severity.CRITICAL
     assert severity(scan, "shell-hidden") is Severity.HIGH
+
+
+def test_git_version_lookup_in_setup_py_is_low(tmp_path: Path) -> None:
+    setup = (
+        "import subprocess\nfrom setuptools import setup\n"
+        "rev = subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode()\n"
+        "setup(name='demo', version='1.0+' + rev[:7])\n"
+    )
+    scan = scan_sdist(tmp_path, {"setup.py": setup})
+    assert severity(scan, "shell-exec-tool") is Severity.LOW and severity(scan, "shell-exec") is None
