@@ -1,0 +1,1 @@
+"""Data shipped with jupyter_safepip: the popular-names snapshot and small word lists."""
