@@ -129,9 +129,9 @@ def _scan(paths: list[str], flags: set[str]) -> int:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     report, results = scan_report([Path(p) for p in paths])
     if "--sarif" in flags:
-        from .core.sarif import to_sarif
+        from .core.sarif import sarif_from_scans
 
-        print(json.dumps(to_sarif(results), indent=2))
+        print(json.dumps(sarif_from_scans(results), indent=2))
     elif "--json" in flags:
         print(json.dumps(report_to_dict(report), indent=2))
     else:
