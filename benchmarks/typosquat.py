@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,12 +52,13 @@ def main() -> None:
     popular = [r["name"] for r in rows(args.corpus / "popular.csv")]
     ordinary = (args.corpus / "ordinary-names.txt").read_text(encoding="utf-8").split()
 
-    timings: list[float] = []
+    timings: list[float] = []  # names not in the snapshot only: popular names return at once
 
     def check(name: str, against: names.Snapshot = snap):
         t0 = time.perf_counter()
         found = names.check_against(names.canonicalize_name(name), against)
-        timings.append(1000 * (time.perf_counter() - t0))
+        if against is snap and name not in snap.rank:
+            timings.append(1000 * (time.perf_counter() - t0))
         return found
 
     missed, wrong, by_kind = [], [], Counter()
@@ -75,7 +75,7 @@ def main() -> None:
 
     fp_shipped = [n for n in lookalikes if check(n)]
     held_out = set(lookalikes)
-    stale = names.Snapshot.build([(n, r) for n, r in snap.rank.items() if n not in held_out], snap.generic)
+    stale = names.Snapshot.build([(n, r) for n, r in snap.rank.items() if n not in held_out], snap.generic, {})
     fp_stale = [f"{n} -> {suggestion(check(n, stale))}" for n in lookalikes if check(n, stale)]
     popular_flagged = [n for n in popular if check(n)]
     noise = [(n, check(n)) for n in ordinary]
@@ -91,7 +91,7 @@ def main() -> None:
     print(f"| legit look-alikes flagged (held out of the snapshot) | {pct(len(fp_stale), len(lookalikes))} | informative |")
     print(f"| popular names flagged | {pct(len(popular_flagged), len(popular))} | 0 |")
     print(f"| ordinary names flagged (noise floor) | {pct(len(noisy), len(ordinary))} | < 3% |")
-    print(f"| time per name, warm: median / p95 | {statistics.median(timings):.3f} ms / {p95:.3f} ms | < 5 ms |")
+    print(f"| time per unknown name, warm: median / p95 | {statistics.median(timings):.3f} ms / {p95:.3f} ms | < 5 ms |")
     print(f"| one-time load | {load_ms:.0f} ms | |")
     print()
     print("Rules that fired first on the typo-squats: " + ", ".join(f"{k} {v}" for k, v in by_kind.most_common()))

@@ -43,6 +43,7 @@ RULES: dict[str, NameRule] = {
         NameRule("name.homoglyph", Severity.HIGH, "The name looks the same as a popular project's but swaps look-alike characters (rn/m, 0/o, 1/l)."),
         NameRule("name.affix", Severity.MEDIUM, "The name is a popular project's name with 'py'/'python' or a version number added; squatters use such names to look official."),
         NameRule("name.combo", Severity.MEDIUM, "The name glues a popular project's name to generic words or another popular name; squatters use such names to look like an official add-on."),
+        NameRule("name.alias", Severity.MEDIUM, "The name is how people import or call a popular project, but that project is published under another name; a project with this name is someone else's."),
         NameRule("name.stdlib-shadow", Severity.MEDIUM, "The name is a module of Python's standard library, which is never installed with pip; a project with this name on the index is not that module."),
     )
 }
@@ -76,13 +77,14 @@ class Snapshot:
     targets: tuple[str, ...]  # squashed (separator-free) forms of the top names, best first
     by_squashed: dict[str, str]  # squashed form -> name, for the top names
     by_skeleton: dict[str, str]  # homoglyph skeleton -> name, for the top names
+    aliases: dict[str, str]  # squashed import or everyday name (cv2, pytorch) -> the project that provides it
     namespaces: frozenset[str]
     generic: frozenset[str]
     stdlib: frozenset[str]
 
     @classmethod
-    def build(cls, ranked: list[tuple[str, int]], generic: frozenset[str]) -> "Snapshot":
-        """Index (normalised name, rank) pairs."""
+    def build(cls, ranked: list[tuple[str, int]], generic: frozenset[str], aliases: dict[str, str]) -> "Snapshot":
+        """Index (normalised name, rank) pairs, generic combo words and alias -> project pairs."""
         ranked = sorted(ranked, key=lambda r: r[1])
         rank = dict(ranked)
         by_squashed: dict[str, str] = {}
@@ -95,9 +97,11 @@ class Snapshot:
             if "-" in name:
                 first = name.split("-", 1)[0]
                 firsts[first] = firsts.get(first, 0) + 1
+        known_aliases = {_squash(a): p for a, p in aliases.items() if p in rank and _squash(a) not in by_squashed}
         return cls(
             rank=rank,
-            targets=tuple(by_squashed),
+            targets=tuple(by_squashed) + tuple(known_aliases),
+            aliases=known_aliases,
             by_squashed=by_squashed,
             by_skeleton=by_skeleton,
             namespaces=frozenset(f for f, count in firsts.items() if count >= NAMESPACE_MIN),
@@ -122,8 +126,11 @@ def shipped_snapshot() -> Snapshot:
     data = resources.files("jupyter_safepip.data")
     with data.joinpath("popular.csv").open(encoding="utf-8", newline="") as handle:
         ranked = [(row["name"], int(row["rank"])) for row in csv.DictReader(handle)]
+    with data.joinpath("aliases.csv").open(encoding="utf-8", newline="") as handle:
+        aliases = {row["alias"]: row["project"] for row in csv.DictReader(handle)}
     words = data.joinpath("generic-words.txt").read_text(encoding="utf-8").splitlines()
-    return Snapshot.build(ranked, frozenset(w.strip() for w in words if w.strip() and not w.startswith("#")))
+    generic = frozenset(w.strip() for w in words if w.strip() and not w.startswith("#"))
+    return Snapshot.build(ranked, generic, aliases)
 
 
 def _normalise(name: str) -> str:
@@ -204,6 +211,9 @@ def _exact_variant(name: str, snap: Snapshot) -> _Match | None:
     target = snap.by_squashed.get(squashed)
     if target and target != name:
         return _Match("name.separator", target, f"{name} vs {target}: only the separators differ", 0.0)
+    target = snap.aliases.get(squashed)
+    if target:
+        return _Match("name.alias", target, f"{name} is what people call or import {target} as", 0.0)
     target = snap.by_skeleton.get(_skeleton(squashed))
     if target and _squash(target) != squashed:
         return _Match("name.homoglyph", target, f"{name} vs {target}: look-alike characters swapped", 0.0)
@@ -229,11 +239,14 @@ def _typo(name: str, snap: Snapshot) -> _Match | None:
     found = process.extract(squashed, snap.targets, scorer=OSA.distance, score_cutoff=3, limit=None)
     best: _Match | None = None
     for target_sq, distance, _ in found:
-        target = snap.by_squashed[target_sq]
-        edits = _edits(squashed, target_sq)
-        if not _plausible_typo(name, target, edits, snap.rank[target]):
+        target = snap.by_squashed.get(target_sq) or snap.aliases[target_sq]
+        if distance > _max_edits(len(target_sq), snap.rank[target]):
             continue
-        why = f"{name} vs {target}: " + ", ".join(e.describe() for e in edits)
+        edits = _edits(squashed, target_sq)
+        if not _plausible_typo(name, target_sq if target_sq in snap.aliases else target, edits, snap.rank[target]):
+            continue
+        meant = f"{target_sq} (the common name of {target})" if target_sq in snap.aliases else target
+        why = f"{name} vs {meant}: " + ", ".join(e.describe() for e in edits)
         match = _Match("name.typo", target, why, float(distance))
         if best is None or (match.cost, snap.rank[target]) < (best.cost, snap.rank[best.target]):
             best = match
@@ -245,8 +258,9 @@ def _plausible_typo(name: str, target: str, edits: tuple[_Edit, ...], rank: int)
     limit = _max_edits(len(_squash(target)), rank)
     if len(edits) > limit:
         return False
-    short = len(_squash(target)) <= 8
-    if short and not any(e.typo_like for e in edits) and not (len(edits) == 1 and rank <= TOP):
+    if len(edits) > 1 and not any(e.typo_like for e in edits):
+        return False
+    if len(edits) == 1 and not edits[0].typo_like and len(_squash(target)) <= 5 and rank > TOP:
         return False
     # Whole words added or removed ("tree-sitter-pb") make another project, not a typo; within a shared
     # prefix or suffix ("langchain-aws"), only the differing words count.
@@ -270,13 +284,13 @@ def _plausible_typo(name: str, target: str, edits: tuple[_Edit, ...], rank: int)
 class _Edit:
     """One edit turning the popular name into the typed one."""
 
-    kind: str  # swapped, omitted, doubled, extra, neighbour-key, look-alike, replaced
+    kind: str  # swapped, omitted, doubled, extra, extra-neighbour, neighbour-key, look-alike, sound-alike, replaced
     wanted: str = ""  # the popular name's letters
     typed: str = ""
 
     @property
     def typo_like(self) -> bool:
-        return self.kind in {"swapped", "omitted", "doubled", "neighbour-key", "look-alike", "extra-neighbour"}
+        return self.kind in {"swapped", "omitted", "doubled", "neighbour-key", "look-alike", "sound-alike", "extra-neighbour"}
 
     def describe(self) -> str:
         return {
@@ -287,51 +301,62 @@ class _Edit:
             "extra-neighbour": f"extra '{self.typed}' (a neighbouring key)",
             "neighbour-key": f"'{self.wanted}' typed as the neighbouring key '{self.typed}'",
             "look-alike": f"'{self.wanted}' replaced by the look-alike '{self.typed}'",
+            "sound-alike": f"'{self.wanted}' replaced by the sound-alike '{self.typed}'",
             "replaced": f"'{self.wanted}' replaced by '{self.typed}'",
         }[self.kind]
 
 
+_VOWELS = frozenset("aeiouy")
+_SOUND_ALIKE = {frozenset(p) for p in (("c", "k"), ("s", "z"), ("k", "q"), ("f", "v"))}
 _LOOK_ALIKE = {frozenset(p) for p in (("0", "o"), ("1", "l"), ("1", "i"), ("l", "i"), ("5", "s"), ("3", "e"), ("4", "a"), ("7", "t"), ("9", "g"))}
 
 
 def _edits(typed: str, target: str) -> tuple[_Edit, ...]:
-    """The cheapest edits (optimal string alignment) from target to typed, each classified."""
+    """The fewest edits (optimal string alignment) from target to typed, each classified; among equally
+    short alignments, the one with the most typo-like edits."""
     rows, cols = len(target) + 1, len(typed) + 1
-    cost = [[0] * cols for _ in range(rows)]
+    best: list[list[tuple[int, int, tuple[_Edit, ...]]]] = [[(0, 0, ())] * cols for _ in range(rows)]
     for i in range(rows):
-        cost[i][0] = i
-    for j in range(cols):
-        cost[0][j] = j
-    for i in range(1, rows):
-        for j in range(1, cols):
-            same = target[i - 1] == typed[j - 1]
-            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1, cost[i - 1][j - 1] + (not same))
-            if i > 1 and j > 1 and target[i - 1] == typed[j - 2] and target[i - 2] == typed[j - 1] and not same:
-                cost[i][j] = min(cost[i][j], cost[i - 2][j - 2] + 1)
-    edits: list[_Edit] = []
-    i, j = rows - 1, cols - 1
-    while i or j:
-        here = cost[i][j]
-        if i and j and target[i - 1] == typed[j - 1] and here == cost[i - 1][j - 1]:
-            i, j = i - 1, j - 1
-        elif i > 1 and j > 1 and target[i - 1] == typed[j - 2] and target[i - 2] == typed[j - 1] and here == cost[i - 2][j - 2] + 1:
-            edits.append(_Edit("swapped", target[i - 2 : i], typed[j - 2 : j]))
-            i, j = i - 2, j - 2
-        elif i and j and here == cost[i - 1][j - 1] + 1:
-            a, b = target[i - 1], typed[j - 1]
-            kind = "neighbour-key" if _adjacent_keys(a, b) else "look-alike" if frozenset((a, b)) in _LOOK_ALIKE else "replaced"
-            edits.append(_Edit(kind, a, b))
-            i, j = i - 1, j - 1
-        elif j and here == cost[i][j - 1] + 1:
-            c = typed[j - 1]
-            near = typed[j - 2 : j - 1] + typed[j : j + 1]
-            kind = "doubled" if c in near else "extra-neighbour" if any(_adjacent_keys(c, n) for n in near) else "extra"
-            edits.append(_Edit(kind, "", c))
-            j -= 1
-        else:
-            edits.append(_Edit("omitted", target[i - 1], ""))
-            i -= 1
-    return tuple(reversed(edits))
+        for j in range(cols):
+            if not i and not j:
+                continue
+            options = []
+            if i and j and target[i - 1] == typed[j - 1]:
+                options.append((best[i - 1][j - 1], None))
+            if i > 1 and j > 1 and target[i - 1] == typed[j - 2] and target[i - 2] == typed[j - 1] != typed[j - 2]:
+                options.append((best[i - 2][j - 2], _Edit("swapped", target[i - 2 : i], typed[j - 2 : j])))
+            if i and j and target[i - 1] != typed[j - 1]:
+                options.append((best[i - 1][j - 1], _replaced(target[i - 1], typed[j - 1])))
+            if j:
+                options.append((best[i][j - 1], _extra(typed, j - 1)))
+            if i:
+                options.append((best[i - 1][j], _Edit("omitted", target[i - 1], "")))
+            best[i][j] = min(
+                ((cost + (edit is not None), odd + (edit is not None and not edit.typo_like), path + ((edit,) if edit else ()))
+                 for (cost, odd, path), edit in options),
+                key=lambda option: option[:2],
+            )
+    return best[-1][-1][2]
+
+
+def _replaced(wanted: str, typed: str) -> _Edit:
+    if _adjacent_keys(wanted, typed):
+        return _Edit("neighbour-key", wanted, typed)
+    if frozenset((wanted, typed)) in _LOOK_ALIKE:
+        return _Edit("look-alike", wanted, typed)
+    if frozenset((wanted, typed)) in _SOUND_ALIKE or (wanted in _VOWELS and typed in _VOWELS):
+        return _Edit("sound-alike", wanted, typed)
+    return _Edit("replaced", wanted, typed)
+
+
+def _extra(typed: str, at: int) -> _Edit:
+    c = typed[at]
+    near = typed[at - 1 : at] + typed[at + 1 : at + 2]
+    if c in near:
+        return _Edit("doubled", "", c)
+    if any(_adjacent_keys(c, n) for n in near):
+        return _Edit("extra-neighbour", "", c)
+    return _Edit("extra", "", c)
 
 
 def _affix(name: str, snap: Snapshot) -> _Match | None:
@@ -370,8 +395,16 @@ def _combo(name: str, snap: Snapshot) -> _Match | None:
 
 
 def _is_filler(word: str, snap: Snapshot) -> bool:
-    word_core = word.rstrip("0123456789") or word
-    return bool(_VERSIONISH.match(word)) or word_core in snap.generic
+    """A word that adds nothing of its own: generic (or misspelt generic), a number, or another famous name."""
+    if _VERSIONISH.match(word):
+        return True
+    core = word.rstrip("0123456789") or word
+    if core in snap.generic:
+        return True
+    if len(core) >= 6 and any(len(g) == len(core) for g, _, _ in process.extract(core, snap.generic, scorer=OSA.distance, score_cutoff=1)):
+        return True  # a misspelt generic word ("advenced")
+    other = snap.by_squashed.get(word) or snap.aliases.get(word)
+    return other is not None and len(word) >= 4 and snap.rank[other] <= COMBO_TARGETS
 
 
 def _adjacent_keys(a: str, b: str) -> bool:
