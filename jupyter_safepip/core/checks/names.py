@@ -23,7 +23,6 @@ from ..model import Evidence, Finding, Severity
 TARGETS = 5000  # the most downloaded names are what squatters imitate
 COMBO_TARGETS = 1000  # combo-squats bank on names everybody knows
 TOP = 1000  # the very top: near misses of these are caught from further away
-NAMESPACE_MIN = 5  # a first word shared by this many popular names is a plugin namespace (django-, pytest-)
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class Snapshot:
     by_squashed: dict[str, str]  # squashed form -> name, for the top names
     by_skeleton: dict[str, str]  # homoglyph skeleton -> name, for the top names
     aliases: dict[str, str]  # squashed import or everyday name (cv2, pytorch) -> the project that provides it
-    namespaces: frozenset[str]
+    known: tuple[str, ...]  # every popular name, best first
     generic: frozenset[str]
     stdlib: frozenset[str]
 
@@ -92,11 +91,6 @@ class Snapshot:
         for name, _ in ranked[:TARGETS]:
             by_squashed.setdefault(_squash(name), name)
             by_skeleton.setdefault(_skeleton(_squash(name)), name)
-        firsts: dict[str, int] = {}
-        for name in rank:
-            if "-" in name:
-                first = name.split("-", 1)[0]
-                firsts[first] = firsts.get(first, 0) + 1
         known_aliases = {_squash(a): p for a, p in aliases.items() if p in rank and _squash(a) not in by_squashed}
         return cls(
             rank=rank,
@@ -104,7 +98,7 @@ class Snapshot:
             aliases=known_aliases,
             by_squashed=by_squashed,
             by_skeleton=by_skeleton,
-            namespaces=frozenset(f for f, count in firsts.items() if count >= NAMESPACE_MIN),
+            known=tuple(rank),
             generic=generic,
             stdlib=frozenset(m.replace("_", "-") for m in sys.stdlib_module_names if not m.startswith("_")),
         )
@@ -183,7 +177,9 @@ def suggest(name: str) -> str | None:
     match = _best_match(normal, snap)
     if match is not None:
         return match.target
-    found = process.extract(normal, list(snap.rank), scorer=fuzz.ratio, score_cutoff=80, limit=5)
+    if len(normal) < 4 or normal in snap.stdlib:
+        return None  # too short for a loose match to mean anything
+    found = process.extract(normal, snap.known, scorer=fuzz.ratio, score_cutoff=80, limit=5)
     if not found:
         return None
     best = max(score for _, score, _ in found)
