@@ -67,7 +67,10 @@ def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
         return
     fetches = [(c.scope, c.line) for c in source.calls if is_fetch(c.name)]
     saves = [(c.scope, c.line) for c in source.calls if c.name.rsplit(".", 1)[-1] in SAVERS]
-    writes = [(c.scope, c.line) for c in source.calls if c.name in WRITERS or (c.name == "open" and _opens_for_writing(c))]
+    writes = [
+        (c.scope, c.line) for c in source.calls
+        if c.name in WRITERS or c.name.endswith(".write") or (c.name == "open" and _opens_for_writing(c))
+    ]
     for call in source.calls:
         if call.name not in EXEC_NAMES and call.name not in RUNNERS:
             continue

@@ -9,17 +9,13 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import Source, feeders, shorten
+from .source import DECODED_LITERAL, Source, feeders, is_decoder, shorten
 
 EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
-# Last components of calls that turn opaque data back into code or text.
-DECODERS = frozenset({
-    "b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
-    "standard_b64decode", "urlsafe_b64decode", "unhexlify", "a2b_base64", "a2b_hex", "fromhex",
-    "decompress", "[::-1]", "chr", "decrypt", "rot13",
-})
-DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
 SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})
+LITERAL_DECODERS = frozenset({"chr", "[::-1]"})  # their input is in the code itself
+PAYLOAD_MIN_CHARS = 40
+LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)
 LONG_LINE = 3000
 ENTROPY_MIN_CHARS = 200
@@ -30,13 +26,11 @@ MANGLED_MIN = 8
 HIDING_SPACES = 120
 _ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}")
 _MANGLED = re.compile(r"^_{4,}$|^[Il1O0]{6,}$|^_*[Il1]{2,}[Il1_]{4,}$")
-_HIDING = re.compile(r"\S[ \t]{%d,}\S|^[ \t]{%d,}\S" % (HIDING_SPACES, HIDING_SPACES))
+# Code after a long run of blanks, or a line indented absurdly far (deep alignment stays well below).
+_HIDING = re.compile(r"\S[ \t]{%d,}\S|^[ \t]{%d,}\S" % (HIDING_SPACES, 2 * HIDING_SPACES))
+_PAYLOAD = re.compile(r"^[A-Za-z0-9+/=_\-\\\s]+$")
 _HEX = re.compile(r"^[0-9a-fA-F\\x]+$")
 _BLOB = re.compile(r"^[A-Za-z0-9+/=_\-\\]+$")
-
-
-def is_decoder(name: str) -> bool:
-    return name in DECODER_CALLS or name.rsplit(".", 1)[-1] in DECODERS
 
 
 def match(source: Source) -> Iterator[Hit]:
@@ -116,10 +110,19 @@ def _exec_hits(source: Source) -> Iterator[Hit]:
         if not args or (call.name == "__import__" and isinstance(args[0], ast.Constant)):
             continue
         fed = set().union(*(feeders(source, a, call.scope) for a in args))
-        if any(is_decoder(name) for name in fed):
+        hard_coded = fed & LITERAL_DECODERS or DECODED_LITERAL in fed
+        if hard_coded or (any(is_decoder(name) for name in fed) and _has_payload_literal(source)):
             yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
         elif not all(isinstance(a, ast.Constant) for a in args) and call.name != "__import__":
             yield Hit("obfuscation-exec-dynamic", source.path, call.line, source.snippet(call.line), call.scope)
+
+
+def _has_payload_literal(source: Source) -> bool:
+    """An encoded blob in the file: decoding data that came from elsewhere (a plugin's input) is ordinary."""
+    return any(
+        len(lit.value) >= LONG_LITERAL or (len(lit.value) >= PAYLOAD_MIN_CHARS and _PAYLOAD.match(lit.value[:4000]))
+        for lit in source.literals
+    )
 
 
 def _builtins_lookup(source: Source) -> Iterator[Hit]:

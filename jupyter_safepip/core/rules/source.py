@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 SNIPPET_CHARS = 120
 DYNAMIC_IMPORTS = frozenset({"__import__", "importlib.import_module"})
 VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
+# Last components of calls that turn opaque data back into code or text.
+DECODERS = frozenset({
+    "b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
+    "standard_b64decode", "urlsafe_b64decode", "unhexlify", "a2b_base64", "a2b_hex", "fromhex",
+    "decompress", "[::-1]", "chr", "decrypt", "rot13",
+})
+DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
+DECODED_LITERAL = "<decoded literal>"  # marks data decoded from a string written in the code itself
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
 
 
@@ -89,6 +97,10 @@ class Source:
         else:
             return ""
         return ".".join(reversed(parts))
+
+
+def is_decoder(name: str) -> bool:
+    return name in DECODER_CALLS or name.rsplit(".", 1)[-1] in DECODERS
 
 
 def shorten(text: str) -> str:
@@ -197,24 +209,35 @@ class _Collector(ast.NodeVisitor):
             self.s.literals.append(Literal(value, node.lineno, self.scope))
 
     def _literal(self, node: ast.AST) -> bool:
-        """A string literal, or a variable of this function assigned one (reversing text hides it; lists are fine)."""
+        """Text written in the code: a literal, pieces of it joined, or a variable of this function assigned one."""
         if isinstance(node, ast.Constant):
             return isinstance(node.value, (str, bytes))
+        if isinstance(node, ast.BinOp):
+            return self._literal(node.left) or self._literal(node.right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"encode", "decode"}:
+            return self._literal(node.func.value)
         return isinstance(node, ast.Name) and "<literal>" in self.s.taints.get(f"{self.scope}:{node.id}", ())
 
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._assign([node.target], node.value)
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
-        feeding = self.feeders(node.value)
-        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, (str, bytes)):
+        self._assign(node.targets, node.value)
+        self.generic_visit(node)
+
+    def _assign(self, targets: list[ast.expr], value: ast.expr) -> None:
+        feeding = self.feeders(value)
+        if self._literal(value):
             feeding.add("<literal>")
-        words = words_of(node.value)
-        for target in node.targets:
+        words = words_of(value)
+        for target in targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
                     key = f"{self.scope}:{name.id}"
                     if feeding:
                         self.s.taints.setdefault(key, set()).update(feeding)
                     self.s.words.setdefault(key, set()).update(words)
-        self.generic_visit(node)
 
     def feeders(self, node: ast.AST) -> set[str]:
         """Names of the calls (and tainted variables' calls) an expression is computed from."""
@@ -224,6 +247,8 @@ class _Collector(ast.NodeVisitor):
                 name = self.s.resolve(sub.func)
                 if name:
                     found.add(name)
+                    if is_decoder(name) and sub.args and self._literal(sub.args[0]):
+                        found.add(DECODED_LITERAL)
             elif isinstance(sub, ast.Name) and f"{self.scope}:{sub.id}" in self.s.taints:
                 found |= self.s.taints[f"{self.scope}:{sub.id}"]
             elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and self._literal(sub.value):
