@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from .model import (
     PackageReport,
     Report,
     Requirement,
+    Severity,
     Verdict,
 )
 from .policy import Decision, decide_package, fail_verdict, install_anyway_allowed, is_denied
@@ -151,7 +152,8 @@ class Pipeline:
     def _inspect(self, candidate: Candidate, index: IndexClient) -> _Inspected:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
-        findings = list(_guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors))
+        name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
+        findings = list(name_findings if candidate.requested else _as_dependency(name_findings))
         findings += self._metadata(candidate, index, errors)
         artifact = None
         try:
@@ -249,6 +251,15 @@ def _guarded_findings(check: Callable[[], tuple[Finding, ...]], name: str, packa
         log.exception("%s check failed for %s", name, package)
         errors.append(CheckError(name, f"internal error: {exc}", package))
         return ()
+
+
+def _as_dependency(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """A look-alike name pulled in by a package's metadata is a weaker signal than one a person typed:
+    unranked dependency names resemble popular ones by chance far more often than typed ones do."""
+    return tuple(
+        replace(f, severity=Severity(max(f.severity - 1, Severity.INFO)), message=f"{f.message} (a dependency)")
+        for f in findings
+    )
 
 
 def _worst_verdict(policy, candidate: Candidate, inspected: _Inspected) -> Verdict:

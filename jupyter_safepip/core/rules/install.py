@@ -78,8 +78,8 @@ def runs_pip(source: Source) -> Iterator[Hit]:
         if call.name in PIP_CALLS:
             yield Hit("install-runs-pip", source.path, call.line, source.snippet(call.line), call.scope)
             return
-    for literal in source.literals:
-        if _PIP_INSTALL.search(literal.value[:500]) and any(c.line == literal.line for c in source.calls):
+    for literal in source.literals_matching(_PIP_INSTALL):
+        if any(c.line == literal.line for c in source.calls):
             yield Hit("install-runs-pip", source.path, literal.line, shorten(literal.value), literal.scope)
             return
 

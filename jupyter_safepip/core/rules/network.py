@@ -42,6 +42,7 @@ PASTE = re.compile(
 # Public DNS resolvers: connecting a UDP socket to one is the usual way to learn the local address.
 RESOLVERS = frozenset({"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222"})
 _IP_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?\s'\"]|$)", re.IGNORECASE)
+_ANY_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _BARE_IP = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})$")
 
 
@@ -95,20 +96,17 @@ def _opens_for_writing(call: Call) -> bool:
 
 
 def _literals(source: Source) -> Iterator[Hit]:
-    seen: set[str] = set()
+    for rule, pattern in (("network-exfil-sink", EXFIL), ("network-paste-sink", PASTE)):
+        for literal in source.literals_matching(pattern):
+            yield Hit(rule, source.path, literal.line, shorten(literal.value), literal.scope)
+            break
     call_lines = {c.line for c in source.calls if is_fetch(c.name) or c.name in SOCKETS or c.name.endswith("connect")}
-    for literal in source.literals:
+    for literal in source.literals_matching(_ANY_IP):
         value = literal.value[:2000]
-        for rule, pattern in (("network-exfil-sink", EXFIL), ("network-paste-sink", PASTE)):
-            if rule not in seen and pattern.search(value):
-                seen.add(rule)
-                yield Hit(rule, source.path, literal.line, shorten(value), literal.scope)
-        if "network-hardcoded-ip" in seen:
-            continue
         found = _IP_URL.search(value) or (literal.line in call_lines and _BARE_IP.match(value.strip()))
         if found and _is_public(found.group(1)) and found.group(1) not in RESOLVERS:
-            seen.add("network-hardcoded-ip")
             yield Hit("network-hardcoded-ip", source.path, literal.line, shorten(value), literal.scope)
+            return
 
 
 def _is_public(text: str) -> bool:

@@ -76,8 +76,7 @@ def _escape_value(escape: str) -> int:
 def _mangled_names(source: Source) -> Iterator[Hit]:
     if source.tree is None:
         return
-    names = {n.id for n in ast.walk(source.tree) if isinstance(n, ast.Name)}
-    mangled = sorted(n for n in names if _MANGLED.match(n) or (not n.isascii() and len(n) >= 8))
+    mangled = sorted(n for n in source.names if _MANGLED.match(n) or (not n.isascii() and len(n) >= 8))
     if len(mangled) >= MANGLED_MIN:
         yield Hit("obfuscation-mangled-names", source.path, None, shorten(", ".join(mangled[:6])))
 

@@ -18,7 +18,6 @@ PERSISTENCE = re.compile(
 
 
 def match(source: Source) -> Iterator[Hit]:
-    for literal in source.literals:
-        if PERSISTENCE.search(literal.value[:2000]):
-            yield Hit("persistence", source.path, literal.line, shorten(literal.value), literal.scope)
-            return
+    for literal in source.literals_matching(PERSISTENCE):
+        yield Hit("persistence", source.path, literal.line, shorten(literal.value), literal.scope)
+        return

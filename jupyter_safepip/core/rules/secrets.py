@@ -22,7 +22,7 @@ BROWSER_MESSENGER = re.compile(
     r"Ethereum[/\\]+keystore|dQw4w9WgXcQ|\[\\w-\]\{24\}|mfa\\?\.\[\\w-\]\{84\}|[dD]iscord(?:app)?\.com/api/v\d+/users/@me|"
     r"[dD]iscord(?:canary|ptb)?[/\\]+Local Storage",
 )
-SYSTEM_FILES = re.compile(r"^/etc/(?:passwd|shadow|sudoers)$|\\config\\SAM\b")
+SYSTEM_FILES = re.compile(r"(?<![\w/.])/etc/(?:passwd|shadow|sudoers)\b|\\config\\SAM\b")
 RECON_SITES = re.compile(r"api\.ipify\.org|ipinfo\.io|ifconfig\.me|icanhazip|checkip\.|ip-api\.com|myexternalip|wtfismyip", re.I)
 CLIPBOARD = re.compile(r"\b(?:xclip|xsel|pbpaste|pbcopy|Get-Clipboard)\b")
 CLIPBOARD_CALLS = frozenset({"pyperclip.paste", "pyperclip.copy", "win32clipboard.GetClipboardData", "win32clipboard.OpenClipboard"})
@@ -35,18 +35,17 @@ _ENV = frozenset({"os.environ", "os.environ.items()", "os.environ.copy()"})
 
 def match(source: Source) -> Iterator[Hit]:
     seen: set[str] = set()
-    for literal in source.literals:
-        value = literal.value[:2000]
-        for rule, pattern in (
-            ("secrets-browser-messenger", BROWSER_MESSENGER),
-            ("secrets-credentials", CREDENTIALS),
-            ("secrets-system-files", SYSTEM_FILES),
-            ("secrets-host-recon", RECON_SITES),
-            ("secrets-clipboard", CLIPBOARD),
-        ):
-            if rule not in seen and pattern.search(value):
-                seen.add(rule)
-                yield Hit(rule, source.path, literal.line, shorten(value), literal.scope)
+    for rule, pattern in (
+        ("secrets-browser-messenger", BROWSER_MESSENGER),
+        ("secrets-credentials", CREDENTIALS),
+        ("secrets-system-files", SYSTEM_FILES),
+        ("secrets-host-recon", RECON_SITES),
+        ("secrets-clipboard", CLIPBOARD),
+    ):
+        for literal in source.literals_matching(pattern):
+            seen.add(rule)
+            yield Hit(rule, source.path, literal.line, shorten(literal.value), literal.scope)
+            break
     for line in source.env_iterations[:1]:
         seen.add("secrets-env-dump")
         yield Hit("secrets-env-dump", source.path, line, source.snippet(line))
@@ -74,10 +73,7 @@ def _sends_secret(source: Source, name: str, node: ast.Call | None, scope: int) 
         return False
     words: set[str] = set()
     for arg in [*node.args[1:], *(k.value for k in node.keywords)]:
-        words |= words_of(arg)
-        for sub in ast.walk(arg):
-            if isinstance(sub, ast.Name):
-                words |= source.words.get(f"{scope}:{sub.id}", set())
+        words |= words_of(source, arg, scope)
     return any(SECRET_WORDS.search(word) for word in words)
 
 

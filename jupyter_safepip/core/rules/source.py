@@ -10,9 +10,11 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 SNIPPET_CHARS = 120
+LITERAL_SCAN_CHARS = 2000  # how much of each literal the text rules look at
 DYNAMIC_IMPORTS = frozenset({"__import__", "importlib.import_module"})
 VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
 # Last components of calls that turn opaque data back into code or text.
@@ -57,19 +59,31 @@ class Source:
     literals: list[Literal] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)  # top-level module names imported
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
-    taints: dict[str, set[str]] = field(default_factory=dict)  # "scope:variable" -> names of calls feeding it
-    words: dict[str, set[str]] = field(default_factory=dict)  # "scope:variable" -> identifiers and short strings in it
+    assigned: dict[str, list[ast.expr]] = field(default_factory=dict)  # "scope:variable" -> expressions assigned
+    names: set[str] = field(default_factory=set)  # every variable name used
     value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
     env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
     string_lines: set[int] = field(default_factory=set)  # lines inside multi-line string literals
     _lines: list[str] | None = None
+    _literal_text: str | None = None
 
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
             self._lines = self.text.splitlines()
         return self._lines
+
+    @property
+    def literal_text(self) -> str:
+        if self._literal_text is None:
+            self._literal_text = "\n".join(lit.value[:LITERAL_SCAN_CHARS] for lit in self.literals)
+        return self._literal_text
+
+    def literals_matching(self, pattern: re.Pattern[str]) -> Iterator[Literal]:
+        """Literals in which `pattern` occurs; one search over all of them first, as most files have none."""
+        if pattern.search(self.literal_text):
+            yield from (lit for lit in self.literals if pattern.search(lit.value[:LITERAL_SCAN_CHARS]))
 
     def snippet(self, line: int) -> str:
         """The offending line, stripped and shortened."""
@@ -121,18 +135,12 @@ def load(path: str, data: bytes) -> Source:
         _scan_tokens(source)
         return source
     source = Source(path, text, True, tree)
-    collector = _Collector(source)
-    try:
-        collector.visit(tree)
-        collector.finish()
-    except RecursionError:
-        # Deeply nested expressions (a packing trick); keep what was collected and add the token view.
-        _scan_tokens(source)
+    _Collector(source).run(tree)
     return source
 
 
-class _Collector(ast.NodeVisitor):
-    """Collects imports, calls, literals and simple data flow (which calls feed which variables)."""
+class _Collector:
+    """Collects imports, calls, literals, scopes and assignments in one iterative walk (deep code cannot overflow it)."""
 
     def __init__(self, source: Source) -> None:
         self.s = source
@@ -140,35 +148,47 @@ class _Collector(ast.NodeVisitor):
         self.next_scope = 0
         self.functions: dict[str, int] = {}
         self.called_at_import: set[str] = set()
+        self.handlers = {
+            ast.Import: self.visit_Import, ast.ImportFrom: self.visit_ImportFrom, ast.FunctionDef: self.visit_function,
+            ast.AsyncFunctionDef: self.visit_function, ast.Lambda: self.visit_function, ast.Call: self.visit_Call,
+            ast.Name: self.visit_Name, ast.Expr: self.visit_Expr, ast.Constant: self.visit_Constant,
+            ast.Assign: self.visit_Assign, ast.AugAssign: self.visit_AugAssign,
+        }
 
-    def finish(self) -> None:
+    def run(self, tree: ast.AST) -> None:
+        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+        while stack:
+            node, self.scope = stack.pop()
+            handler = self.handlers.get(type(node))
+            children = handler(node) if handler else None
+            if children is None:
+                children = _children(node)
+            # Reversed, so nodes are handled in source order (imports before the calls that use them).
+            stack.extend((child, self.scope) for child in reversed(children))
         self.s.import_time |= {self.functions[name] for name in self.called_at_import if name in self.functions}
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> list[ast.AST]:
         for alias in node.names:
             self.s.imports.add(alias.name.split(".")[0])
             if alias.asname:
                 self.s.aliases[alias.asname] = alias.name
+        return []
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.AST]:
         module = node.module or ""
         if module and not node.level:
             self.s.imports.add(module.split(".")[0])
         for alias in node.names:
             self.s.aliases[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+        return []
 
-    def _function(self, node: ast.AST) -> None:
-        outer = self.scope
+    def visit_function(self, node: ast.AST) -> None:
         self.next_scope += 1
         self.scope = self.next_scope
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions[node.name] = self.scope
-        self.generic_visit(node)
-        self.scope = outer
 
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
-
-    def visit_Call(self, node: ast.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> list[ast.AST]:
         name = self.s.resolve(node.func)
         if name:
             self.s.calls.append(Call(name, node.lineno, self.scope, node))
@@ -179,81 +199,129 @@ class _Collector(ast.NodeVisitor):
             for sub in [node.func, *node.args, *(k.value for k in node.keywords)]:
                 if isinstance(sub, ast.Name):
                     self.called_at_import.add(sub.id)
-        if not isinstance(node.func, ast.Name):  # a called exec is not an exec used as a value
-            self.visit(node.func)
-        for child in [*node.args, *node.keywords]:
-            self.visit(child)
+        head = [] if isinstance(node.func, ast.Name) else [node.func]  # a called exec is not an exec used as a value
+        return [*head, *node.args, *node.keywords]
 
-    def visit_Name(self, node: ast.Name) -> None:
+    def visit_Name(self, node: ast.Name) -> list[ast.AST]:
+        self.s.names.add(node.id)
         if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load):
             self.s.value_refs.append((node.id, node.lineno))
+        return []
 
-
-    def visit_Expr(self, node: ast.Expr) -> None:
+    def visit_Expr(self, node: ast.Expr) -> list[ast.AST] | None:
         if isinstance(node.value, ast.Constant):
             self._string_lines(node.value)
-            return  # a docstring or bare string documents; its words are not behaviour
-        self.generic_visit(node)
+            return []  # a docstring or bare string documents; its words are not behaviour
+        return None
 
     def _string_lines(self, node: ast.Constant) -> None:
         end = node.end_lineno or node.lineno
         if end > node.lineno:
             self.s.string_lines.update(range(node.lineno + 1, end + 1))
 
-    def visit_Constant(self, node: ast.Constant) -> None:
+    def visit_Constant(self, node: ast.Constant) -> list[ast.AST]:
         self._string_lines(node)
         value = node.value
         if isinstance(value, bytes):
             value = value.decode("latin-1")
         if isinstance(value, str) and value:
             self.s.literals.append(Literal(value, node.lineno, self.scope))
-
-    def _literal(self, node: ast.AST) -> bool:
-        """Text written in the code: a literal, pieces of it joined, or a variable of this function assigned one."""
-        if isinstance(node, ast.Constant):
-            return isinstance(node.value, (str, bytes))
-        if isinstance(node, ast.BinOp):
-            return self._literal(node.left) or self._literal(node.right)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"encode", "decode"}:
-            return self._literal(node.func.value)
-        return isinstance(node, ast.Name) and "<literal>" in self.s.taints.get(f"{self.scope}:{node.id}", ())
+        return []
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._assign([node.target], node.value)
-        self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._assign(node.targets, node.value)
-        self.generic_visit(node)
 
     def _assign(self, targets: list[ast.expr], value: ast.expr) -> None:
-        feeding = self.feeders(value)
-        if self._literal(value):
-            feeding.add("<literal>")
-        words = words_of(value)
+        # Only remembered here; what flows where is worked out when a matcher asks (most variables never matter).
         for target in targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
-                    key = f"{self.scope}:{name.id}"
-                    if feeding:
-                        self.s.taints.setdefault(key, set()).update(feeding)
-                    self.s.words.setdefault(key, set()).update(words)
+                    self.s.assigned.setdefault(f"{self.scope}:{name.id}", []).append(value)
+
+
+class _Flow:
+    """Follows variables of one function back to the expressions assigned to them."""
+
+    def __init__(self, source: Source, scope: int) -> None:
+        self.s = source
+        self.scope = scope
+        self.followed: set[tuple[str, str]] = set()
+
+    def values(self, name: str, purpose: str) -> list[ast.expr]:
+        key = f"{self.scope}:{name}"
+        if (purpose, key) in self.followed:
+            return []
+        self.followed.add((purpose, key))
+        return self.s.assigned.get(key, [])
 
     def feeders(self, node: ast.AST) -> set[str]:
-        """Names of the calls (and tainted variables' calls) an expression is computed from."""
         found: set[str] = set()
         for sub in ast.walk(node):
             if isinstance(sub, ast.Call):
                 name = self.s.resolve(sub.func)
                 if name:
                     found.add(name)
-                    if is_decoder(name) and sub.args and self._literal(sub.args[0]):
+                    if is_decoder(name) and sub.args and self.literal(sub.args[0]):
                         found.add(DECODED_LITERAL)
-            elif isinstance(sub, ast.Name) and f"{self.scope}:{sub.id}" in self.s.taints:
-                found |= self.s.taints[f"{self.scope}:{sub.id}"]
-            elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and self._literal(sub.value):
+            elif isinstance(sub, ast.Name):
+                for value in self.values(sub.id, "feeders"):
+                    found |= self.feeders(value)
+            elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and self.literal(sub.value):
                 found.add("[::-1]")
         return found
+
+    def literal(self, node: ast.AST) -> bool:
+        """Text written in the code: a literal, pieces of it joined, or a variable assigned one."""
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, (str, bytes))
+        while isinstance(node, ast.BinOp):  # a + b + c ... nests to the left; walk it without recursing
+            if self.literal(node.right):
+                return True
+            node = node.left
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"encode", "decode"}:
+            return self.literal(node.func.value)
+        return isinstance(node, ast.Name) and any(self.literal(v) for v in self.values(node.id, "literal"))
+
+    def words(self, node: ast.AST) -> set[str]:
+        found: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name):
+                found.add(sub.id.lower())
+                for value in self.values(sub.id, "words"):
+                    found |= self.words(value)
+            elif isinstance(sub, ast.Attribute):
+                found.add(sub.attr.lower())
+            elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
+                found.add(sub.value.lower())
+        return found
+
+
+def feeders(source: Source, node: ast.AST, scope: int) -> set[str]:
+    """Names of the calls (directly or through variables of the same function) an expression is computed from."""
+    return _Flow(source, scope).feeders(node)
+
+
+def words_of(source: Source, node: ast.AST, scope: int) -> set[str]:
+    """Identifiers, attribute names and short strings an expression (and the variables it uses) mentions."""
+    return _Flow(source, scope).words(node)
+
+
+_SKIPPED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)  # leaves with nothing to collect
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes without the context and operator leaves, which are a third of all nodes."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _SKIPPED))
+        elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
+            found.append(value)
+    return found
 
 
 def _iterates_environ(source: Source, node: ast.AST) -> bool:
@@ -264,19 +332,6 @@ def _iterates_environ(source: Source, node: ast.AST) -> bool:
     return not first.ifs and source.resolve(first.iter) in {"os.environ", "os.environ.items()", "os.environ.keys()"}
 
 
-def words_of(node: ast.AST) -> set[str]:
-    """Identifiers, attribute names and short strings an expression mentions, lower-cased."""
-    found: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            found.add(sub.id.lower())
-        elif isinstance(sub, ast.Attribute):
-            found.add(sub.attr.lower())
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
-            found.add(sub.value.lower())
-    return found
-
-
 def _is_reverse_slice(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Slice)
@@ -285,13 +340,6 @@ def _is_reverse_slice(node: ast.AST) -> bool:
         and isinstance(node.step, ast.UnaryOp)
         and isinstance(node.step.op, ast.USub)
     )
-
-
-def feeders(source: Source, node: ast.AST, scope: int) -> set[str]:
-    """Names of the calls (directly or through variables of the same function) an expression is computed from."""
-    collector = _Collector(source)
-    collector.scope = scope
-    return collector.feeders(node)
 
 
 _CALL_RE = re.compile(r"([A-Za-z_][\w.]*)\s*\(")
