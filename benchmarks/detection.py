@@ -39,6 +39,8 @@ BENIGN_CACHE = CACHE / "benign"
 GUARDDOG_VENV = CACHE / "guarddog-venv"
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".egg")
 GUARDDOG_TIMEOUT = 300
+OTHER_PLATFORMS = (None, "win_amd64", "macosx_11_0_arm64")  # None: this machine
+PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def read_benign_list(path: Path) -> list[tuple[str, str | None]]:
     return entries
 
 
-def fetch_benign(entries: list[tuple[str, str | None]], cache: Path) -> list[Sample]:
+def fetch_benign(entries: list[tuple[str, str | None]], cache: Path, refetch: bool = False) -> list[Sample]:
     """Each benign release once: a wheel for this platform if there is one, else the sdist file (never built)."""
     cache.mkdir(parents=True, exist_ok=True)
     index_file = cache / "index.json"
@@ -112,11 +114,15 @@ def fetch_benign(entries: list[tuple[str, str | None]], cache: Path) -> list[Sam
     for number, (name, version) in enumerate(entries, start=1):
         key = f"{name}=={version or ''}"
         entry = known.get(key)
-        if entry is None or not (cache / entry["file"]).exists():
+        if entry is not None and entry.get("file") is None and not refetch:
+            continue  # not downloadable last time; --refetch tries again
+        if entry is None or entry.get("file") is None or not (cache / entry["file"]).exists():
             print(f"[{number}/{len(entries)}] downloading {key}", file=sys.stderr)
             entry = _download_wheel(name, version, cache) or _download_sdist(session, request.index_url, name, version, cache)
             if entry is None:
                 print(f"    could not download {key}; skipped", file=sys.stderr)
+                known[key] = {"file": None, "version": version or ""}
+                index_file.write_text(json.dumps(known, indent=1, sort_keys=True))
                 continue
             known[key] = entry
             index_file.write_text(json.dumps(known, indent=1, sort_keys=True))
@@ -125,18 +131,21 @@ def fetch_benign(entries: list[tuple[str, str | None]], cache: Path) -> list[Sam
 
 
 def _download_wheel(name: str, version: str | None, cache: Path) -> dict[str, str] | None:
+    """A wheel for this machine, else for another platform (a Windows-only project is still a benign sample)."""
     spec = f"{name}=={version}" if version else name
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:", spec, "-d", tmp],
-            capture_output=True, text=True,
-        )
-        files = [p for p in Path(tmp).iterdir() if p.name.endswith(ARCHIVE_SUFFIXES)]
-        if done.returncode != 0 or not files:
-            return None
-        target = cache / files[0].name
-        shutil.move(str(files[0]), target)
-    return {"file": target.name, "version": target.name.split("-")[1]}
+    for platform in OTHER_PLATFORMS:
+        where = ["--platform", platform, "--python-version", PYTHON_VERSION] if platform else []
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            done = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:", *where, spec, "-d", tmp],
+                capture_output=True, text=True,
+            )
+            files = [p for p in Path(tmp).iterdir() if p.name.endswith(ARCHIVE_SUFFIXES)]
+            if done.returncode == 0 and files:
+                target = cache / files[0].name
+                shutil.move(str(files[0]), target)
+                return {"file": target.name, "version": target.name.split("-")[1]}
+    return None
 
 
 def _download_sdist(session: requests.Session, index_url: str | None, name: str, version: str | None, cache: Path) -> dict[str, str] | None:
@@ -278,7 +287,9 @@ def markdown(summary: dict[str, object]) -> str:
     ]
     if gd:
         rows.append(("GuardDog time / ours (median)", ">= 20x", f"{gd['time_ratio']:.0f}x", ""))
-    lines = [f"{summary['malicious']} malicious and {summary['benign']} benign releases", "", header, rule]
+    missing = summary.get("benign_not_downloadable") or []
+    lines = [f"{summary['malicious']} malicious and {summary['benign']} benign releases"
+             + (f" ({len(missing)} benign not downloadable: {', '.join(missing)})" if missing else ""), "", header, rule]
     for name, target, ours, theirs in rows:
         lines.append(f"| {name} | {target} | {ours} |" + (f" {theirs or ''} |" if gd else ""))
     return "\n".join(lines)
@@ -290,11 +301,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N samples of each set (a quick run)")
     parser.add_argument("--compare-every", type=int, default=1, help="run the comparison tool on every k-th sample only")
     parser.add_argument("--fetch-only", action="store_true", help="only download the benign releases into the cache")
+    parser.add_argument("--refetch", action="store_true", help="retry benign releases that could not be downloaded before")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "detection.json")
     args = parser.parse_args()
 
     policy = Policy()
-    benign = fetch_benign(read_benign_list(CORPUS / "benign.txt"), BENIGN_CACHE)[: args.limit]
+    listed = read_benign_list(CORPUS / "benign.txt")
+    fetched = fetch_benign(listed, BENIGN_CACHE, args.refetch)
+    fetched_names = {canonicalize_name(sample.name) for sample in fetched}
+    missing = sorted(f"{n}=={v or ''}" for n, v in listed if canonicalize_name(n) not in fetched_names)
+    benign = fetched[: args.limit]
     if args.fetch_only:
         return
     guarddog = ensure_guarddog() if args.compare else None
@@ -311,6 +327,7 @@ def main() -> None:
                 outcome = replace(outcome, guarddog_flagged=flagged, guarddog_seconds=seconds)
             outcomes.append(outcome)
     summary = summarise(outcomes)
+    summary["benign_not_downloadable"] = missing
     print(markdown(summary))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({

@@ -19,7 +19,7 @@ SHELL_CALLS = frozenset({
 DROPPER = re.compile(
     r"-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{24,}|(?:curl|wget)\b[^|;&\n]*\|\s*(?:ba|z|da)?sh\b|/dev/tcp/|"
     r"\bnc(?:at)?\s+(?:-\w+\s+)*-e\s|\bbash\s+-i\b|\biex\b|invoke-expression|downloadstring|downloadfile|"
-    r"certutil[^\n]*-urlcache|(?:curl|wget)\b[^\n]*\$\((?:uname|whoami|hostname|id|pwd)\b|mshta\s+https?:|bitsadmin\s+/transfer|base64\s+(?:-d|--decode)[^\n]*\|\s*(?:ba)?sh",
+    r"certutil[^\n]*-urlcache|\bexec\(|\bb64decode\b|__import__\(|(?:curl|wget)\b[^\n]*\$\((?:uname|whoami|hostname|id|pwd)\b|mshta\s+https?:|bitsadmin\s+/transfer|base64\s+(?:-d|--decode)[^\n]*\|\s*(?:ba)?sh",
     re.IGNORECASE,
 )
 SUSPICIOUS = re.compile(

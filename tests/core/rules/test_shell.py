@@ -73,3 +73,13 @@ def test_git_version_lookup_in_setup_py_is_low(tmp_path: Path) -> None:
     )
     scan = scan_sdist(tmp_path, {"setup.py": setup})
     assert severity(scan, "shell-exec-tool") is Severity.LOW and severity(scan, "shell-exec") is None
+
+
+def test_python_dash_c_with_hidden_code_is_a_dropper(tmp_path: Path) -> None:
+    code = (
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', \"import base64;exec(base64.b64decode('cHJpbnQoMSk='))\"])\n"
+    )
+    assert severity(scan_wheel(tmp_path / "a", {"demo/mod.py": code}), "shell-dropper-command") is not None
+    plain = "import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pip', '--version'])\n"
+    assert severity(scan_wheel(tmp_path / "b", {"demo/mod.py": plain}), "shell-dropper-command") is None
