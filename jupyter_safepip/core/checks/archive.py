@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -164,8 +165,13 @@ def _layout(by_name: dict[str, Member]) -> tuple[_Layout, list[tuple[Hit, Where]
     if pyproject is not None and pyproject.complete:
         found, dirs = install.backend_path(pyproject.name, pyproject.data.decode("utf-8", "replace"))
         hits = [(h, Where.INSTALL) for h in found]
-        prefixes = tuple(root + os.path.normpath(d).strip("./") + "/" if os.path.normpath(d) != "." else root for d in dirs)
+        prefixes = tuple(_backend_prefix(root, d) for d in dirs)
     return _Layout(False, False, root, prefixes), hits
+
+
+def _backend_prefix(root: str, directory: str) -> str:
+    normal = posixpath.normpath(directory.replace("\\", "/")).lstrip("/")
+    return root if normal in (".", "") else f"{root}{normal}/"
 
 
 def _where(name: str, layout: _Layout) -> Where:

@@ -66,3 +66,12 @@ def test_runs_pip(tmp_path: Path) -> None:
     assert severity(scan_sdist(tmp_path / "a", {"setup.py": bad}), "install-runs-pip") is Severity.HIGH
     good = "# run: pip install demo\n" + PLAIN_SETUP
     assert severity(scan_sdist(tmp_path / "b", {"setup.py": good}), "install-runs-pip") is None
+
+
+def test_backend_path_dot_only_covers_top_level_modules(tmp_path: Path) -> None:
+    pyproject = "[build-system]\nrequires = []\nbuild-backend = 'backend'\nbackend-path = ['.']\n"
+    run = "import subprocess\nsubprocess.run(['rsync'])\n"
+    scan = scan_sdist(tmp_path, {"pyproject.toml": pyproject, "backend.py": run, "demo/tool.py": run})
+    locations = {e.location: f.severity for f in scan.findings if f.rule_id == "shell-exec" for e in f.evidence}
+    assert scan.findings and max(f.severity for f in scan.findings if f.rule_id == "shell-exec") is Severity.MEDIUM
+    assert "demo-1.0/backend.py" in locations
