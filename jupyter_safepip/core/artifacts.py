@@ -29,10 +29,11 @@ class ArtifactError(RuntimeError):
 class ArtifactStore:
     """A content-addressed directory of downloaded distribution files."""
 
-    def __init__(self, root: Path, session: requests.Session, timeout: float = 60.0) -> None:
+    def __init__(self, root: Path, session: requests.Session, timeout: float = 60.0, offline: bool = False) -> None:
         self.root = root
         self.session = session
         self.timeout = timeout
+        self.offline = offline
 
     def fetch(self, candidate: Candidate) -> Artifact:
         """The candidate's file, from the store when its hash is known and kept, else downloaded once."""
@@ -81,6 +82,8 @@ class ArtifactStore:
             except OSError as exc:
                 raise ArtifactError(f"cannot read {path}: {exc.strerror or exc}") from None
             return
+        if self.offline:
+            raise ArtifactError(f"offline: {url.rsplit('/', 1)[-1]} was not downloaded before, so it was not inspected")
         try:
             with self.session.get(url.split("#", 1)[0], stream=True, timeout=self.timeout) as response:
                 response.raise_for_status()

@@ -171,6 +171,7 @@ class ProjectInfo:
     project_urls: tuple[tuple[str, str], ...] = ()
     maintainers: tuple[str, ...] = ()
     vulnerabilities: tuple[Vulnerability, ...] = ()  # for the version asked about
+    vulnerabilities_known: bool = False  # False: the index could not say for this version
     has_json_api: bool = False  # False: a simple-API-only index; metadata checks are limited
 
 

@@ -20,7 +20,7 @@ from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
 from .checks.archive import ArchiveScan, scan_directory
 from .checks.metadata import check_metadata, check_not_found
-from .http import make_session
+from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable
 from .model import (
     Artifact,
@@ -67,7 +67,7 @@ class Pipeline:
         self.settings = settings
         cache = settings.cache_dir
         self.session = make_session(cache / "http", offline=settings.offline, timeout=settings.timeout)
-        self.store = ArtifactStore(cache / "artifacts", self.session, timeout=max(settings.timeout, 60.0))
+        self.store = ArtifactStore(cache / "artifacts", plain_session(), max(settings.timeout, 60.0), settings.offline)
         self.scans = ScanCache(cache / "scans")
 
     def index_for(self, request: InstallRequest) -> IndexClient:
@@ -76,7 +76,6 @@ class Pipeline:
             request.extra_index_urls,
             request.find_links,
             session=self.session,
-            offline=self.settings.offline,
         )
 
     def assess(self, request: InstallRequest, command: str, progress: Progress = silent) -> Assessment:
@@ -184,9 +183,7 @@ class Pipeline:
             # Found by pip (e.g. on a find-links directory) but not on an index with metadata.
             errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
             return []
-        result = check_metadata(info, candidate.version, now=datetime.now(timezone.utc))
-        errors += result.errors
-        return list(result.findings)
+        return list(check_metadata(info, candidate.version, now=datetime.now(timezone.utc)))
 
     def _inspect_location(self, req: Requirement, local_trees: list[Path]) -> tuple[Candidate, _Inspected] | CheckError:
         """Inspect a path or URL requirement before pip sees it: pip builds these even in a dry run."""

@@ -1,0 +1,102 @@
+"""Metadata checks: what the index says about a project and the chosen release. Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..model import Evidence, Finding, ProjectInfo, Severity
+
+
+@dataclass(frozen=True)
+class MetadataRule:
+    """A metadata heuristic: id, severity and the sentence a data scientist reads."""
+
+    id: str
+    severity: Severity
+    explanation: str
+
+
+RULES = {rule.id: rule for rule in (
+    MetadataRule("meta.not-found", Severity.HIGH, "No configured index has a project of this name."),
+    MetadataRule("meta.quarantined", Severity.CRITICAL, "The index has quarantined this project, usually because it was reported as malware."),
+    MetadataRule("meta.archived", Severity.LOW, "The project is archived: its maintainers no longer update it."),
+    MetadataRule("meta.deprecated", Severity.LOW, "The project is marked deprecated on the index."),
+    MetadataRule("meta.yanked", Severity.HIGH, "The chosen release was yanked (withdrawn) by its maintainers."),
+    MetadataRule("meta.vulnerable", Severity.HIGH, "The chosen release has known vulnerabilities."),
+    MetadataRule("meta.new-project", Severity.MEDIUM, "The project first appeared on the index very recently; most malicious packages are days old."),
+    MetadataRule("meta.new-release", Severity.LOW, "The chosen release is very new; a hijacked account often publishes a fresh release."),
+    MetadataRule("meta.single-release", Severity.LOW, "The project has only ever published one release."),
+    MetadataRule("meta.no-source-link", Severity.LOW, "The project links to no source repository, so its code cannot easily be reviewed."),
+    MetadataRule("meta.empty-description", Severity.LOW, "The project has no description."),
+    MetadataRule("meta.vulnerabilities-unknown", Severity.INFO, "The index lists known vulnerabilities only for the "
+                 "latest release, so none could be checked for this one."),
+    MetadataRule("meta.simple-index-only", Severity.INFO, "This index offers only the simple API: maintainers, project "
+                 "links, description and known vulnerabilities could not be checked."),
+)}
+SOURCE_HOST_HINTS = ("github.com", "gitlab", "bitbucket.org", "codeberg.org", "sr.ht", "git.", "/git", "svn", "hg.")
+
+
+@dataclass(frozen=True)
+class MetadataThresholds:
+    """How new is 'new'."""
+
+    new_project_days: int = 30
+    new_release_days: int = 2
+
+
+def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
+                   thresholds: MetadataThresholds = MetadataThresholds()) -> tuple[Finding, ...]:
+    """Every metadata heuristic for one project and release."""
+    findings: list[Finding] = []
+
+    def add(rule_id: str, detail: str, location: str = "index") -> None:
+        rule = RULES[rule_id]
+        findings.append(Finding(rule.id, rule.severity, f"{rule.explanation} {detail}".strip(), info.name,
+                                (Evidence(location, None, detail),) if detail else ()))
+
+    status = (info.status or "").lower()
+    if status in {"quarantined", "archived", "deprecated"}:
+        add(f"meta.{status}", info.status_reason or "", "project status")
+    release = next((r for r in info.releases if r.version == version), None)
+    if release and release.yanked:
+        add("meta.yanked", f"{version}: {release.yanked_reason}" if release.yanked_reason else version, "release")
+    if info.has_json_api and not info.vulnerabilities_known:
+        add("meta.vulnerabilities-unknown", version, "vulnerabilities")
+    for vuln in info.vulnerabilities:
+        fixed = f" (fixed in {', '.join(vuln.fixed_in)})" if vuln.fixed_in else ""
+        add("meta.vulnerable", f"{vuln.id}{fixed}: {vuln.summary[:160]}", "vulnerabilities")
+    first_upload = min((r.uploaded for r in info.releases if r.uploaded), default=None)
+    if first_upload and _age_days(first_upload, now) < thresholds.new_project_days:
+        add("meta.new-project", f"first upload {first_upload[:10]} ({_age_days(first_upload, now):.0f} days ago)")
+    elif release and release.uploaded and _age_days(release.uploaded, now) < thresholds.new_release_days:
+        add("meta.new-release", f"{version} uploaded {release.uploaded[:16]}")
+    if len({r.version for r in info.releases}) == 1:
+        add("meta.single-release", f"only release: {info.releases[0].version}")
+    if info.has_json_api:
+        if not any(_is_source_link(url) for _label, url in info.project_urls):
+            add("meta.no-source-link", "no repository among the project links")
+        if not (info.description or "").strip() or (info.description or "").strip() == "UNKNOWN":
+            add("meta.empty-description", "")
+    else:
+        add("meta.simple-index-only", "")
+    return tuple(findings)
+
+
+def check_not_found(name: str, suggestion: str | None) -> Finding:
+    """The requested name is on no configured index; suggest the popular name it resembles."""
+    rule = RULES["meta.not-found"]
+    hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+    return Finding(rule.id, rule.severity, f"'{name}' is not on the index.{hint}", name,
+                   (Evidence("index", None, f"no project named {name}"),), suggestion)
+
+
+def _is_source_link(url: str) -> bool:
+    return any(hint in url.lower() for hint in SOURCE_HOST_HINTS)
+
+
+def _age_days(iso: str, now: datetime) -> float:
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (now - when).total_seconds() / 86400

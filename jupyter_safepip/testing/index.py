@@ -1,0 +1,200 @@
+"""A PyPI-compatible index on 127.0.0.1: PEP 503 HTML, PEP 691 JSON (with PEP 792 status) and the JSON API.
+
+File URLs are relative, as on the index this project is used with, so clients must resolve them
+against the page. Used by the tests and by the demo; serves only what was added to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass
+class IndexedFile:
+    path: Path
+    sha256: str
+    uploaded: datetime
+    yanked: str | None = None  # the reason, when yanked
+
+    @property
+    def version(self) -> str:
+        name = self.path.name
+        if name.endswith(".whl"):
+            return str(parse_wheel_filename(name)[1])
+        return str(parse_sdist_filename(name)[1])
+
+
+@dataclass
+class IndexedProject:
+    name: str
+    files: list[IndexedFile] = field(default_factory=list)
+    status: str | None = None  # PEP 792
+    status_reason: str | None = None
+    summary: str = ""
+    description: str = ""
+    project_urls: dict[str, str] = field(default_factory=dict)
+    maintainers: tuple[str, ...] = ()
+    vulnerabilities: dict[str, list[dict]] = field(default_factory=dict)  # version -> OSV-style entries
+
+
+class PackageIndex:
+    """An in-memory registry of projects served over HTTP on 127.0.0.1."""
+
+    def __init__(self, json_api: bool = True) -> None:
+        self.projects: dict[str, IndexedProject] = {}
+        self.json_api = json_api
+        self.hits: list[str] = []
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def add(self, path: Path, *, age_days: float = 400, yanked: str | None = None, **project_fields) -> IndexedProject:
+        """Publish a wheel or sdist (and update the project's metadata with any fields given)."""
+        name = canonicalize_name(parse_wheel_filename(path.name)[0] if path.name.endswith(".whl") else parse_sdist_filename(path.name)[0])
+        project = self.projects.setdefault(name, IndexedProject(name))
+        for key, value in project_fields.items():
+            setattr(project, key, value)
+        uploaded = datetime.now(timezone.utc) - timedelta(days=age_days)
+        project.files.append(IndexedFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), uploaded, yanked))
+        return project
+
+    @property
+    def url(self) -> str:
+        """The simple API root, e.g. http://127.0.0.1:PORT/simple/."""
+        assert self._server is not None, "start() the index first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
+
+    def start(self) -> "PackageIndex":
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # --- the documents the index serves -------------------------------------------------------
+    def simple_json(self, project: IndexedProject) -> dict:
+        data = {
+            "meta": {"api-version": "1.4"},
+            "name": project.name,
+            "versions": sorted({f.version for f in project.files}),
+            "files": [
+                {
+                    "filename": f.path.name,
+                    "url": f"../../files/{project.name}/{f.path.name}",
+                    "hashes": {"sha256": f.sha256},
+                    "upload-time": f.uploaded.isoformat().replace("+00:00", "Z"),
+                    "yanked": f.yanked if f.yanked else False,
+                    "size": f.path.stat().st_size,
+                }
+                for f in project.files
+            ],
+        }
+        if project.status:
+            data["project-status"] = {"status": project.status, **({"reason": project.status_reason} if project.status_reason else {})}
+        return data
+
+    def simple_html(self, project: IndexedProject) -> str:
+        links = []
+        for f in project.files:
+            yanked = f' data-yanked="{html.escape(f.yanked)}"' if f.yanked else ""
+            links.append(f'<a href="../../files/{project.name}/{f.path.name}#sha256={f.sha256}"{yanked}>{f.path.name}</a><br>')
+        status = f'<meta name="pypi:project-status" content="{project.status}">' if project.status else ""
+        return f"<!DOCTYPE html><html><head>{status}<title>{project.name}</title></head><body>{''.join(links)}</body></html>"
+
+    def release_json(self, project: IndexedProject, version: str | None) -> dict | None:
+        versions = sorted({f.version for f in project.files}, key=_version_key)
+        version = version or versions[-1]
+        files = [f for f in project.files if f.version == version]
+        if not files:
+            return None
+        yanked = next((f.yanked for f in files if f.yanked), None)
+        return {
+            "info": {
+                "name": project.name,
+                "version": version,
+                "summary": project.summary,
+                "description": project.description,
+                "project_urls": project.project_urls or None,
+                "maintainer": ", ".join(project.maintainers),
+                "author": project.maintainers[0] if project.maintainers else "",
+                "yanked": yanked is not None,
+                "yanked_reason": yanked,
+            },
+            "releases": {
+                v: [{"filename": f.path.name, "upload_time_iso_8601": f.uploaded.isoformat().replace("+00:00", "Z"),
+                     "yanked": bool(f.yanked)} for f in project.files if f.version == v]
+                for v in versions
+            },
+            "urls": [{"filename": f.path.name, "url": f"/files/{project.name}/{f.path.name}",
+                      "digests": {"sha256": f.sha256}} for f in files],
+            "vulnerabilities": project.vulnerabilities.get(version, []),
+        }
+
+
+def _version_key(version: str):
+    from packaging.version import Version
+
+    return Version(version)
+
+
+def _handler_for(index: PackageIndex):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # keep test output quiet
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            with index.lock:
+                index.hits.append(self.path)
+            parts = [p for p in self.path.split("?", 1)[0].split("/") if p]
+            if parts[:1] == ["simple"] and len(parts) == 2:
+                return self._simple(canonicalize_name(parts[1]))
+            if parts[:1] == ["simple"] and len(parts) == 1:
+                names = "".join(f'<a href="{n}/">{n}</a>' for n in sorted(index.projects))
+                return self._send(200, "text/html", f"<html><body>{names}</body></html>".encode())
+            if parts[:1] == ["files"] and len(parts) == 3:
+                return self._file(parts[1], parts[2])
+            if parts[:1] == ["pypi"] and parts[-1:] == ["json"] and len(parts) in (3, 4) and index.json_api:
+                project = index.projects.get(canonicalize_name(parts[1]))
+                doc = index.release_json(project, parts[2] if len(parts) == 4 else None) if project else None
+                if doc is not None:
+                    return self._send(200, "application/json", json.dumps(doc).encode())
+            self._send(404, "text/plain", b"not found")
+
+        def _simple(self, name: str) -> None:
+            project = index.projects.get(name)
+            if project is None:
+                return self._send(404, "text/plain", b"not found")
+            if JSON_SIMPLE in self.headers.get("Accept", ""):
+                return self._send(200, JSON_SIMPLE, json.dumps(index.simple_json(project)).encode())
+            self._send(200, "text/html", index.simple_html(project).encode())
+
+        def _file(self, name: str, filename: str) -> None:
+            project = index.projects.get(name)
+            match = next((f for f in project.files if f.path.name == filename), None) if project else None
+            if match is None:
+                return self._send(404, "text/plain", b"not found")
+            self._send(200, "application/octet-stream", match.path.read_bytes())
+
+        def _send(self, status: int, content_type: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "max-age=600")
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
