@@ -1,0 +1,218 @@
+"""The history of checks and decisions: one SQLite file written by every kernel and read by the server.
+
+WAL mode lets readers run while a writer commits; busy_timeout makes concurrent writers from several
+processes wait for each other instead of failing. Each call opens its own connection, so one store
+object can be shared by threads (the server's executor) and nothing is held open between calls.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from .model import Finding, Report, Verdict
+from .report_json import finding_from_dict, finding_to_dict, report_from_dict, report_to_dict
+
+DECISIONS = frozenset({"checked", "installed", "install-anyway", "cancelled", "blocked", "timed-out", "failed"})
+SOURCES = frozenset({"magic", "cli", "sidebar"})
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 30.0
+MAX_LIMIT = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at TEXT    NOT NULL,
+    command     TEXT    NOT NULL,
+    package     TEXT    NOT NULL,
+    version     TEXT,
+    packages    TEXT    NOT NULL,
+    verdict     TEXT    NOT NULL,
+    findings    TEXT    NOT NULL,
+    decision    TEXT    NOT NULL,
+    source      TEXT    NOT NULL,
+    notebook    TEXT,
+    kernel_id   TEXT,
+    report      TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checks_verdict ON checks (verdict, id);
+"""
+
+
+class HistoryError(ValueError):
+    """A history request or record that cannot be honoured; the message says why."""
+
+
+def default_history_path() -> Path:
+    """The history file in the Jupyter data directory, shared by kernels and the server."""
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "safepip" / "history.sqlite"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded check: what was asked, what was found and what the user decided."""
+
+    id: int
+    recorded_at: datetime  # UTC
+    command: str
+    package: str  # the first package the check was about, for display
+    version: str | None
+    packages: tuple[str, ...]  # every project the check covered, requested ones first
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    decision: str
+    source: str
+    notebook: str | None
+    kernel_id: str | None
+
+
+class HistoryStore:
+    """Record and query checks in one SQLite file; safe for many processes at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            # journal_mode is a property of the file: set once, kept by every later connection.
+            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def record(
+        self,
+        report: Report,
+        *,
+        decision: str,
+        source: str,
+        notebook: str | None = None,
+        kernel_id: str | None = None,
+    ) -> int:
+        """Store one check and its decision; returns the entry's id."""
+        if decision not in DECISIONS:
+            raise HistoryError(f"unknown decision {decision!r} (expected one of: {', '.join(sorted(DECISIONS))})")
+        if source not in SOURCES:
+            raise HistoryError(f"unknown source {source!r} (expected one of: {', '.join(sorted(SOURCES))})")
+        packages, versions = _packages_of(report)
+        package = packages[0] if packages else report.command
+        findings = [*report.request_findings, *(f for p in report.packages for f in p.findings)]
+        row = (
+            datetime.now(timezone.utc).isoformat(),
+            report.command,
+            package,
+            versions.get(package),
+            "," + ",".join(packages) + ",",
+            report.verdict.label,
+            json.dumps([finding_to_dict(f) for f in findings]),
+            decision,
+            source,
+            notebook,
+            kernel_id,
+            json.dumps(report_to_dict(report)),
+        )
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO checks (recorded_at, command, package, version, packages, verdict, findings,"
+                " decision, source, notebook, kernel_id, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cursor.lastrowid)
+
+    def query(
+        self, *, verdict: str | None = None, package: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[HistoryEntry, ...]:
+        """Entries newest first; `verdict` is allow/warn/block, `package` matches part of a project name."""
+        if not 0 < limit <= MAX_LIMIT:
+            raise HistoryError(f"limit must be between 1 and {MAX_LIMIT}")
+        if offset < 0:
+            raise HistoryError("offset must not be negative")
+        where, params = _filters(verdict, package)
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, recorded_at, command, package, version, packages, verdict, findings, decision,"
+                f" source, notebook, kernel_id FROM checks{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
+        return tuple(_entry(row) for row in rows)
+
+    def count(self, *, verdict: str | None = None, package: str | None = None) -> int:
+        """How many entries match the same filters as query()."""
+        where, params = _filters(verdict, package)
+        with self._connect() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM checks{where}", params).fetchone()[0])
+
+    def report(self, entry_id: int) -> Report | None:
+        """The full report recorded with an entry."""
+        with self._connect() as db:
+            row = db.execute("SELECT report FROM checks WHERE id = ?", (entry_id,)).fetchone()
+        return report_from_dict(json.loads(row[0])) if row else None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            db.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL mode, and much faster
+            yield db
+        finally:
+            db.close()
+
+
+def _packages_of(report: Report) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Every project a report is about, requested ones first, and the versions pip chose."""
+    names: list[str] = []
+    versions: dict[str, str] = {}
+    requested = [p.candidate for p in report.packages if p.candidate.requested]
+    dependencies = [p.candidate for p in report.packages if not p.candidate.requested]
+    for candidate in requested:
+        names.append(canonicalize_name(candidate.name))
+        versions[names[-1]] = candidate.version
+    # A name the index does not know has no candidate, only a request finding.
+    names += [canonicalize_name(f.package) for f in report.request_findings if f.package]
+    names += [canonicalize_name(e.package) for e in report.errors if e.package]
+    for candidate in dependencies:
+        names.append(canonicalize_name(candidate.name))
+        versions[names[-1]] = candidate.version
+    return tuple(dict.fromkeys(names)), versions
+
+
+def _filters(verdict: str | None, package: str | None) -> tuple[str, tuple]:
+    clauses: list[str] = []
+    params: list = []
+    if verdict:
+        labels = {v.label for v in Verdict}
+        if verdict not in labels:
+            raise HistoryError(f"unknown verdict {verdict!r} (expected one of: {', '.join(sorted(labels))})")
+        clauses.append("verdict = ?")
+        params.append(verdict)
+    if package and package.strip():
+        clauses.append("instr(packages, ?) > 0")
+        params.append(canonicalize_name(package.strip()))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _entry(row: tuple) -> HistoryEntry:
+    (id_, recorded_at, command, package, version, packages, verdict, findings, decision, source, notebook, kernel_id) = row
+    return HistoryEntry(
+        id=id_,
+        recorded_at=datetime.fromisoformat(recorded_at),
+        command=command,
+        package=package,
+        version=version,
+        packages=tuple(p for p in packages.split(",") if p),
+        verdict=Verdict[verdict.upper()],
+        findings=tuple(finding_from_dict(f) for f in json.loads(findings)),
+        decision=decision,
+        source=source,
+        notebook=notebook,
+        kernel_id=kernel_id,
+    )
