@@ -104,7 +104,8 @@ class HistoryStore:
             raise HistoryError(f"unknown source {source!r} (expected one of: {', '.join(sorted(SOURCES))})")
         packages, versions = _packages_of(report)
         package = packages[0] if packages else report.command
-        findings = [*report.request_findings, *(f for p in report.packages for f in p.findings)]
+        # The pipeline repeats a request finding on the package it is about: keep one of each.
+        findings = dict.fromkeys([*report.request_findings, *(f for p in report.packages for f in p.findings)])
         row = (
             datetime.now(timezone.utc).isoformat(),
             report.command,
@@ -182,7 +183,19 @@ def _packages_of(report: Report) -> tuple[tuple[str, ...], dict[str, str]]:
     for candidate in dependencies:
         names.append(canonicalize_name(candidate.name))
         versions[names[-1]] = candidate.version
+    if not names:  # nothing to install (already satisfied): the names typed are all there is
+        names = list(_requested_names(report.command))
     return tuple(dict.fromkeys(names)), versions
+
+
+def _requested_names(command: str) -> tuple[str, ...]:
+    from .request import parse_command
+
+    try:
+        request = parse_command(command)
+    except ValueError:  # e.g. a requirements file that is gone by now
+        return ()
+    return tuple(r.name for r in getattr(request, "requirements", ()) if r.name)
 
 
 def _filters(verdict: str | None, package: str | None) -> tuple[str, tuple]:

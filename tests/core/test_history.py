@@ -145,3 +145,18 @@ def test_many_processes_write_and_read_at_once(tmp_path: Path) -> None:
     assert len({e.id for e in entries}) == workers * per_worker
     assert {e.kernel_id for e in entries} == {f"kernel-{w}" for w in range(workers)}
     assert 0 <= seen.get(timeout=5) <= workers * per_worker
+
+
+def test_a_request_with_nothing_to_install_is_named_by_its_command(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    store.record(Report("pip install Already_There>=1", (), (), Verdict.ALLOW, True), decision="checked", source="sidebar")
+    assert store.query()[0].package == "already-there"
+
+
+def test_a_finding_repeated_on_its_package_is_kept_once(tmp_path: Path) -> None:
+    typo = _typo_report().request_findings[0]
+    report = Report("install reqeusts", (PackageReport(_candidate("reqeusts"), (typo,), (), Verdict.BLOCK),), (),
+                    Verdict.BLOCK, True, request_findings=(typo,))
+    store = HistoryStore(tmp_path / "h.sqlite")
+    store.record(report, decision="blocked", source="magic")
+    assert store.query()[0].findings == (typo,)
