@@ -1,11 +1,13 @@
 """`safepip check|install|scan`: the pipeline from a terminal, with exit codes scripts can use.
 
 Exit codes: 0 allow, 1 warn, 2 block, 3 could not check everything, 64 the command line is wrong.
+SAFEPIP_PYTHON names another interpreter to check and install for (default: this one).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -71,7 +73,7 @@ def _run(args: list[str]) -> int:
         raise UsageError(f"unknown command {command!r}")
     from .guard import Guard
 
-    guard = Guard()
+    guard = Guard(python=os.environ.get("SAFEPIP_PYTHON") or sys.executable)
     if "--offline" in flags:
         guard = Guard(replace(guard.settings, offline=True), guard.config)
     parsed = guard.parse(["install", *rest])

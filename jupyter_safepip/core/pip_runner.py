@@ -21,7 +21,7 @@ class PipResult:
     def error_summary(self) -> str:
         """pip's own last ERROR line, or the last line it printed."""
         lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
-        errors = [line for line in lines if line.startswith("ERROR:")]
+        errors = [line for line in lines if line.lower().startswith("error:")]
         return (errors or lines or [f"pip exited with status {self.returncode}"])[-1]
 
 

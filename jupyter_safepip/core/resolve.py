@@ -83,7 +83,8 @@ def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, C
     if built:
         pins = tmp / "inspected-sdists.txt"
         pins.write_text("".join(f"{c.name}=={c.version}\n" for c in built.values()))
-        args += ["--no-binary", ",".join(built), "--constraint", str(pins)]
+        # Build with the target's own build tools: an isolated build env would download unchecked ones.
+        args += ["--no-binary", ",".join(built), "--constraint", str(pins), "--no-build-isolation"]
     return args
 
 

@@ -72,10 +72,11 @@ def build_sdist(directory: Path, name: str, version: str, *, setup_py: str | Non
 
 
 def canary_setup_py(name: str, version: str, marker: Path) -> str:
-    """A setup.py that leaves a marker file if it is ever executed: proof that nothing ran it."""
+    """A setup.py that does what credential stealers do at install time (dump the environment to a file),
+    harmlessly: the file is the marker that proves whether anything ran it."""
     return textwrap.dedent(f"""\
-        import pathlib
-        pathlib.Path({str(marker)!r}).write_text("setup.py of {name} was executed")
+        import json, os, pathlib
+        pathlib.Path({str(marker)!r}).write_text(json.dumps(dict(os.environ)))
         from setuptools import setup
         setup(name={name!r}, version={version!r}, py_modules=[{name.replace('-', '_')!r}])
         """)

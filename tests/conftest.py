@@ -1,0 +1,128 @@
+"""Shared fixtures: a real package index on 127.0.0.1 with harmless fixture projects, and pip pointed at it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_setup_py
+from jupyter_safepip.testing.index import PackageIndex
+
+ESTABLISHED = {
+    "summary": "A well-kept fixture package",
+    "description": "Long description of a well-kept package.",
+    "project_urls": {"Source": "https://github.com/example/project"},
+    "maintainers": ("Example Maintainer",),
+}
+WHEELHOUSE = Path(__file__).resolve().parents[1] / ".wheelhouse"
+PYPROJECT_SETUPTOOLS = '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+
+
+@dataclass(frozen=True)
+class FixtureIndex:
+    """The running index and what the tests need to know about it."""
+
+    index: PackageIndex
+    canary_marker: Path
+    files: Path
+
+    @property
+    def url(self) -> str:
+        return self.index.url
+
+
+@pytest.fixture(scope="session")
+def package_index(tmp_path_factory) -> FixtureIndex:
+    """A PyPI-compatible index on 127.0.0.1 serving the standard fixture projects."""
+    files = tmp_path_factory.mktemp("index-files")
+    marker = tmp_path_factory.mktemp("canary") / "CANARY_SETUP_PY_RAN"
+    index = PackageIndex()
+    # A benign dependency chain: tidyframe -> tidycore -> tidyutils.
+    index.add(build_wheel(files, "tidyutils", "1.0.0"), age_days=900, **ESTABLISHED)
+    index.add(build_wheel(files, "tidyutils", "1.1.0"), age_days=500)
+    index.add(build_wheel(files, "tidycore", "2.0.0", requires=["tidyutils>=1.0"]), age_days=800, **ESTABLISHED)
+    index.add(build_wheel(files, "tidycore", "2.1.0", requires=["tidyutils>=1.0"]), age_days=300)
+    index.add(build_wheel(files, "tidyframe", "1.0.0", requires=["tidycore>=2"]), age_days=700, **ESTABLISHED)
+    index.add(build_wheel(files, "tidyframe", "1.2.0", requires=["tidycore>=2"]), age_days=200)
+    # A typo-squat of a popular name, brand new, nothing else about it.
+    index.add(build_wheel(files, "reqeusts", "2.99.0"), age_days=1)
+    # A project whose newest release was yanked.
+    index.add(build_wheel(files, "oldlib", "1.0.0"), age_days=600, **ESTABLISHED)
+    index.add(build_wheel(files, "oldlib", "2.0.0"), age_days=100, yanked="broken build")
+    # A brand-new single-release project with no links and no description.
+    index.add(build_wheel(files, "freshpkg", "0.1.0"), age_days=0.5)
+    # A project the index has quarantined (PEP 792).
+    index.add(build_wheel(files, "shadylib", "1.0.0"), age_days=400, status="quarantined",
+              status_reason="reported as malware", **ESTABLISHED)
+    # A project with a known vulnerability in its old release.
+    index.add(build_wheel(files, "vulnlib", "1.0.0"), age_days=700, **ESTABLISHED,
+              vulnerabilities={"1.0.0": [{"id": "PYSEC-0000-1", "summary": "remote code execution", "fixed_in": ["1.1.0"]}]})
+    index.add(build_wheel(files, "vulnlib", "1.1.0"), age_days=300)
+    # A wheel whose .pth file would run code at every interpreter start.
+    index.add(build_wheel(files, "pthpkg", "1.0.0", files={
+        "pthpkg/__init__.py": "",
+        "pthpkg_hook.pth": "import os, base64; exec(base64.b64decode('cHJpbnQoInB0aCIp'))\n",
+    }), age_days=400, **ESTABLISHED)
+    # sdist-only projects: a canary whose setup.py leaves a marker (and dumps the environment, as
+    # credential stealers do) if anything ever runs it, and a clean one that may be built.
+    index.add(build_sdist(files, "canarypkg", "1.0.0", setup_py=canary_setup_py("canarypkg", "1.0.0", marker),
+                          files={"pyproject.toml": PYPROJECT_SETUPTOOLS}), age_days=400, **ESTABLISHED)
+    index.add(build_sdist(files, "cleansdist", "1.0.0", files={"pyproject.toml": PYPROJECT_SETUPTOOLS}),
+              age_days=400, **ESTABLISHED)
+    index.start()
+    yield FixtureIndex(index, marker, files)
+    index.stop()
+
+
+@pytest.fixture
+def pip_uses_index(package_index, monkeypatch, tmp_path) -> FixtureIndex:
+    """pip (and safepip's reading of pip's configuration) sees only the fixture index."""
+    for key in [k for k in os.environ if k.startswith("PIP_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", package_index.url)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "pip-cache"))
+    return package_index
+
+
+@dataclass(frozen=True)
+class TargetEnv:
+    """A throwaway virtual environment that installs go into."""
+
+    path: Path
+
+    @property
+    def python(self) -> str:
+        return str(self.path / "bin" / "python")
+
+    def pip_list(self) -> set[str]:
+        out = subprocess.run([self.python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True)
+        return set(out.stdout.split())
+
+    def imports(self, module: str) -> bool:
+        return subprocess.run([self.python, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def target_env(tmp_path) -> TargetEnv:
+    """A fresh venv (with pip and, on Python 3.11, setuptools) per test."""
+    path = tmp_path / "target-venv"
+    venv.create(path, with_pip=True, symlinks=sys.platform != "win32")
+    return TargetEnv(path)
+
+
+@pytest.fixture
+def target_env_with_build_tools(target_env) -> TargetEnv:
+    """The venv plus setuptools and wheel from the wheelhouse the set-up script downloads (no network here)."""
+    if not any(WHEELHOUSE.glob("wheel-*.whl")):
+        pytest.fail(f"{WHEELHOUSE} has no build tools: run scripts/setup-env.sh first")
+    subprocess.run([target_env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE),
+                    "setuptools", "wheel"], check=True, capture_output=True)
+    return target_env

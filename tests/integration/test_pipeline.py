@@ -1,0 +1,190 @@
+"""The whole pipeline against a real index on 127.0.0.1, real pip and a throwaway venv."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from jupyter_safepip.core.model import Verdict
+from jupyter_safepip.core.pipeline import Pipeline
+from jupyter_safepip.core.request import parse_command
+from jupyter_safepip.core.settings import Settings
+from jupyter_safepip.guard import Guard
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def guard(pip_uses_index, target_env, tmp_path) -> Guard:
+    return Guard(Settings(python=target_env.python, cache_dir=tmp_path / "safepip-cache"))
+
+
+def check(guard: Guard, line: str):
+    request = guard.parse(line)
+    return guard.check(request, line)
+
+
+def rule_ids(report, package: str | None = None) -> set[str]:
+    found = {f.rule_id for f in report.request_findings}
+    for p in report.packages:
+        if package is None or p.candidate.name == package:
+            found |= {f.rule_id for f in p.findings}
+    return found
+
+
+def test_benign_chain_is_resolved_by_pip_and_allowed(guard):
+    report = check(guard, "install tidyframe").report
+    assert {p.candidate.name for p in report.packages} == {"tidyframe", "tidycore", "tidyutils"}
+    assert report.verdict is Verdict.ALLOW, report.reasons
+    frame = next(p for p in report.packages if p.candidate.name == "tidyframe")
+    assert frame.candidate.requested and frame.candidate.version == "1.2.0"
+    assert all(p.candidate.sha256 for p in report.packages)
+
+
+def test_typo_squat_is_blocked_with_did_you_mean(guard):
+    report = check(guard, "install reqeusts").report
+    assert report.verdict is Verdict.BLOCK
+    finding = next(f for p in report.packages for f in p.findings if f.rule_id == "name.typo")
+    assert finding.suggestion == "requests"
+    assert "meta.new-project" in rule_ids(report) and "meta.single-release" in rule_ids(report)
+
+
+def test_not_found_names_suggest_the_popular_project(guard):
+    report = check(guard, "install nunpy").report
+    assert report.verdict is Verdict.BLOCK
+    not_found = next(f for f in report.request_findings if f.rule_id == "meta.not-found")
+    assert not_found.suggestion == "numpy"
+
+
+@pytest.mark.parametrize(
+    ("line", "rule", "verdict"),
+    [
+        ("install oldlib==2.0.0", "meta.yanked", Verdict.BLOCK),
+        ("install freshpkg", "meta.new-project", Verdict.WARN),
+        ("install shadylib", "meta.quarantined", Verdict.BLOCK),
+        ("install vulnlib==1.0.0", "meta.vulnerable", Verdict.BLOCK),
+        ("install pthpkg", "install-pth-executable", Verdict.BLOCK),
+    ],
+)
+def test_metadata_and_archive_rules_reach_the_verdict(guard, line, rule, verdict):
+    report = check(guard, line).report
+    assert any(r.startswith(rule) for r in rule_ids(report)), rule_ids(report)
+    assert report.verdict is verdict
+
+
+def test_canary_sdist_is_inspected_and_never_built(guard, pip_uses_index, target_env):
+    before = target_env.pip_list()
+    assessment = check(guard, "install canarypkg")
+    report = assessment.report
+    assert report.verdict >= Verdict.WARN
+    assert [p.candidate.filename for p in report.packages] == ["canarypkg-1.0.0.tar.gz"]
+    assert "secrets-env-dump" in rule_ids(report)
+    assert not pip_uses_index.canary_marker.exists(), "setup.py ran before the verdict"
+    # The CLI's install path refuses a block with nobody to ask; nothing changes.
+    result = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", "canarypkg"],
+                            capture_output=True, text=True, env=_cli_env(guard, pip_uses_index))
+    assert result.returncode in (1, 2, 3), result.stderr
+    assert "nothing was installed" in result.stderr
+    assert not pip_uses_index.canary_marker.exists()
+    assert target_env.pip_list() == before
+
+
+def test_clean_sdist_is_inspected_then_built_and_installed(pip_uses_index, target_env_with_build_tools, tmp_path):
+    target_env = target_env_with_build_tools
+    guard = Guard(Settings(python=target_env.python, cache_dir=tmp_path / "safepip-cache"))
+    assessment = check(guard, "install cleansdist")
+    assert assessment.report.verdict is Verdict.ALLOW, assessment.report.reasons
+    assert [a.candidate.filename for a in assessment.artifacts] == ["cleansdist-1.0.0.tar.gz"]
+    result = guard.install(assessment)
+    assert result is not None and result.returncode == 0, result.stdout
+    assert target_env.imports("cleansdist")
+
+
+def test_allowed_install_installs_exactly_the_inspected_files(guard, target_env):
+    assessment = check(guard, "install tidyframe")
+    result = guard.install(assessment)
+    assert result is not None and result.returncode == 0, result.stdout
+    assert target_env.imports("tidyframe")
+    installed = _installed_wheel_hashes(target_env)
+    for artifact in assessment.artifacts:
+        assert hashlib.sha256(artifact.path.read_bytes()).hexdigest() == artifact.sha256
+        assert installed[artifact.candidate.name] == artifact.sha256
+
+
+def test_blocked_install_changes_nothing(guard, pip_uses_index, target_env):
+    before = target_env.pip_list()
+    result = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", "reqeusts", "tidyframe"],
+                            capture_output=True, text=True, env=_cli_env(guard, pip_uses_index))
+    assert result.returncode == 2
+    assert "did you mean requests" in result.stdout
+    assert target_env.pip_list() == before
+    assert not target_env.imports("reqeusts")
+
+
+def test_a_file_swapped_after_the_check_is_not_installed(guard, target_env):
+    assessment = check(guard, "install tidyutils")
+    artifact = assessment.artifacts[0]
+    artifact.path.write_bytes(artifact.path.read_bytes() + b"tampered")
+    with pytest.raises(Exception, match="changed after it was checked"):
+        guard.install(assessment)
+    assert not target_env.imports("tidyutils")
+
+
+def test_offline_mode_uses_the_cache_and_says_what_it_skipped(guard, pip_uses_index):
+    warm = check(guard, "install tidyframe").report
+    offline = Guard(replace(guard.settings, offline=True))
+    report = check(offline, "install tidyframe").report
+    assert {p.candidate.name for p in report.packages} == {p.candidate.name for p in warm.packages}
+    assert not report.could_not_check  # everything was cached
+    fresh = Guard(replace(guard.settings, offline=True, cache_dir=guard.settings.cache_dir.parent / "empty-cache"))
+    cold = check(fresh, "install tidyutils").report
+    assert cold.could_not_check
+    reasons = " ".join(e.reason for p in cold.packages for e in p.errors)
+    assert "offline" in reasons
+    assert cold.verdict is Verdict.WARN  # default fail mode: ask
+
+
+def test_check_cli_json_and_exit_codes(guard, pip_uses_index):
+    env = _cli_env(guard, pip_uses_index)
+    ok = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "check", "--json", "tidyframe"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads(ok.stdout)
+    assert data["verdict"] == "allow" and data["schema_version"] == 1
+    warn = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "check", "freshpkg"], capture_output=True, text=True, env=env)
+    assert warn.returncode == 1
+    bad = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "check", "pan das"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 64 and "invalid requirement" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _cli_env(guard: Guard, index) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env["SAFEPIP_CACHE_DIR"] = str(guard.settings.cache_dir)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    # The CLI installs into the interpreter that runs it; point it at the throwaway venv's pip instead.
+    env["SAFEPIP_PYTHON"] = guard.settings.python
+    return env
+
+
+def _installed_wheel_hashes(target_env) -> dict[str, str]:
+    """sha256 of the wheel each installed distribution came from, as pip records it (direct_url.json)."""
+    script = (
+        "import json, importlib.metadata as m\n"
+        "out = {}\n"
+        "for d in m.distributions():\n"
+        "    raw = d.read_text('direct_url.json')\n"
+        "    if raw:\n"
+        "        info = json.loads(raw).get('archive_info', {})\n"
+        "        h = info.get('hashes', {}).get('sha256') or info.get('hash', '').partition('=')[2]\n"
+        "        out[d.metadata['Name']] = h\n"
+        "print(json.dumps(out))\n"
+    )
+    out = subprocess.run([target_env.python, "-c", script], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
