@@ -1,0 +1,213 @@
+"""The REST API through a real Jupyter server: authentication, bad input, checks, history and policy."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+import warnings
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+from tornado.httpclient import HTTPClientError
+
+from jupyter_safepip.core.history import HistoryStore
+from jupyter_safepip.server.handlers import MAX_BODY_BYTES
+
+pytestmark = pytest.mark.integration
+
+API = ("safepip", "api")
+
+
+async def _json(jp_fetch, name, **kwargs):
+    response = await jp_fetch(*API, name, **kwargs)
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json.loads(response.body)
+
+
+async def _error(jp_fetch, name, **kwargs) -> tuple[int, dict]:
+    with pytest.raises(HTTPClientError) as raised:
+        await jp_fetch(*API, name, **kwargs)
+    return raised.value.code, json.loads(raised.value.response.body)
+
+
+def _post(body) -> dict:
+    return {"method": "POST", "body": body if isinstance(body, str) else json.dumps(body)}
+
+
+@pytest.mark.parametrize(("method", "name"), [("GET", "history"), ("GET", "policy"), ("POST", "check")])
+async def test_every_endpoint_needs_a_token(http_server_client, jp_serverapp, jp_base_url, method, name):
+    url = f"{jp_base_url}safepip/api/{name}"
+    response = await http_server_client.fetch(url, method=method, body="{}" if method == "POST" else None,
+                                              raise_error=False)
+    assert response.code in (401, 403)
+    wrong = await http_server_client.fetch(url, method=method, body="{}" if method == "POST" else None,
+                                           headers={"Authorization": "token not-the-token"}, raise_error=False)
+    assert wrong.code in (401, 403)
+
+
+async def test_a_post_with_a_cookie_but_no_xsrf_token_is_refused(http_server_client, jp_serverapp, jp_base_url):
+    # A browser session (cookie) must also send the XSRF token on writes.
+    url = f"{jp_base_url}safepip/api/check"
+    response = await http_server_client.fetch(url, method="POST", body=json.dumps({"spec": "tidyutils"}),
+                                              headers={"Cookie": "_xsrf=abc"}, raise_error=False)
+    assert response.code == 403
+
+
+def test_no_handler_is_left_unauthenticated(jp_environ):
+    # The extension template's check: with unauthenticated access disallowed, the server warns for each
+    # handler method that lacks @tornado.web.authenticated.
+    from jupyter_server.serverapp import ServerApp
+    from jupyter_server.utils import JupyterServerAuthWarning
+
+    app = ServerApp(allow_unauthenticated_access=False, jpserver_extensions={"jupyter_safepip.server": True},
+                    reraise_server_extension_failures=True)
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        app.initialize(argv=[], find_extensions=False, new_httpserver=False)
+    unguarded = [str(r.message) for r in records if issubclass(r.category, JupyterServerAuthWarning)]
+    assert not [w for w in unguarded if "safepip" in w], unguarded
+    assert "jupyter_safepip.server" in app.extension_manager.extensions
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("not json", "JSON object"),
+        ("[1, 2]", "JSON object"),
+        ({}, "give a spec"),
+        ({"spec": "   "}, "give a spec"),
+        ({"spec": 3}, "spec must be a string"),
+        ({"spec": "x", "extra": 1}, "unknown field"),
+        ({"spec": "pandas>>=2"}, "invalid requirement"),
+        ({"spec": "pip download pandas"}, "download"),
+        ({"spec": "%pip list"}, "only pip install"),
+        ({"spec": "install --no-such-option x"}, "no such option"),
+        ({"spec": "a\nb"}, "one line"),
+        ({"requirements": "tidyutils\n-r missing-file.txt\n"}, "missing-file.txt"),
+    ],
+)
+async def test_bad_check_requests_get_400_and_one_line(jp_fetch, body, message):
+    code, error = await _error(jp_fetch, "check", **_post(body))
+    assert code == 400
+    assert message in error["message"] and "\n" not in error["message"]
+    assert error["code"] in {"bad-request", "request-error"}
+
+
+async def test_an_oversize_body_gets_413(jp_fetch):
+    code, error = await _error(jp_fetch, "check", **_post({"requirements": "x\n" * MAX_BODY_BYTES}))
+    assert code == 413 and error["code"] == "request-entity-too-large"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [({"verdict": "blocked"}, "unknown verdict"), ({"limit": "ten"}, "whole number"), ({"limit": "0"}, "limit"),
+     ({"offset": "-3"}, "offset")],
+)
+async def test_bad_history_queries_get_400(jp_fetch, query, message):
+    code, error = await _error(jp_fetch, "history", params=query)
+    assert code == 400 and message in error["message"]
+
+
+async def test_checking_a_typo_squat_reports_it_and_records_it(jp_fetch, safepip_env):
+    report = await _json(jp_fetch, "check", **_post({"spec": "reqeusts"}))
+    assert report["schema_version"] == 1 and report["command"] == "pip install reqeusts"
+    assert report["verdict"] in {"warn", "block"}
+    typo = [f for f in report["request_findings"] if f["suggestion"] == "requests"]
+    assert typo and typo[0]["package"] == "reqeusts"
+
+    history = await _json(jp_fetch, "history")
+    assert history["total"] == 1
+    (entry,) = history["entries"]
+    assert (entry["package"], entry["decision"], entry["source"]) == ("reqeusts", "checked", "sidebar")
+    assert entry["verdict"] == report["verdict"]
+    assert any(f["suggestion"] == "requests" for f in entry["findings"])
+    assert HistoryStore(safepip_env).count() == 1  # the file the configuration names
+
+
+async def test_a_pasted_requirements_list_is_checked_with_its_dependencies(jp_fetch):
+    text = "# our project\ntidyframe==1.0.0\n\ntidyutils>=1.0  # pinned below 2\n"
+    report = await _json(jp_fetch, "check", **_post({"requirements": text}))
+    names = {p["name"]: p for p in report["packages"]}
+    assert {"tidyframe", "tidycore", "tidyutils"} <= set(names)
+    assert names["tidyframe"]["requested"] and not names["tidycore"]["requested"]
+    assert report["command"] == "pip install -r requirements.txt"
+    assert report["verdict"] != "block"
+
+
+async def test_a_spec_may_name_the_index_and_may_be_pasted_from_a_notebook(jp_fetch, package_index):
+    report = await _json(jp_fetch, "check", **_post({"spec": f"%pip install -i {package_index.url} tidyutils==1.0.0"}))
+    assert [(p["name"], p["version"]) for p in report["packages"]] == [("tidyutils", "1.0.0")]
+    assert report["command"] == f"pip install -i {package_index.url} tidyutils==1.0.0"
+
+
+async def test_history_filters_and_pages_newest_first(jp_fetch, safepip_env):
+    await _json(jp_fetch, "check", **_post({"spec": "reqeusts"}))
+    await _json(jp_fetch, "check", **_post({"spec": "tidyutils==1.0.0"}))
+    page = await _json(jp_fetch, "history", params={"limit": "1"})
+    assert page["total"] == 2 and [e["package"] for e in page["entries"]] == ["tidyutils"]
+    older = await _json(jp_fetch, "history", params={"limit": "1", "offset": "1"})
+    assert [e["package"] for e in older["entries"]] == ["reqeusts"]
+    flagged = older["entries"][0]["verdict"]
+    only = await _json(jp_fetch, "history", params={"verdict": flagged})
+    assert {e["package"] for e in only["entries"]} == {"reqeusts"}
+    by_name = await _json(jp_fetch, "history", params={"package": "tidy"})
+    assert [e["package"] for e in by_name["entries"]] == ["tidyutils"]
+
+
+async def test_history_written_by_a_kernel_shows_up(jp_fetch, safepip_env):
+    # A real ipykernel process writes to the shared store, as the magics do after a decision.
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from jupyter_safepip.core.history import HistoryStore
+        from jupyter_safepip.core.model import Report, Verdict
+        HistoryStore(Path({str(safepip_env)!r})).record(
+            Report("pip install tidyframe", (), (), Verdict.ALLOW, True),
+            decision="installed", source="magic", notebook="analysis.ipynb", kernel_id="kernel-A")
+    """)
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reply = client.execute_interactive(code, timeout=60)
+        assert reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    (entry,) = (await _json(jp_fetch, "history"))["entries"]
+    assert (entry["package"], entry["decision"], entry["source"]) == ("tidyframe", "installed", "magic")
+    assert (entry["notebook"], entry["kernel_id"]) == ("analysis.ipynb", "kernel-A")
+
+
+async def test_policy_names_the_layer_of_each_setting(jp_fetch, monkeypatch, safepip_env):
+    monkeypatch.setenv("SAFEPIP_BLOCK_AT", "critical")
+    policy = await _json(jp_fetch, "policy")
+    settings = {s["name"]: s for s in policy["settings"]}
+    assert settings["block_at"]["value"] == "critical" and settings["block_at"]["source"] == "env-var"
+    assert settings["warn_at"]["source"] == "default" and settings["warn_at"]["locked"] is False
+    assert settings["history_path"]["value"] == str(safepip_env)
+    assert policy["history_path"] == str(safepip_env)
+    assert all(s["help"] for s in policy["settings"])
+    assert policy["refused"] == []
+
+
+async def test_a_broken_configuration_is_a_400_with_the_reason(jp_fetch, monkeypatch):
+    monkeypatch.setenv("SAFEPIP_OFFLINE", "perhaps")
+    code, error = await _error(jp_fetch, "policy")
+    assert code == 400 and error["code"] == "config-error" and "SAFEPIP_OFFLINE" in error["message"]
+
+
+async def test_locked_settings_and_refused_changes_are_reported(jp_fetch, monkeypatch, tmp_path):
+    admin = tmp_path / "etc-jupyter"
+    admin.mkdir()
+    (admin / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": {"block_at": "medium", "locked": ["block_at"]}}))
+    user = tmp_path / "user-jupyter"
+    user.mkdir()
+    (user / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": {"block_at": "critical"}}))
+    # Admin layers are those under sys.prefix or /etc; the test's admin directory sits under sys.prefix's twin.
+    import jupyter_safepip.config as config
+
+    monkeypatch.setattr(config, "_layer_name", lambda d: "system" if d == admin else "user")
+    monkeypatch.setattr("jupyter_core.paths.jupyter_config_path", lambda: [str(user), str(admin)])
+    policy = await _json(jp_fetch, "policy")
+    block_at = next(s for s in policy["settings"] if s["name"] == "block_at")
+    assert block_at == {**block_at, "value": "medium", "source": "system", "locked": True}
+    assert any("block_at is locked" in r for r in policy["refused"])
