@@ -2,6 +2,7 @@
 
 For each package: a plain dry run (pip's own resolution, the baseline), then a safepip check with a
 cold cache (nothing downloaded or scanned yet) and again warm. Added time = check time - baseline.
+Baseline and warm times are the median of three runs.
 Runs in one long-lived process, as a kernel does. Uses the pip configuration of this machine.
 
     python benchmarks/latency.py [--packages a b c] [--out benchmarks/results/latency.json]
@@ -28,10 +29,17 @@ from jupyter_safepip.guard import Guard  # noqa: E402
 POPULAR = ["requests", "numpy", "pandas", "click", "six", "attrs", "packaging", "python-dateutil", "pyyaml", "idna"]
 
 
+REPEAT = 3  # baseline and warm runs are repeated and the median kept: one slow index answer is noise
+
+
 def timed(action) -> tuple[float, object]:
     start = time.perf_counter()
     result = action()
     return time.perf_counter() - start, result
+
+
+def median_time(action) -> float:
+    return statistics.median(timed(action)[0] for _ in range(REPEAT))
 
 
 def main() -> None:
@@ -50,11 +58,11 @@ def main() -> None:
         guard.parse(["install", "six"])  # import pip's parser once, as a running kernel already has
         rows = []
         for name in args.packages:
-            baseline, _ = timed(lambda: subprocess.run(
+            baseline = median_time(lambda: subprocess.run(
                 [python, "-m", "pip", "install", "--dry-run", "--quiet", name], capture_output=True, check=True))
             request = guard.parse(["install", name])
             cold, assessment = timed(lambda: guard.check(request, f"pip install {name}"))
-            warm, _ = timed(lambda: guard.check(guard.parse(["install", name]), f"pip install {name}"))
+            warm = median_time(lambda: guard.check(guard.parse(["install", name]), f"pip install {name}"))
             rows.append({
                 "package": name,
                 "packages_checked": len(assessment.report.packages),
