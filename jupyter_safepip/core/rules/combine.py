@@ -21,7 +21,7 @@ STRONG_OBFUSCATION = frozenset({
     "obfuscation-exec-decoded", "obfuscation-builtins-lookup", "obfuscation-exec-alias", "obfuscation-escaped-text",
     "obfuscation-chr-join", "obfuscation-hidden-by-whitespace", "obfuscation-mangled-names",
 })
-SINK_RULES = frozenset({"network-exfil-sink", "network-paste-sink", "network-hardcoded-ip"})
+SINK_RULES = frozenset({"network-exfil-sink", "network-paste-sink", "network-hardcoded-ip", "network-hidden-url"})
 NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-download-exec"}
 # Behaviours that are unusual in module-level code, which runs as soon as the package is imported.
 RAISED_ON_IMPORT = frozenset({

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from .base import Hit
 from .obfuscation import EXEC_NAMES
-from .source import Call, Source, feeders, shorten
+from .source import DECODED_LITERAL, Call, Source, feeders, shorten
 
 FETCH_PREFIXES = (
     "requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "wget.download",
@@ -56,10 +56,20 @@ def match(source: Source) -> Iterator[Hit]:
         if is_fetch(call.name):
             fetch_scopes.add(call.scope)
             yield Hit("network-fetch", source.path, call.line, source.snippet(call.line), call.scope)
+            if _hidden_url(source, call):
+                yield Hit("network-hidden-url", source.path, call.line, source.snippet(call.line), call.scope)
         elif call.name in SOCKETS:
             yield Hit("network-raw-socket", source.path, call.line, source.snippet(call.line), call.scope)
     yield from _download_exec(source, fetch_scopes)
     yield from _literals(source)
+
+
+def _hidden_url(source: Source, call: Call) -> bool:
+    """The address is decoded from an encoded literal right before use."""
+    if call.node is None:
+        return False
+    targets = call.node.args[:1] + [k.value for k in call.node.keywords if k.arg == "url"]
+    return any(DECODED_LITERAL in feeders(source, target, call.scope) for target in targets)
 
 
 def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:

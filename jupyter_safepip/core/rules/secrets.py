@@ -29,7 +29,8 @@ CLIPBOARD_CALLS = frozenset({"pyperclip.paste", "pyperclip.copy", "win32clipboar
 RECON_CALLS = frozenset({"getpass.getuser", "socket.gethostname", "platform.node", "os.getlogin", "platform.uname", "os.uname"})
 DUMPERS = frozenset({"json.dumps", "str", "repr", "print", "pickle.dumps", "base64.b64encode"})
 SENDERS = ("requests.post", "requests.put", "requests.get", "httpx.post", "httpx.get", "urllib.request.urlopen", "urllib.request.Request")
-SECRET_WORDS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase|secret_?key|^sk$|^ak$|passw(?:or)?d")
+WALLET_SECRETS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase")  # never sent anywhere by honest code
+SECRET_WORDS = re.compile(r"secret_?key|^sk$|^ak$|passw(?:or)?d")
 _ENV = frozenset({"os.environ", "os.environ.items()", "os.environ.copy()"})
 
 
@@ -65,16 +66,17 @@ def match(source: Source) -> Iterator[Hit]:
 
 
 def _sends_secret(source: Source, name: str, node: ast.Call | None, scope: int) -> bool:
-    """A web request to a literal URL whose payload is built from secret-looking names."""
+    """A web request whose payload is built from wallet keys, or from passwords when the address is hard-coded."""
     if node is None or not name.startswith(SENDERS) or not node.args:
-        return False
-    url = node.args[0]
-    if not (isinstance(url, ast.Constant) and isinstance(url.value, str) and url.value.startswith(("http://", "https://"))):
         return False
     words: set[str] = set()
     for arg in [*node.args[1:], *(k.value for k in node.keywords)]:
         words |= words_of(source, arg, scope)
-    return any(SECRET_WORDS.search(word) for word in words)
+    if any(WALLET_SECRETS.search(word) for word in words):
+        return True
+    url = node.args[0]
+    fixed = isinstance(url, ast.Constant) and isinstance(url.value, str) and url.value.startswith(("http://", "https://"))
+    return fixed and any(SECRET_WORDS.search(word) for word in words)
 
 
 def _dumps_environ(source: Source, name: str, node: ast.Call | None) -> bool:

@@ -61,6 +61,7 @@ class Source:
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
     assigned: dict[str, list[ast.expr]] = field(default_factory=dict)  # "scope:variable" -> expressions assigned
     names: set[str] = field(default_factory=set)  # every variable name used
+    returns: dict[str, list[tuple[int, ast.expr]]] = field(default_factory=dict)  # function -> (its scope, returned value)
     value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
     env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
@@ -152,8 +153,9 @@ class _Collector:
             ast.Import: self.visit_Import, ast.ImportFrom: self.visit_ImportFrom, ast.FunctionDef: self.visit_function,
             ast.AsyncFunctionDef: self.visit_function, ast.Lambda: self.visit_function, ast.Call: self.visit_Call,
             ast.Name: self.visit_Name, ast.Expr: self.visit_Expr, ast.Constant: self.visit_Constant,
-            ast.Assign: self.visit_Assign, ast.AugAssign: self.visit_AugAssign,
+            ast.Assign: self.visit_Assign, ast.AugAssign: self.visit_AugAssign, ast.Return: self.visit_Return,
         }
+        self.scope_names: dict[int, str] = {}
 
     def run(self, tree: ast.AST) -> None:
         stack: list[tuple[ast.AST, int]] = [(tree, 0)]
@@ -187,6 +189,12 @@ class _Collector:
         self.scope = self.next_scope
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions[node.name] = self.scope
+            self.scope_names[self.scope] = node.name
+
+    def visit_Return(self, node: ast.Return) -> None:
+        name = self.scope_names.get(self.scope)
+        if name and node.value is not None:
+            self.s.returns.setdefault(name, []).append((self.scope, node.value))
 
     def visit_Call(self, node: ast.Call) -> list[ast.AST]:
         name = self.s.resolve(node.func)
@@ -245,13 +253,15 @@ class _Collector:
 class _Flow:
     """Follows variables of one function back to the expressions assigned to them."""
 
-    def __init__(self, source: Source, scope: int) -> None:
+    def __init__(self, source: Source, scope: int, followed: set[tuple[str, str]] | None = None) -> None:
         self.s = source
         self.scope = scope
-        self.followed: set[tuple[str, str]] = set()
+        self.followed: set[tuple[str, str]] = set() if followed is None else followed
 
     def values(self, name: str, purpose: str) -> list[ast.expr]:
         key = f"{self.scope}:{name}"
+        if key not in self.s.assigned:
+            key = f"0:{name}"  # not assigned in the function: a module-level variable
         if (purpose, key) in self.followed:
             return []
         self.followed.add((purpose, key))
@@ -266,6 +276,11 @@ class _Flow:
                     found.add(name)
                     if is_decoder(name) and sub.args and self.literal(sub.args[0]):
                         found.add(DECODED_LITERAL)
+                if isinstance(sub.func, ast.Name) and ("return", sub.func.id) not in self.followed:
+                    # A helper of this file: what it returns feeds the call's result.
+                    self.followed.add(("return", sub.func.id))
+                    for scope, value in self.s.returns.get(sub.func.id, []):
+                        found |= _Flow(self.s, scope, self.followed).feeders(value)
             elif isinstance(sub, ast.Name):
                 for value in self.values(sub.id, "feeders"):
                     found |= self.feeders(value)

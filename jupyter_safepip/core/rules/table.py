@@ -57,6 +57,7 @@ _TABLE = [
     # Network.
     ("network-download-exec", "network", H, C, "Code downloads something and then runs it, writes it as a program or executes the response."),
     ("network-fetch", "network", I, M, "The code makes web requests."),
+    ("network-hidden-url", "network", M, H, "A web address is kept encoded (base64, hex...) and decoded just before it is contacted."),
     ("network-hardcoded-ip", "network", M, H, "The code connects to a hard-coded public IP address."),
     ("network-raw-socket", "network", I, M, "The code opens raw network sockets."),
     ("network-exfil-sink", "network", M, C, "The code talks to a request-capture or tunnelling service, often used to receive stolen data."),

@@ -65,3 +65,15 @@ def test_web_request_in_library_is_info_but_medium_in_setup_py(tmp_path: Path) -
     code = "import requests\nrequests.get('https://example.invalid')\n"
     assert severity(scan_wheel(tmp_path / "w", {"demo/mod.py": "def f():\n    " + code.replace("\n", "\n    ")}), "network-fetch") is Severity.INFO
     assert severity(scan_sdist(tmp_path / "s", {"setup.py": code}), "network-fetch") is Severity.MEDIUM
+
+
+def test_encoded_address_decoded_in_a_helper(tmp_path: Path) -> None:
+    code = (
+        "import base64, requests\n"
+        "_HOST = 'aHR0cHM6Ly9leGFtcGxlLmludmFsaWQvYw=='\n"
+        "def _endpoint():\n    return base64.b64decode(_HOST).decode()\n"
+        "def send(data):\n    requests.post(_endpoint(), json=data)\n"
+    )
+    assert severity(scan_wheel(tmp_path / "a", {"demo/mod.py": code}), "network-hidden-url") is Severity.MEDIUM
+    plain = "import requests\ndef send(data):\n    requests.post('https://example.invalid/c', json=data)\n"
+    assert severity(scan_wheel(tmp_path / "b", {"demo/mod.py": plain}), "network-hidden-url") is None
