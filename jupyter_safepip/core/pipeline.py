@@ -124,6 +124,9 @@ class Pipeline:
         candidates = list(resolution.candidates)
         inspected = self._inspect_all(candidates, index, progress)
         seen = {c.name for c in candidates}
+        reported = seen | {c.name for c, _ in pre_inspected} | set(gate.results)
+        # A resolved package carries its own name findings; keep request-level ones for the rest.
+        request_findings = [f for f in request_findings if not (f.rule_id.startswith("name.") and f.package in reported)]
         stopped = [(c, gate.results[c.name]) for c in resolution.stopped_at]
         for candidate, result in pre_inspected + stopped:
             if candidate.name not in seen:

@@ -1,0 +1,1 @@
+"""The notebook front door: %safepip, the %pip override, !pip interception and the warning widget."""

@@ -1,0 +1,202 @@
+"""%safepip and the guarded %pip: check, let a person (or the policy) decide, install exactly what was checked."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import HTML, display
+
+from ..config import ConfigError
+from ..core.history import HistoryStore, default_history_path
+from ..core.model import InstallRequest, PassThrough, Report, Verdict
+from ..core.policy import installs_unattended
+from ..core.request import RequestError
+from ..guard import Guard
+from ..text_report import render_text
+from .frontend import Frontend, detect_frontend
+
+log = logging.getLogger(__name__)
+USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments> | %safepip policy"
+
+
+@magics_class
+class SafePipMagics(Magics):
+    """The magics; `original_pip` is IPython's own %pip, used for every subcommand that installs nothing."""
+
+    def __init__(self, shell, original_pip=None) -> None:
+        super().__init__(shell)
+        self.original_pip = original_pip
+        self._guard: Guard | None = None
+
+    @property
+    def guard(self) -> Guard:
+        if self._guard is None:
+            try:
+                self._guard = Guard()
+            except ConfigError as exc:
+                raise UsageError(f"safepip: {exc}") from None
+        return self._guard
+
+    @line_magic
+    def safepip(self, line: str):
+        """%safepip install|check <pip arguments>, or %safepip policy."""
+        command, _, rest = line.strip().partition(" ")
+        if command == "policy":
+            return self._show_policy()
+        if command == "install":
+            return self.guarded_pip(line)
+        if command == "check":
+            return self._check_only(rest)
+        raise UsageError(USAGE)
+
+    @line_magic
+    def pip(self, line: str):
+        """IPython's %pip, with `install` checked by safepip first."""
+        try:
+            parsed = self.guard.parse(line)
+        except RequestError as exc:
+            raise UsageError(f"safepip: {exc}") from None
+        if isinstance(parsed, PassThrough):
+            return self.original_pip(line) if self.original_pip else self._pass_through(parsed)
+        return self._install(parsed, "pip " + line.strip())
+
+    def guarded_pip(self, line: str):
+        """`install ...` through the guard (used by %safepip install and the !pip rewrite)."""
+        try:
+            parsed = self.guard.parse(line)
+        except RequestError as exc:
+            raise UsageError(f"safepip: {exc}") from None
+        if isinstance(parsed, PassThrough):
+            raise UsageError(USAGE)
+        return self._install(parsed, "pip " + line.strip())
+
+    def _pass_through(self, parsed: PassThrough) -> None:
+        self.guard.pass_through(parsed, on_output=lambda text: print(text, end=""))
+
+    def _check_only(self, rest: str) -> None:
+        try:
+            parsed = self.guard.parse("install " + rest)
+        except RequestError as exc:
+            raise UsageError(f"safepip: {exc}") from None
+        frontend = detect_frontend(self.shell)
+        report = self._assess(parsed, "pip install " + rest, frontend).report
+        self._record(report, "checked")
+        if frontend.widgets:
+            from .widget import report_html
+
+            display(HTML(report_html(report)) if report.verdict is not Verdict.ALLOW else HTML(_ok_line(report)))
+        else:
+            print(render_text(report, colour=frontend.colour))
+
+    def _show_policy(self) -> None:
+        policy = self.guard.settings.policy
+        config = self.guard.config
+        lines = [f"{'setting':16} {'value':24} {'set by':12} locked"]
+        if config is not None:
+            for name, value in sorted(config.values.items()):
+                lines.append(f"{name:16} {str(value):24} {config.sources[name]:12} {'yes' if name in config.locked else ''}")
+            lines += [f"refused: {r}" for r in config.refused]
+        else:
+            lines.append(repr(policy))
+        print("\n".join(lines))
+
+    def _assess(self, request: InstallRequest, command: str, frontend: Frontend):
+        progress = frontend.progress()
+        try:
+            return self.guard.check(request, command, progress=progress.update)
+        finally:
+            progress.close()
+
+    def _install(self, request: InstallRequest, command: str):
+        frontend = detect_frontend(self.shell)
+        assessment = self._assess(request, command, frontend)
+        report = assessment.report
+        if report.verdict is Verdict.ALLOW and not report.could_not_check:
+            return self._do_install(assessment, "installed", frontend)
+        if frontend.widgets:
+            return self._ask_widget(assessment, frontend)
+        print(render_text(report, colour=frontend.colour))
+        if frontend.tty and report.install_anyway_allowed:
+            answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
+            if answer.strip().lower() in {"y", "yes"}:
+                return self._do_install(assessment, "install-anyway", frontend)
+            self._record(report, "cancelled")
+            raise UsageError("safepip: cancelled; nothing was installed")
+        if installs_unattended(self.guard.settings.policy, report.verdict):
+            return self._do_install(assessment, "installed", frontend)
+        self._record(report, "blocked")
+        # UsageError: IPython shows the message without a traceback, and "Run all" stops here.
+        raise UsageError(f"safepip: {report.verdict.label}ed by policy with nobody to ask; nothing was installed")
+
+    def _ask_widget(self, assessment, frontend: Frontend):
+        from .widget import DecisionWidget
+
+        report = assessment.report
+        view = DecisionWidget(report)
+        display(view.view)
+        # Also in plain text: logs and front ends without widgets still show what happened.
+        print(render_text(report))
+        timeout = float(self.guard.config.values["decision_timeout"]) if self.guard.config else 600.0
+        choice = frontend.wait_for(lambda: view.choice, timeout)
+        if choice is None:
+            view.close_buttons(f"No decision within {timeout:.0f} s; nothing was installed.")
+            self._record(report, "timed-out")
+            raise UsageError("safepip: no decision was made in time; nothing was installed")
+        if choice.action == "cancel":
+            view.close_buttons("Cancelled; nothing was installed.")
+            self._record(report, "cancelled")
+            return None
+        if choice.action == "suggestion":
+            view.close_buttons(f"Checking {choice.suggestion} instead.")
+            self._record(report, "cancelled")
+            return self._install(self.guard.parse(["install", choice.suggestion]), f"pip install {choice.suggestion}")
+        view.close_buttons("Installing anyway.")
+        return self._do_install(assessment, "install-anyway", frontend)
+
+    def _do_install(self, assessment, decision: str, frontend: Frontend):
+        result = self.guard.install(assessment, on_output=lambda text: print(text, end=""))
+        report = assessment.report
+        if result is not None and result.returncode != 0:
+            self._record(report, "failed")
+            raise UsageError(f"safepip: pip failed: {result.error_summary}")
+        self._record(report, decision)
+        if frontend.widgets:
+            display(HTML(_ok_line(report)))
+        else:
+            print(_ok_text(report))
+        print("Note: you may need to restart the kernel to use updated packages.")
+        return None
+
+    def _record(self, report: Report, decision: str) -> None:
+        try:
+            path = self.guard.config.values.get("history_path") if self.guard.config else ""
+            store = HistoryStore(Path(path).expanduser() if path else default_history_path())
+            store.record(report, decision=decision, source="magic", notebook=os.environ.get("JPY_SESSION_NAME"),
+                         kernel_id=_kernel_id())
+        except Exception:  # noqa: BLE001 - history is a record, never a reason to fail an install decision
+            log.exception("could not record the check in the history store")
+
+
+def _ok_text(report: Report) -> str:
+    names = ", ".join(f"{p.candidate.name} {p.candidate.version}" for p in report.packages)
+    return f"safepip checked {len(report.packages)} package(s): {names or 'nothing to install'}"
+
+
+def _ok_line(report: Report) -> str:
+    import html
+
+    return f'<div style="color: var(--jp-success-color1, green)">&#10003; {html.escape(_ok_text(report))}</div>'
+
+
+def _kernel_id() -> str | None:
+    try:
+        from ipykernel.connect import get_connection_file
+
+        return Path(get_connection_file()).stem.removeprefix("kernel-")
+    except Exception:  # noqa: BLE001 - not in a kernel
+        return None
+
