@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_setup_py
+from jupyter_safepip.testing.builders import PYPROJECT_SETUPTOOLS, build_sdist, build_wheel, canary_sdist
 from jupyter_safepip.testing.index import PackageIndex
 
 ESTABLISHED = {
@@ -21,7 +21,6 @@ ESTABLISHED = {
     "maintainers": ("Example Maintainer",),
 }
 WHEELHOUSE = Path(__file__).resolve().parents[1] / ".wheelhouse"
-PYPROJECT_SETUPTOOLS = '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,7 @@ def package_index(tmp_path_factory) -> FixtureIndex:
     }), age_days=400, **ESTABLISHED)
     # sdist-only projects: a canary whose setup.py leaves a marker (and dumps the environment, as
     # credential stealers do) if anything ever runs it, and a clean one that may be built.
-    index.add(build_sdist(files, "canarypkg", "1.0.0", setup_py=canary_setup_py("canarypkg", "1.0.0", marker),
-                          files={"pyproject.toml": PYPROJECT_SETUPTOOLS}), age_days=400, **ESTABLISHED)
+    index.add(canary_sdist(files, marker), age_days=400, **ESTABLISHED)
     index.add(build_sdist(files, "cleansdist", "1.0.0", files={"pyproject.toml": PYPROJECT_SETUPTOOLS}),
               age_days=400, **ESTABLISHED)
     index.start()

@@ -80,3 +80,12 @@ def canary_setup_py(name: str, version: str, marker: Path) -> str:
         from setuptools import setup
         setup(name={name!r}, version={version!r}, py_modules=[{name.replace('-', '_')!r}])
         """)
+
+
+PYPROJECT_SETUPTOOLS = '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+
+
+def canary_sdist(directory: Path, marker: Path, name: str = "canarypkg", version: str = "1.0.0") -> Path:
+    """An sdist whose setup.py writes `marker` if anything ever runs it (a build, a metadata preparation)."""
+    return build_sdist(directory, name, version, setup_py=canary_setup_py(name, version, marker),
+                       files={"pyproject.toml": PYPROJECT_SETUPTOOLS})

@@ -10,12 +10,14 @@ import hashlib
 import html
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
 
@@ -26,6 +28,7 @@ class IndexedFile:
     sha256: str
     uploaded: datetime
     yanked: str | None = None  # the reason, when yanked
+    requires_python: str | None = None
 
     @property
     def version(self) -> str:
@@ -54,19 +57,34 @@ class PackageIndex:
     def __init__(self, json_api: bool = True) -> None:
         self.projects: dict[str, IndexedProject] = {}
         self.json_api = json_api
-        self.hits: list[str] = []
+        self.hits: list[str] = []  # request paths, in order
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._failures: list[int] = []  # statuses to answer the next requests with
+        self.delay = 0.0  # seconds to wait before each answer
 
-    def add(self, path: Path, *, age_days: float = 400, yanked: str | None = None, **project_fields) -> IndexedProject:
-        """Publish a wheel or sdist (and update the project's metadata with any fields given)."""
+    def add(self, path: Path, *, age_days: float = 400, yanked: str | None = None, requires_python: str | None = None,
+            **project_fields) -> IndexedProject:
+        """Publish a wheel or sdist (and update the project's metadata with any fields given); works while serving."""
         name = canonicalize_name(parse_wheel_filename(path.name)[0] if path.name.endswith(".whl") else parse_sdist_filename(path.name)[0])
-        project = self.projects.setdefault(name, IndexedProject(name))
-        for key, value in project_fields.items():
-            setattr(project, key, value)
         uploaded = datetime.now(timezone.utc) - timedelta(days=age_days)
-        project.files.append(IndexedFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), uploaded, yanked))
+        entry = IndexedFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), uploaded, yanked, requires_python)
+        with self.lock:
+            project = self.projects.setdefault(name, IndexedProject(name))
+            for key, value in project_fields.items():
+                setattr(project, key, value)
+            project.files.append(entry)
         return project
+
+    def fail_next(self, count: int, status: int = 500) -> None:
+        """Answer the next `count` requests with an HTTP error, as an overloaded index does."""
+        with self.lock:
+            self._failures += [status] * count
+
+    def hits_for(self, fragment: str) -> list[str]:
+        """The requested paths containing `fragment`."""
+        with self.lock:
+            return [h for h in self.hits if fragment in h]
 
     @property
     def url(self) -> str:
@@ -87,6 +105,7 @@ class PackageIndex:
 
     # --- the documents the index serves -------------------------------------------------------
     def simple_json(self, project: IndexedProject) -> dict:
+        """PEP 691 project page, with PEP 792 status (api-version 1.4)."""
         data = {
             "meta": {"api-version": "1.4"},
             "name": project.name,
@@ -99,6 +118,7 @@ class PackageIndex:
                     "upload-time": f.uploaded.isoformat().replace("+00:00", "Z"),
                     "yanked": f.yanked if f.yanked else False,
                     "size": f.path.stat().st_size,
+                    **({"requires-python": f.requires_python} if f.requires_python else {}),
                 }
                 for f in project.files
             ],
@@ -108,20 +128,33 @@ class PackageIndex:
         return data
 
     def simple_html(self, project: IndexedProject) -> str:
+        """PEP 503 project page, with PEP 592 yanking, PEP 503 requires-python and PEP 792 status meta tags."""
         links = []
         for f in project.files:
-            yanked = f' data-yanked="{html.escape(f.yanked)}"' if f.yanked else ""
-            links.append(f'<a href="../../files/{project.name}/{f.path.name}#sha256={f.sha256}"{yanked}>{f.path.name}</a><br>')
-        status = f'<meta name="pypi:project-status" content="{project.status}">' if project.status else ""
-        return f"<!DOCTYPE html><html><head>{status}<title>{project.name}</title></head><body>{''.join(links)}</body></html>"
+            attributes = f' data-yanked="{html.escape(f.yanked)}"' if f.yanked else ""
+            if f.requires_python:
+                attributes += f' data-requires-python="{html.escape(f.requires_python)}"'
+            links.append(f'<a href="../../files/{project.name}/{f.path.name}#sha256={f.sha256}"{attributes}>{f.path.name}</a><br>')
+        head = '<meta name="pypi:repository-version" content="1.4">'
+        if project.status:
+            head += f'<meta name="pypi:project-status" content="{html.escape(project.status)}">'
+        if project.status_reason:
+            head += f'<meta name="pypi:project-status-reason" content="{html.escape(project.status_reason)}">'
+        return f"<!DOCTYPE html><html><head>{head}<title>{project.name}</title></head><body>{''.join(links)}</body></html>"
+
+    def root_json(self) -> dict:
+        return {"meta": {"api-version": "1.4"}, "projects": [{"name": n} for n in sorted(self.projects)]}
 
     def release_json(self, project: IndexedProject, version: str | None) -> dict | None:
+        """The JSON API document: the project's latest release, or the version asked for; file URLs are relative."""
         versions = sorted({f.version for f in project.files}, key=_version_key)
+        per_release = version is not None
         version = version or versions[-1]
         files = [f for f in project.files if f.version == version]
         if not files:
             return None
         yanked = next((f.yanked for f in files if f.yanked), None)
+        up = "../../../" if per_release else "../../"  # from /pypi/<name>/<version>/json or /pypi/<name>/json
         return {
             "info": {
                 "name": project.name,
@@ -131,23 +164,40 @@ class PackageIndex:
                 "project_urls": project.project_urls or None,
                 "maintainer": ", ".join(project.maintainers),
                 "author": project.maintainers[0] if project.maintainers else "",
+                "requires_python": files[0].requires_python,
                 "yanked": yanked is not None,
                 "yanked_reason": yanked,
             },
             "releases": {
-                v: [{"filename": f.path.name, "upload_time_iso_8601": f.uploaded.isoformat().replace("+00:00", "Z"),
-                     "yanked": bool(f.yanked)} for f in project.files if f.version == v]
+                v: [_file_json(f, up, project.name) for f in project.files if f.version == v]
                 for v in versions
             },
-            "urls": [{"filename": f.path.name, "url": f"/files/{project.name}/{f.path.name}",
-                      "digests": {"sha256": f.sha256}} for f in files],
-            "vulnerabilities": project.vulnerabilities.get(version, []),
+            "urls": [_file_json(f, up, project.name) for f in files],
+            "vulnerabilities": [_vulnerability_json(v) for v in project.vulnerabilities.get(version, [])],
         }
 
 
-def _version_key(version: str):
-    from packaging.version import Version
+def _file_json(f: IndexedFile, up: str, name: str) -> dict:
+    return {
+        "filename": f.path.name,
+        "url": f"{up}files/{name}/{f.path.name}",
+        "digests": {"sha256": f.sha256},
+        "packagetype": "bdist_wheel" if f.path.name.endswith(".whl") else "sdist",
+        "requires_python": f.requires_python,
+        "size": f.path.stat().st_size,
+        "upload_time_iso_8601": f.uploaded.isoformat().replace("+00:00", "Z"),
+        "yanked": bool(f.yanked),
+        "yanked_reason": f.yanked,
+    }
 
+
+def _vulnerability_json(entry: dict) -> dict:
+    """An OSV-style entry as the JSON API lists it: id, details, summary, aliases, fixed_in, link, withdrawn."""
+    return {"aliases": [], "details": entry.get("summary", ""), "summary": None, "fixed_in": [], "link": None,
+            "source": "osv", "withdrawn": None, **entry}
+
+
+def _version_key(version: str) -> Version:
     return Version(version)
 
 
@@ -159,12 +209,19 @@ def _handler_for(index: PackageIndex):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             with index.lock:
                 index.hits.append(self.path)
+                failure = index._failures.pop(0) if index._failures else None
+            if index.delay:
+                time.sleep(index.delay)
+            if failure is not None:
+                return self._send(failure, "text/plain", b"the index is having trouble", cache=False)
             parts = [p for p in self.path.split("?", 1)[0].split("/") if p]
             if parts[:1] == ["simple"] and len(parts) == 2:
                 return self._simple(canonicalize_name(parts[1]))
             if parts[:1] == ["simple"] and len(parts) == 1:
+                if JSON_SIMPLE in self.headers.get("Accept", ""):
+                    return self._send(200, JSON_SIMPLE, json.dumps(index.root_json()).encode(), vary=True)
                 names = "".join(f'<a href="{n}/">{n}</a>' for n in sorted(index.projects))
-                return self._send(200, "text/html", f"<html><body>{names}</body></html>".encode())
+                return self._send(200, "text/html", f"<html><body>{names}</body></html>".encode(), vary=True)
             if parts[:1] == ["files"] and len(parts) == 3:
                 return self._file(parts[1], parts[2])
             if parts[:1] == ["pypi"] and parts[-1:] == ["json"] and len(parts) in (3, 4) and index.json_api:
@@ -179,8 +236,8 @@ def _handler_for(index: PackageIndex):
             if project is None:
                 return self._send(404, "text/plain", b"not found")
             if JSON_SIMPLE in self.headers.get("Accept", ""):
-                return self._send(200, JSON_SIMPLE, json.dumps(index.simple_json(project)).encode())
-            self._send(200, "text/html", index.simple_html(project).encode())
+                return self._send(200, JSON_SIMPLE, json.dumps(index.simple_json(project)).encode(), vary=True)
+            self._send(200, "text/html", index.simple_html(project).encode(), vary=True)
 
         def _file(self, name: str, filename: str) -> None:
             project = index.projects.get(name)
@@ -189,12 +246,17 @@ def _handler_for(index: PackageIndex):
                 return self._send(404, "text/plain", b"not found")
             self._send(200, "application/octet-stream", match.path.read_bytes())
 
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
+        def _send(self, status: int, content_type: str, body: bytes, *, vary: bool = False, cache: bool = True) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "max-age=600")
+            self.send_header("Cache-Control", "max-age=600" if cache else "no-store")
+            if vary:  # one URL, two formats: caches must key on Accept
+                self.send_header("Vary", "Accept")
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts in tests)
+                pass
 
     return Handler
