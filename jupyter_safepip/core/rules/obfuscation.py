@@ -9,11 +9,11 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import DECODED_LITERAL, Source, feeders, is_decoder, shorten
+from .source import CHR_CODES, DECODED_LITERAL, Source, feeders, is_decoder, shorten
 
 EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
 SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})
-LITERAL_DECODERS = frozenset({"chr", "[::-1]"})  # their input is in the code itself
+LITERAL_DECODERS = frozenset({CHR_CODES, "[::-1]"})  # their input is in the code itself
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)
@@ -48,7 +48,7 @@ def match(source: Source) -> Iterator[Hit]:
 
 def _decoding(source: Source) -> Iterator[Hit]:
     for call in source.calls:
-        if is_decoder(call.name) and call.name.rsplit(".", 1)[-1] not in {"chr", "decrypt", "decompress"}:
+        if is_decoder(call.name) and call.name.rsplit(".", 1)[-1] not in {"decrypt", "decompress"}:
             yield Hit("obfuscation-decode", source.path, call.line, source.snippet(call.line), call.scope)
             return
 
@@ -143,8 +143,7 @@ def _chr_join(source: Source) -> Iterator[Hit]:
     for call in source.calls:
         if not call.name.endswith("join") or call.node is None or not call.node.args:
             continue
-        fed = feeders(source, call.node.args[0], call.scope)
-        if "chr" in fed or "map" in fed and any(isinstance(n, ast.Name) and n.id == "chr" for n in ast.walk(call.node.args[0])):
+        if CHR_CODES in feeders(source, call.node.args[0], call.scope):
             yield Hit("obfuscation-chr-join", source.path, call.line, source.snippet(call.line), call.scope)
             return
 

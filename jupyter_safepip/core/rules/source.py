@@ -21,9 +21,10 @@ VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
 DECODERS = frozenset({
     "b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
     "standard_b64decode", "urlsafe_b64decode", "unhexlify", "a2b_base64", "a2b_hex", "fromhex",
-    "decompress", "[::-1]", "chr", "decrypt", "rot13",
+    "decompress", "decrypt", "rot13",
 })
 DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
+CHR_CODES = "<chr codes>"  # marks text spelled out as a list of character codes
 DECODED_LITERAL = "<decoded literal>"  # marks data decoded from a string written in the code itself
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
 
@@ -62,6 +63,7 @@ class Source:
     assigned: dict[str, list[ast.expr]] = field(default_factory=dict)  # "scope:variable" -> expressions assigned
     names: set[str] = field(default_factory=set)  # every variable name used
     returns: dict[str, list[tuple[int, ast.expr]]] = field(default_factory=dict)  # function -> (its scope, returned value)
+    params: dict[int, set[str]] = field(default_factory=dict)  # scope -> its parameter names
     value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
     env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
@@ -187,6 +189,9 @@ class _Collector:
     def visit_function(self, node: ast.AST) -> None:
         self.next_scope += 1
         self.scope = self.next_scope
+        arguments = node.args  # type: ignore[attr-defined]
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+        self.s.params[self.scope] = {a.arg for a in every if a is not None}
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions[node.name] = self.scope
             self.scope_names[self.scope] = node.name
@@ -260,8 +265,8 @@ class _Flow:
 
     def values(self, name: str, purpose: str) -> list[ast.expr]:
         key = f"{self.scope}:{name}"
-        if key not in self.s.assigned:
-            key = f"0:{name}"  # not assigned in the function: a module-level variable
+        if key not in self.s.assigned and name not in self.s.params.get(self.scope, ()):
+            key = f"0:{name}"  # neither assigned in the function nor a parameter: a module-level variable
         if (purpose, key) in self.followed:
             return []
         self.followed.add((purpose, key))
@@ -286,7 +291,24 @@ class _Flow:
                     found |= self.feeders(value)
             elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and self.literal(sub.value):
                 found.add("[::-1]")
+            if self._chr_codes(sub):
+                found.add(CHR_CODES)
         return found
+
+    def _chr_codes(self, node: ast.AST) -> bool:
+        """map(chr, [104, 105]) or chr(c) for c in [104, 105]: text spelled as character codes in the code."""
+        if isinstance(node, ast.Call) and self.s.resolve(node.func) == "map" and len(node.args) == 2:
+            return isinstance(node.args[0], ast.Name) and node.args[0].id == "chr" and self._numbers(node.args[1])
+        if isinstance(node, (ast.GeneratorExp, ast.ListComp)) and isinstance(node.elt, ast.Call):
+            return self.s.resolve(node.elt.func) == "chr" and self._numbers(node.generators[0].iter)
+        return False
+
+    def _numbers(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return any(self._numbers(v) for v in self.values(node.id, "numbers"))
+        return isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) > 1 and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, int) for e in node.elts
+        )
 
     def literal(self, node: ast.AST) -> bool:
         """Text written in the code: a literal, pieces of it joined, or a variable assigned one."""
