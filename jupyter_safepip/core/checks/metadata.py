@@ -79,7 +79,8 @@ def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
         if not (info.description or "").strip() or (info.description or "").strip() == "UNKNOWN":
             add("meta.empty-description", "")
     else:
-        add("meta.simple-index-only", "")
+        add("meta.simple-index-only", "" if first_upload else "The index gives no upload dates either, so the age "
+            "of the project was not checked.")
     return tuple(findings)
 
 
@@ -99,4 +100,6 @@ def _age_days(iso: str, now: datetime) -> float:
     when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
     return (now - when).total_seconds() / 86400
