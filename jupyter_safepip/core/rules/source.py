@@ -54,11 +54,9 @@ class Source:
 
     path: str
     text: str
-    parsed: bool
     tree: ast.Module | None
     calls: list[Call] = field(default_factory=list)
     literals: list[Literal] = field(default_factory=list)
-    imports: set[str] = field(default_factory=set)  # top-level module names imported
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
     assigned: dict[str, list[ast.expr]] = field(default_factory=dict)  # "scope:variable" -> expressions assigned
     names: set[str] = field(default_factory=set)  # every variable name used
@@ -128,16 +126,16 @@ def load(path: str, data: bytes) -> Source:
     """Parse `data`; never raises."""
     text = data.decode("utf-8", "replace")
     if len(data) > MAX_PARSE_BYTES:
-        source = Source(path, text, False, None)
+        source = Source(path, text, None)
         _scan_lines(source)
         return source
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        source = Source(path, text, False, None)
+        source = Source(path, text, None)
         _scan_tokens(source)
         return source
-    source = Source(path, text, True, tree)
+    source = Source(path, text, tree)
     _Collector(source).run(tree)
     return source
 
@@ -173,15 +171,12 @@ class _Collector:
 
     def visit_Import(self, node: ast.Import) -> list[ast.AST]:
         for alias in node.names:
-            self.s.imports.add(alias.name.split(".")[0])
             if alias.asname:
                 self.s.aliases[alias.asname] = alias.name
         return []
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.AST]:
         module = node.module or ""
-        if module and not node.level:
-            self.s.imports.add(module.split(".")[0])
         for alias in node.names:
             self.s.aliases[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
         return []
