@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from jupyter_safepip.core.checks.archive import scan_archive
@@ -20,3 +21,12 @@ def test_matching_metadata_is_quiet(tmp_path: Path) -> None:
     sdist = make_sdist(tmp_path, {}, name="Demo_Pkg", version="1.0.0")
     scan = scan_archive(sdist, expected_name="demo-pkg", expected_version="1.0")
     assert severity(scan, "metadata-name-mismatch") is None and severity(scan, "metadata-version-mismatch") is None
+
+
+def test_egg_metadata_is_read(tmp_path: Path) -> None:
+    egg = tmp_path / "demo-1.0-py3.11.egg"
+    with zipfile.ZipFile(egg, "w") as out:
+        out.writestr("EGG-INFO/PKG-INFO", "Metadata-Version: 1.1\nName: other\nVersion: 1.0\n")
+        out.writestr("demo/__init__.py", "")
+    scan = scan_archive(egg, expected_name="demo", expected_version="1.0")
+    assert severity(scan, "metadata-name-mismatch") is not None and scan.files_scanned == 1
