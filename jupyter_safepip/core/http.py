@@ -1,11 +1,16 @@
-"""The one seam for HTTP: a requests session with an on-disk HTTP cache, timeouts, retries and offline mode."""
+"""The one seam for HTTP: a requests session with an on-disk HTTP cache, timeouts, retries and offline mode.
+
+Certificates and proxies: requests reads REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and the *_PROXY variables
+itself; pip's own settings (PIP_CERT, PIP_CLIENT_CERT, PIP_PROXY or the values given) come on top.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import requests
-from cachecontrol import CacheControlAdapter
+from cachecontrol import CacheControlAdapter, CacheController
 from cachecontrol.caches import SeparateBodyFileCache
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -19,6 +24,13 @@ RETRIES = Retry(total=3, connect=3, read=2, backoff_factor=0.2, status_forcelist
 
 class OfflineMiss(requests.ConnectionError):
     """Offline mode and the answer is not in the cache."""
+
+
+class _Controller(CacheController):
+    """Also keeps "not found" answers when the index allows it, so offline mode knows what an index lacks."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, status_codes=(200, 203, 300, 301, 308, 404, 410), **kwargs)
 
 
 class _TimeoutSession(requests.Session):
@@ -42,23 +54,38 @@ class _CacheOnlyAdapter(CacheControlAdapter):
         return self.build_response(request, cached, from_cache=True)
 
 
-def make_session(cache_dir: Path, *, offline: bool = False, timeout: float = 15.0) -> requests.Session:
+def make_session(cache_dir: Path, *, offline: bool = False, timeout: float = 15.0, cert: str | None = None,
+                 client_cert: str | None = None, proxy: str | None = None) -> requests.Session:
     """A session for index pages and file downloads; responses are cached under cache_dir per HTTP rules."""
-    session = _TimeoutSession(timeout)
-    session.headers["User-Agent"] = USER_AGENT
+    session = _base_session(timeout, cert, client_cert, proxy)
     cache = SeparateBodyFileCache(str(cache_dir))
     adapter_class = _CacheOnlyAdapter if offline else CacheControlAdapter
-    adapter = adapter_class(cache=cache, max_retries=RETRIES)
+    adapter = adapter_class(cache=cache, controller_class=_Controller, max_retries=RETRIES)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
 
 
-def plain_session(timeout: float = 60.0) -> requests.Session:
+def plain_session(timeout: float = 60.0, cert: str | None = None, client_cert: str | None = None,
+                  proxy: str | None = None) -> requests.Session:
     """A session without the HTTP cache, for large files kept elsewhere (the artifact store)."""
-    session = _TimeoutSession(timeout)
-    session.headers["User-Agent"] = USER_AGENT
+    session = _base_session(timeout, cert, client_cert, proxy)
     adapter = HTTPAdapter(max_retries=RETRIES)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    return session
+
+
+def _base_session(timeout: float, cert: str | None, client_cert: str | None, proxy: str | None) -> requests.Session:
+    session = _TimeoutSession(timeout)
+    session.headers["User-Agent"] = USER_AGENT
+    cert = cert or os.environ.get("PIP_CERT")
+    client_cert = client_cert or os.environ.get("PIP_CLIENT_CERT")
+    proxy = proxy or os.environ.get("PIP_PROXY")
+    if cert:
+        session.verify = cert
+    if client_cert:
+        session.cert = client_cert
+    if proxy:
+        session.proxies = {"http": proxy, "https": proxy}
     return session

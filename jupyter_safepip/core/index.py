@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import requests
+import urllib3
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -45,6 +46,7 @@ class IndexFile:
     yanked: bool = False
     yanked_reason: str | None = None
     upload_time: str | None = None
+    requires_python: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class IndexClient:
         except OfflineMiss as exc:
             raise IndexUnavailable(str(exc)) from None
         except requests.RequestException as exc:
-            raise IndexUnavailable(f"{_host(url)}: {type(exc).__name__}") from None
+            raise IndexUnavailable(_describe(exc, url)) from None
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
@@ -178,12 +180,13 @@ def _parse_simple_json(data: dict, page_url: str) -> SimplePage:
         yanked = entry.get("yanked", False)
         files.append(IndexFile(
             filename=entry["filename"],
-            url=urljoin(page_url, entry["url"]),
+            url=urldefrag(urljoin(page_url, entry["url"]))[0],
             sha256=(entry.get("hashes") or {}).get("sha256"),
             version=_version_of(entry["filename"]),
             yanked=bool(yanked),
             yanked_reason=yanked if isinstance(yanked, str) else None,
             upload_time=entry.get("upload-time"),
+            requires_python=entry.get("requires-python"),
         ))
     status = data.get("project-status") or {}
     return SimplePage(tuple(files), status.get("status"), status.get("reason"))
@@ -194,6 +197,7 @@ class _LinkParser(HTMLParser):
         super().__init__()
         self.links: list[dict[str, str | None]] = []
         self.status: str | None = None
+        self.status_reason: str | None = None
         self.base: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -204,6 +208,8 @@ class _LinkParser(HTMLParser):
             self.base = attributes["href"]
         elif tag == "meta" and attributes.get("name") == "pypi:project-status":
             self.status = attributes.get("content")
+        elif tag == "meta" and attributes.get("name") == "pypi:project-status-reason":
+            self.status_reason = attributes.get("content")
 
 
 def _parse_simple_html(text: str, page_url: str) -> SimplePage:
@@ -212,13 +218,13 @@ def _parse_simple_html(text: str, page_url: str) -> SimplePage:
     base = urljoin(page_url, parser.base) if parser.base else page_url
     files = []
     for link in parser.links:
-        url = urljoin(base, link["href"] or "")
-        filename = urlsplit(url).path.rsplit("/", 1)[-1]
-        fragment = urlsplit(url).fragment
+        url, fragment = urldefrag(urljoin(base, link["href"] or ""))
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         sha256 = fragment.split("=", 1)[1] if fragment.startswith("sha256=") else None
         yanked = "data-yanked" in link
-        files.append(IndexFile(filename, url, sha256, _version_of(filename), yanked, link.get("data-yanked") or None))
-    return SimplePage(tuple(files), parser.status)
+        files.append(IndexFile(filename, url, sha256, _version_of(filename), yanked, link.get("data-yanked") or None,
+                               requires_python=link.get("data-requires-python")))
+    return SimplePage(tuple(files), parser.status, parser.status_reason)
 
 
 def _local_simple_page(path: Path, page_url: str) -> SimplePage | None:
@@ -273,3 +279,18 @@ def _json_api_root(index_url: str) -> str | None:
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
+
+
+def _describe(exc: requests.RequestException, url: str) -> str:
+    """One line for a failed request; retries wrap the socket's error in urllib3's, wrapped in requests'."""
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    cause = getattr(cause, "reason", None) or cause
+    detail = " ".join(str(cause).split()).rsplit("]", 1)[-1].strip()[:200] or type(cause).__name__
+    refused = isinstance(cause, urllib3.exceptions.NewConnectionError)  # a subclass of urllib3's TimeoutError
+    if not refused and (isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | urllib3.exceptions.TimeoutError)):
+        return f"{_host(url)} did not answer in time ({urlsplit(url).path})"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"{_host(url)}: TLS certificate problem ({detail})"
+    if isinstance(exc, requests.ConnectionError):
+        return f"{_host(url)}: cannot connect ({detail})"
+    return f"{_host(url)}: {type(exc).__name__} ({detail})"

@@ -54,13 +54,14 @@ class IndexedProject:
 class PackageIndex:
     """An in-memory registry of projects served over HTTP on 127.0.0.1."""
 
-    def __init__(self, json_api: bool = True) -> None:
+    def __init__(self, json_api: bool = True, json_simple: bool = True) -> None:
         self.projects: dict[str, IndexedProject] = {}
-        self.json_api = json_api
+        self.json_api = json_api  # False: /pypi/... answers 404, as on a simple-API-only private index
+        self.json_simple = json_simple  # False: simple pages in PEP 503 HTML only, whatever the client accepts
         self.hits: list[str] = []  # request paths, in order
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self._failures: list[int] = []  # statuses to answer the next requests with
+        self._failures: list[tuple[int, str, bytes]] = []  # answers to give the next requests instead
         self.delay = 0.0  # seconds to wait before each answer
 
     def add(self, path: Path, *, age_days: float = 400, yanked: str | None = None, requires_python: str | None = None,
@@ -76,10 +77,11 @@ class PackageIndex:
             project.files.append(entry)
         return project
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        """Answer the next `count` requests with an HTTP error, as an overloaded index does."""
+    def fail_next(self, count: int, status: int = 500, content_type: str = "text/plain",
+                  body: bytes = b"the index is having trouble") -> None:
+        """Answer the next `count` requests with this (an HTTP error by default, or a broken page), uncached."""
         with self.lock:
-            self._failures += [status] * count
+            self._failures += [(status, content_type, body)] * count
 
     def hits_for(self, fragment: str) -> list[str]:
         """The requested paths containing `fragment`."""
@@ -213,12 +215,12 @@ def _handler_for(index: PackageIndex):
             if index.delay:
                 time.sleep(index.delay)
             if failure is not None:
-                return self._send(failure, "text/plain", b"the index is having trouble", cache=False)
+                return self._send(*failure, cache=False)
             parts = [p for p in self.path.split("?", 1)[0].split("/") if p]
             if parts[:1] == ["simple"] and len(parts) == 2:
                 return self._simple(canonicalize_name(parts[1]))
             if parts[:1] == ["simple"] and len(parts) == 1:
-                if JSON_SIMPLE in self.headers.get("Accept", ""):
+                if self._wants_json():
                     return self._send(200, JSON_SIMPLE, json.dumps(index.root_json()).encode(), vary=True)
                 names = "".join(f'<a href="{n}/">{n}</a>' for n in sorted(index.projects))
                 return self._send(200, "text/html", f"<html><body>{names}</body></html>".encode(), vary=True)
@@ -235,9 +237,12 @@ def _handler_for(index: PackageIndex):
             project = index.projects.get(name)
             if project is None:
                 return self._send(404, "text/plain", b"not found")
-            if JSON_SIMPLE in self.headers.get("Accept", ""):
+            if self._wants_json():
                 return self._send(200, JSON_SIMPLE, json.dumps(index.simple_json(project)).encode(), vary=True)
             self._send(200, "text/html", index.simple_html(project).encode(), vary=True)
+
+        def _wants_json(self) -> bool:
+            return index.json_simple and JSON_SIMPLE in self.headers.get("Accept", "")
 
         def _file(self, name: str, filename: str) -> None:
             project = index.projects.get(name)
