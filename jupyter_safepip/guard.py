@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from .config import EffectiveConfig, load_settings
 from .core.install import install_artifacts
 from .core.model import InstallRequest, PassThrough
-from .core.pip_runner import PipResult, run_pip
+from .core.pip_runner import PipResult
 from .core.pipeline import Assessment, Pipeline
 from .core.progress import Progress, silent
 from .core.request import parse_command
@@ -38,7 +38,3 @@ class Guard:
         return install_artifacts(
             assessment.request, assessment.artifacts, assessment.local_trees, self.settings.python, on_output
         )
-
-    def pass_through(self, command: PassThrough, on_output: Callable[[str], None] | None = None) -> PipResult:
-        """Run a pip command that installs nothing, unchanged."""
-        return run_pip(self.settings.python, command.pip_args, on_output=on_output)

@@ -78,15 +78,22 @@ def package_index(tmp_path_factory) -> FixtureIndex:
     index.stop()
 
 
+def isolated_pip_env(index_url: str, pip_cache: Path) -> dict[str, str]:
+    """os.environ with the machine's pip configuration replaced by "use this index only"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=index_url, PIP_DISABLE_PIP_VERSION_CHECK="1",
+               PIP_CACHE_DIR=str(pip_cache))
+    return env
+
+
 @pytest.fixture
 def pip_uses_index(package_index, monkeypatch, tmp_path) -> FixtureIndex:
     """pip (and safepip's reading of pip's configuration) sees only the fixture index."""
-    for key in [k for k in os.environ if k.startswith("PIP_")]:
+    wanted = isolated_pip_env(package_index.url, tmp_path / "pip-cache")
+    for key in [k for k in os.environ if k not in wanted]:
         monkeypatch.delenv(key)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("PIP_INDEX_URL", package_index.url)
-    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "pip-cache"))
+    for key, value in wanted.items():
+        monkeypatch.setenv(key, value)
     return package_index
 
 

@@ -11,9 +11,12 @@ _STATE_KEY = "_jupyter_safepip_original_pip"
 def load_ipython_extension(ip) -> None:
     if getattr(ip, _STATE_KEY, None) is not None:
         return  # already loaded
-    original = ip.magics_manager.magics["line"].get("pip")
-    setattr(ip, _STATE_KEY, original)
-    ip.register_magics(SafePipMagics(ip, original_pip=original))
+    from IPython.core.magics.packaging import PackagingMagics
+
+    # Remember whatever %pip was (IPython may hold a lazy stub that re-registers itself when called),
+    # and delegate non-install subcommands to IPython's own implementation directly.
+    setattr(ip, _STATE_KEY, ip.magics_manager.magics["line"].get("pip"))
+    ip.register_magics(SafePipMagics(ip, original_pip=PackagingMagics(ip).pip))
     if rewrite_cell not in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.append(rewrite_cell)
 

@@ -7,6 +7,7 @@ TTY the user is asked y/N; otherwise the policy decides.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -55,9 +56,19 @@ class Frontend:
     widgets: bool
     tty: bool
     colour: bool
+    # Older kernels can pump widget messages from inside a running cell (jupyter-ui-poll); newer ones
+    # (ipykernel 7) deliver them only while the cell awaits, so the cell must be async.
+    sync_poll: bool = False
 
     def progress(self):
         return _WidgetProgress() if self.widgets else _TextProgress(self.tty)
+
+    async def wait_async(self, decided: Callable[[], object], timeout: float):
+        """Await a decision; the kernel handles widget messages meanwhile (None on timeout)."""
+        deadline = time.monotonic() + timeout
+        while (choice := decided()) is None and time.monotonic() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+        return choice
 
     def wait_for(self, decided: Callable[[], object], timeout: float):
         """Let the kernel handle widget messages while the cell waits for a decision (None on timeout)."""
@@ -76,6 +87,7 @@ def detect_frontend(shell) -> Frontend:
     in_kernel = getattr(shell, "kernel", None) is not None
     noninteractive = os.environ.get(NONINTERACTIVE_ENV, "").strip().lower() in {"1", "true", "yes"}
     if in_kernel:
-        return Frontend(widgets=not noninteractive, tty=False, colour=False)
+        return Frontend(widgets=not noninteractive, tty=False, colour=False,
+                        sync_poll=hasattr(shell.kernel, "do_one_iteration"))
     tty = sys.stdin.isatty() and not noninteractive
     return Frontend(widgets=False, tty=tty, colour=sys.stdout.isatty())

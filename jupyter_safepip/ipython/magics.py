@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from pathlib import Path
@@ -27,7 +28,7 @@ USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments
 class SafePipMagics(Magics):
     """The magics; `original_pip` is IPython's own %pip, used for every subcommand that installs nothing."""
 
-    def __init__(self, shell, original_pip=None) -> None:
+    def __init__(self, shell, original_pip) -> None:
         super().__init__(shell)
         self.original_pip = original_pip
         self._guard: Guard | None = None
@@ -44,6 +45,10 @@ class SafePipMagics(Magics):
     @line_magic
     def safepip(self, line: str):
         """%safepip install|check <pip arguments>, or %safepip policy."""
+        if line.startswith("--await "):
+            # Written by the input transformer: the caller awaits the result, so waiting may be async.
+            result = self.guarded_pip(line.removeprefix("--await "), awaitable=True)
+            return result if inspect.isawaitable(result) else _completed(result)
         command, _, rest = line.strip().partition(" ")
         if command == "policy":
             return self._show_policy()
@@ -61,10 +66,10 @@ class SafePipMagics(Magics):
         except RequestError as exc:
             raise UsageError(f"safepip: {exc}") from None
         if isinstance(parsed, PassThrough):
-            return self.original_pip(line) if self.original_pip else self._pass_through(parsed)
+            return self.original_pip(line)
         return self._install(parsed, "pip " + line.strip())
 
-    def guarded_pip(self, line: str):
+    def guarded_pip(self, line: str, awaitable: bool = False):
         """`install ...` through the guard (used by %safepip install and the !pip rewrite)."""
         try:
             parsed = self.guard.parse(line)
@@ -72,10 +77,7 @@ class SafePipMagics(Magics):
             raise UsageError(f"safepip: {exc}") from None
         if isinstance(parsed, PassThrough):
             raise UsageError(USAGE)
-        return self._install(parsed, "pip " + line.strip())
-
-    def _pass_through(self, parsed: PassThrough) -> None:
-        self.guard.pass_through(parsed, on_output=lambda text: print(text, end=""))
+        return self._install(parsed, "pip " + line.strip(), awaitable)
 
     def _check_only(self, rest: str) -> None:
         try:
@@ -111,14 +113,16 @@ class SafePipMagics(Magics):
         finally:
             progress.close()
 
-    def _install(self, request: InstallRequest, command: str):
+    def _install(self, request: InstallRequest, command: str, awaitable: bool = False):
         frontend = detect_frontend(self.shell)
         assessment = self._assess(request, command, frontend)
         report = assessment.report
         if report.verdict is Verdict.ALLOW and not report.could_not_check:
             return self._do_install(assessment, "installed", frontend)
-        if frontend.widgets:
+        if frontend.widgets and (frontend.sync_poll or awaitable):
             return self._ask_widget(assessment, frontend)
+        if frontend.widgets:
+            print("safepip: this kernel can only wait for a click on a top-level line; the policy decides here.")
         print(render_text(report, colour=frontend.colour))
         if frontend.tty and report.install_anyway_allowed:
             answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
@@ -141,7 +145,18 @@ class SafePipMagics(Magics):
         # Also in plain text: logs and front ends without widgets still show what happened.
         print(render_text(report))
         timeout = float(self.guard.config.values["decision_timeout"]) if self.guard.config else 600.0
-        choice = frontend.wait_for(lambda: view.choice, timeout)
+        if frontend.sync_poll:
+            return self._settle(frontend.wait_for(lambda: view.choice, timeout), view, assessment, frontend, timeout)
+
+        async def decide():
+            choice = await frontend.wait_async(lambda: view.choice, timeout)
+            result = self._settle(choice, view, assessment, frontend, timeout)
+            return await result if inspect.isawaitable(result) else result
+
+        return decide()
+
+    def _settle(self, choice, view, assessment, frontend: Frontend, timeout: float):
+        report = assessment.report
         if choice is None:
             view.close_buttons(f"No decision within {timeout:.0f} s; nothing was installed.")
             self._record(report, "timed-out")
@@ -149,11 +164,13 @@ class SafePipMagics(Magics):
         if choice.action == "cancel":
             view.close_buttons("Cancelled; nothing was installed.")
             self._record(report, "cancelled")
+            print("safepip: cancelled; nothing was installed.")
             return None
         if choice.action == "suggestion":
             view.close_buttons(f"Checking {choice.suggestion} instead.")
             self._record(report, "cancelled")
-            return self._install(self.guard.parse(["install", choice.suggestion]), f"pip install {choice.suggestion}")
+            return self._install(self.guard.parse(["install", choice.suggestion]), f"pip install {choice.suggestion}",
+                                 awaitable=not frontend.sync_poll)
         view.close_buttons("Installing anyway.")
         return self._do_install(assessment, "install-anyway", frontend)
 
@@ -179,6 +196,10 @@ class SafePipMagics(Magics):
                          kernel_id=_kernel_id())
         except Exception:  # noqa: BLE001 - history is a record, never a reason to fail an install decision
             log.exception("could not record the check in the history store")
+
+
+async def _completed(result):
+    return result
 
 
 def _ok_text(report: Report) -> str:

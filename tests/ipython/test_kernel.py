@@ -1,0 +1,201 @@
+"""Real kernels executing real cells: the guarded %pip, !pip interception, unload, and the widget over its comms."""
+
+from __future__ import annotations
+
+import json
+import sysconfig
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+from tests.conftest import isolated_pip_env
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class CellResult:
+    status: str
+    text: str
+    comm_opens: list[dict] = field(default_factory=list)
+
+
+class Kernel:
+    """A kernel whose interpreter is a throwaway venv (on top of the test environment) with safepip loaded."""
+
+    def __init__(self, tmp: Path, index_url: str, **extra_env: str) -> None:
+        self.venv = tmp / "kernel-venv"
+        venv.create(self.venv, with_pip=True)
+        self.python = str(self.venv / "bin" / "python")
+        # The test environment's packages (ipykernel, safepip's dependencies) are visible after the venv's own.
+        site = next((self.venv / "lib").glob("python3*/site-packages"))
+        (site / "test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        env = isolated_pip_env(index_url, tmp / "pip-cache")
+        env.update(PYTHONPATH=str(REPO), SAFEPIP_CACHE_DIR=str(tmp / "safepip-cache"),
+                   SAFEPIP_HISTORY_PATH=str(tmp / "history.sqlite"), **extra_env)
+        spec_dir = tmp / "kernels" / "safepip-test"
+        spec_dir.mkdir(parents=True)
+        (spec_dir / "kernel.json").write_text(json.dumps({
+            "argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "safepip test", "language": "python"}))
+        self.km = KernelManager(kernel_name="safepip-test",
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
+        self.km.start_kernel(env=env)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+        self.history = tmp / "history.sqlite"
+
+    def run(self, code: str, timeout: float = 180, on_comm_open=None) -> CellResult:
+        msg_id = self.kc.execute(code)
+        result = CellResult("?", "")
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                result.text += content["text"]
+            elif kind == "error":
+                result.text += f"{content['ename']}: {content['evalue']}\n"
+            elif kind in ("display_data", "execute_result"):
+                result.text += content["data"].get("text/html", content["data"].get("text/plain", "")) + "\n"
+            elif kind == "comm_open":
+                result.comm_opens.append(content)
+                if on_comm_open:
+                    on_comm_open(self, content)
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        reply = self.kc.get_shell_msg(timeout=timeout)
+        result.status = reply["content"]["status"]
+        return result
+
+    def click(self, comm_id: str) -> None:
+        """What a browser sends when a Button is clicked."""
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}})
+        self.kc.shell_channel.send(msg)
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def unattended(package_index, tmp_path_factory):
+    kernel = Kernel(tmp_path_factory.mktemp("unattended"), package_index.url, SAFEPIP_NONINTERACTIVE="1")
+    kernel.run("%load_ext jupyter_safepip")
+    yield kernel
+    kernel.stop()
+
+
+def imports(kernel: Kernel, module: str) -> bool:
+    result = kernel.run(f"import importlib, sys; importlib.invalidate_caches(); import {module}")
+    return result.status == "ok"
+
+
+def test_typo_squat_is_blocked_and_not_importable(unattended):
+    result = unattended.run("%pip install reqeusts")
+    assert result.status == "error"
+    assert "did you mean requests" in result.text and "nothing was installed" in result.text
+    assert "Traceback" not in result.text
+    assert not imports(unattended, "reqeusts")
+
+
+def test_shell_escape_installs_are_caught(unattended):
+    for line in ("!pip install reqeusts", "!pip3 install reqeusts", "!python -m pip install reqeusts",
+                 "!{sys.executable} -m pip install reqeusts"):
+        result = unattended.run(line)
+        assert result.status == "error", line
+        assert "name.typo" in result.text, line
+    other = unattended.run("!echo untouched")
+    assert other.status == "ok" and "untouched" in other.text
+
+
+def test_benign_install_then_list_and_uninstall_behave_as_ipython(unattended):
+    result = unattended.run("%pip install tidyframe")
+    assert result.status == "ok", result.text
+    assert "safepip checked 3 package(s)" in result.text
+    assert imports(unattended, "tidyframe")
+    listed = unattended.run("%pip list")
+    assert "tidyframe" in listed.text and "1.2.0" in listed.text
+    removed = unattended.run("%pip uninstall -y tidyutils")
+    assert "Successfully uninstalled tidyutils" in removed.text
+    assert not imports(unattended, "tidyutils")
+
+
+def test_bad_input_is_a_one_line_error(unattended):
+    result = unattended.run("%pip install 'pan das'")
+    assert result.status == "error"
+    assert "invalid requirement" in result.text and "Traceback" not in result.text
+
+
+def test_decisions_are_recorded_in_history(unattended):
+    from jupyter_safepip.core.history import HistoryStore
+
+    entries = HistoryStore(unattended.history).query(limit=100)
+    decisions = {(e.decision, e.source) for e in entries}
+    assert ("blocked", "magic") in decisions and ("installed", "magic") in decisions
+
+
+def test_unload_restores_ipythons_pip(unattended):
+    unattended.run("%unload_ext jupyter_safepip")
+    owner = unattended.run("print(type(get_ipython().find_line_magic('pip').__self__).__name__)")
+    assert "PackagingMagics" in owner.text
+    gone = unattended.run("%safepip policy")
+    assert gone.status == "error" and "UsageError" in gone.text
+    unattended.run("%load_ext jupyter_safepip")
+
+
+# --- the widget, driven over its comm channel as a browser would ---------------------------------
+
+@pytest.fixture
+def interactive(package_index, tmp_path, request):
+    extra = getattr(request, "param", {})
+    kernel = Kernel(tmp_path, package_index.url, SAFEPIP_DECISION_TIMEOUT="60", **extra)
+    kernel.run("%load_ext jupyter_safepip")
+    yield kernel
+    kernel.stop()
+
+
+def _buttons(comm_opens: list[dict]) -> dict[str, str]:
+    return {c["data"]["state"].get("description"): c["comm_id"] for c in comm_opens
+            if c["data"].get("state", {}).get("_model_name") == "ButtonModel"}
+
+
+def _click_when_shown(label: str):
+    def handler(kernel: Kernel, content: dict) -> None:
+        state = content["data"].get("state", {})
+        if state.get("_model_name") == "ButtonModel" and state.get("description") == label:
+            kernel.click(content["comm_id"])
+    return handler
+
+
+def test_widget_cancel_leaves_the_environment_unchanged(interactive):
+    result = interactive.run("%pip install reqeusts", on_comm_open=_click_when_shown("Cancel"))
+    buttons = _buttons(result.comm_opens)
+    assert {"Cancel", "Install anyway", "Did you mean requests?"} <= set(buttons)
+    assert result.status == "ok", result.text
+    assert not imports(interactive, "reqeusts")
+
+
+@pytest.mark.parametrize("interactive", [{"SAFEPIP_INSTALL_ANYWAY": "false"}], indirect=True)
+def test_widget_has_no_install_anyway_when_the_policy_forbids_it(interactive):
+    result = interactive.run("%pip install reqeusts", on_comm_open=_click_when_shown("Cancel"))
+    assert "Install anyway" not in _buttons(result.comm_opens)
+    assert "Cancel" in _buttons(result.comm_opens)
+
+
+def test_widget_install_anyway_installs_exactly_the_inspected_files(interactive):
+    result = interactive.run("%pip install freshpkg", on_comm_open=_click_when_shown("Install anyway"))
+    assert result.status == "ok", result.text
+    assert imports(interactive, "freshpkg")
+    recorded = interactive.run(
+        "import json, importlib.metadata as m; print(json.loads(m.distribution('freshpkg').read_text('direct_url.json')))")
+    inspected = sorted((Path(interactive.python).parents[2] / "safepip-cache" / "artifacts").glob("*/freshpkg-*.whl"))
+    assert len(inspected) == 1
+    assert inspected[0].parent.name in recorded.text  # the installed file's recorded sha256 is the inspected one
