@@ -66,7 +66,7 @@ export class SafePipPanel extends Widget {
       );
       const shown = page.total > page.entries.length ? ` (newest ${page.entries.length} of ${page.total})` : ` (${page.total})`;
       this.historyCount.textContent = shown;
-      this.historyList.replaceChildren(renderHistory(page.entries));
+      this.historyList.replaceChildren(renderHistory(page.entries, { onSuggestion: name => this.checkSuggestion(name) }));
     } catch (error) {
       this.historyList.replaceChildren(h('p', { class: 'jp-SafePip-error' }, (error as Error).message));
     }

@@ -1,0 +1,213 @@
+"""The browser harness: a real `jupyter lab` on 127.0.0.1 with a token, driven by Debian's Chromium via Playwright.
+
+Shared by the sidebar and the widget tests. Browsers are never downloaded: the system Chromium is used,
+and the tests skip (saying why) only when it is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+LAB_START_TIMEOUT = 90.0
+EXTENSION = "jupyter-safepip"
+
+
+
+@dataclass(frozen=True)
+class LabServer:
+    """A running JupyterLab: where it listens, its token, and the directory it serves."""
+
+    url: str  # base URL, ending in /
+    token: str
+    root_dir: Path
+    history_path: Path
+    log_path: Path
+
+    def lab_url(self, path: str = "lab") -> str:
+        return f"{self.url}{path}?token={self.token}"
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("SAFEPIP_CHROMIUM")
+    candidates = (configured,) if configured else CHROMIUM_CANDIDATES
+    return next((c for c in candidates if c and Path(c).exists()), None) or shutil.which("chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _installed_labextension() -> bool:
+    from jupyter_core.paths import jupyter_path
+
+    return any((Path(d) / EXTENSION / "package.json").exists() for d in jupyter_path("labextensions"))
+
+
+def _jupyter_dirs(base: Path) -> dict[str, str]:
+    """Private Jupyter directories, so the user's settings, workspaces and news prompts stay out."""
+    config, data, path = base / "config", base / "data", base / "path"
+    for d in (config / "labconfig", data, path / "labextensions", base / "runtime", base / "settings", base / "workspaces"):
+        d.mkdir(parents=True, exist_ok=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_safepip.server": True}}})
+    )
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    if not _installed_labextension():
+        built = REPO / "jupyter_safepip" / "labextension"
+        if not (built / "package.json").exists():
+            pytest.fail("the JupyterLab extension is neither installed nor built: run `pip install -e .` "
+                        "or `cd labextension && jlpm install && jlpm build`", pytrace=False)
+        (path / "labextensions" / EXTENSION).symlink_to(built, target_is_directory=True)  # as `labextension develop`
+    return {
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_DATA_DIR": str(data),
+        "JUPYTER_PATH": str(path),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+    }
+
+
+def _wait_until_up(server: LabServer, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + LAB_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"jupyter lab exited early:\n{server.log_path.read_text()[-3000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{server.url}api/status?token={server.token}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"jupyter lab did not start in {LAB_START_TIMEOUT}s:\n{server.log_path.read_text()[-3000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def lab_server(package_index, tmp_path_factory) -> Iterator[LabServer]:
+    """`jupyter lab` on 127.0.0.1 with a token; pip and every kernel it starts use the fixture index."""
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "notebooks"
+    root.mkdir()
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_", "JUPYTER"))}
+    env.update(_jupyter_dirs(base))
+    env.update({
+        "PIP_INDEX_URL": package_index.url,
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_CACHE_DIR": str(base / "pip-cache"),
+        "SAFEPIP_CACHE_DIR": str(base / "safepip-cache"),
+        "SAFEPIP_HISTORY_PATH": str(base / "history.sqlite"),
+        # Kernels import jupyter_safepip from this checkout even when it is not installed.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    })
+    server = LabServer(f"http://127.0.0.1:{port}/", token, root, base / "history.sqlite", base / "lab.log")
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",  # tests run JupyterLab commands through window.jupyterapp
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--allow-root",  # CI containers often run as root
+    ]
+    with server.log_path.open("w") as log:
+        process = subprocess.Popen(command, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(server, process)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from the system; skips only when it is not installed."""
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium); browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab_server):
+    """A fresh browser page with JupyterLab open and started."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(lab_server.lab_url())
+    wait_for_lab(page)
+    yield page
+    context.close()
+
+
+def wait_for_lab(page) -> None:
+    """Until the shell is there and the app has finished restoring its layout."""
+    page.wait_for_selector("#jp-main-dock-panel", state="attached")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.restored !== undefined")
+    page.evaluate("() => window.jupyterapp.restored")
+
+
+def run_command(page, command: str, args: dict | None = None):
+    """Execute a JupyterLab command, as the palette would."""
+    return page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command, args or {}])
+
+
+def set_theme(page, theme: str) -> None:
+    """Switch theme ('JupyterLab Light' or 'JupyterLab Dark') and wait until the page uses it."""
+    run_command(page, "apputils:change-theme", {"theme": theme})
+    light = "true" if "Light" in theme else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
+    page.locator("#jupyterlab-splash").wait_for(state="detached")  # the splash JupyterLab shows while it re-themes
+
+
+def widen_sidebar(page, width: int = 420) -> None:
+    """Drag the left sidebar's edge so that a panel shows at a readable width."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(width, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+
+
+def screenshot(page, name: str, selector: str | None = None) -> Path:
+    """Save docs/screenshots/<name>.png, of the whole window or of one element."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    target = page.locator(selector) if selector else page
+    target.screenshot(path=str(path))
+    return path
