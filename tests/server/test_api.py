@@ -113,7 +113,8 @@ async def test_checking_a_typo_squat_reports_it_and_records_it(jp_fetch, safepip
     report = await _json(jp_fetch, "check", **_post({"spec": "reqeusts"}))
     assert report["schema_version"] == 1 and report["command"] == "pip install reqeusts"
     assert report["verdict"] in {"warn", "block"}
-    typo = [f for f in report["request_findings"] if f["suggestion"] == "requests"]
+    findings = report["request_findings"] + [f for p in report["packages"] for f in p["findings"]]
+    typo = [f for f in findings if f["suggestion"] == "requests"]
     assert typo and typo[0]["package"] == "reqeusts"
 
     history = await _json(jp_fetch, "history")
