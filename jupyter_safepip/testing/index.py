@@ -54,7 +54,8 @@ class IndexedProject:
 class PackageIndex:
     """An in-memory registry of projects served over HTTP on 127.0.0.1."""
 
-    def __init__(self, json_api: bool = True, json_simple: bool = True) -> None:
+    def __init__(self, json_api: bool = True, json_simple: bool = True, port: int = 0) -> None:
+        self.port = port
         self.projects: dict[str, IndexedProject] = {}
         self.json_api = json_api  # False: /pypi/... answers 404, as on a simple-API-only private index
         self.json_simple = json_simple  # False: simple pages in PEP 503 HTML only, whatever the client accepts
@@ -95,7 +96,7 @@ class PackageIndex:
         return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
 
     def start(self) -> "PackageIndex":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
