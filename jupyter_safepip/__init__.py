@@ -3,6 +3,11 @@
 __version__ = "0.1.0"
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt sidebar lives, for `jupyter labextension develop`."""
+    return [{"src": "labextension", "dest": "jupyter-safepip"}]
+
+
 def load_ipython_extension(ip) -> None:
     """`%load_ext jupyter_safepip`."""
     from .ipython.extension import load_ipython_extension as load
