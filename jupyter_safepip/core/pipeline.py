@@ -133,7 +133,7 @@ class Pipeline:
                 candidates.append(candidate)
                 inspected[candidate.name] = result
         progress(ProgressEvent("decide", 1, 1, "applying the policy"))
-        packages = tuple(self._package_report(c, inspected[c.name], request_findings) for c in candidates)
+        packages = tuple(self._package_report(c, inspected[c.name]) for c in candidates)
         report = _report(command, policy, packages, tuple(request_errors), tuple(request_findings))
         artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
         return Assessment(request, report, artifacts, tuple(local_trees))
@@ -156,6 +156,11 @@ class Pipeline:
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
         findings = list(name_findings if candidate.requested else _as_dependency(name_findings))
+        tree = local_path(candidate.url)
+        if tree is not None and tree.is_dir():
+            # A local source tree (pip reports it as a directory): inspected in place, installed from there.
+            scan = scan_directory(tree)
+            return _Inspected(tuple(findings) + scan.findings, tuple(errors) + scan.errors, None)
         findings += self._metadata(candidate, index, errors)
         artifact = None
         try:
@@ -219,7 +224,7 @@ class Pipeline:
         scan = self.scans.scan(artifact, candidate.name, None)
         return artifact.candidate, _Inspected(scan.findings, scan.errors, artifact)
 
-    def _package_report(self, candidate: Candidate, inspected: _Inspected, request_findings: list[Finding]) -> PackageReport:
+    def _package_report(self, candidate: Candidate, inspected: _Inspected) -> PackageReport:
         findings = tuple(sorted(set(inspected.findings), key=lambda f: (-f.severity, f.rule_id)))
         decision = decide_package(self.settings.policy, candidate, candidate.name, findings, inspected.errors)
         return PackageReport(candidate, findings, inspected.errors, decision.verdict, decision.reasons)

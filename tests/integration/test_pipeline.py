@@ -188,3 +188,30 @@ def _installed_wheel_hashes(target_env) -> dict[str, str]:
     )
     out = subprocess.run([target_env.python, "-c", script], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def test_local_source_tree_is_inspected_before_pip_builds_it(guard, target_env, tmp_path):
+    tree = tmp_path / "localpkg"
+    tree.mkdir()
+    marker = tmp_path / "LOCAL_SETUP_RAN"
+    (tree / "setup.py").write_text(
+        "import json, os, pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text(json.dumps(dict(os.environ)))\n"
+        "from setuptools import setup\nsetup(name='localpkg', version='1.0')\n"
+    )
+    report = check(guard, f"install {tree}").report
+    assert report.verdict >= Verdict.WARN
+    assert "secrets-env-dump" in rule_ids(report)
+    assert not marker.exists(), "pip built the tree before it was inspected"
+
+
+def test_clean_local_wheel_file_is_checked_and_installed_by_hash(guard, target_env, tmp_path):
+    from jupyter_safepip.testing.builders import build_wheel
+
+    wheel = build_wheel(tmp_path / "dist", "localwheel", "1.0.0")
+    assessment = check(guard, f"install {wheel}")
+    assert [a.candidate.filename for a in assessment.artifacts] == [wheel.name]
+    assert assessment.artifacts[0].sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    result = guard.install(assessment)
+    assert result is not None and result.returncode == 0, result.stdout
+    assert target_env.imports("localwheel")
