@@ -14,7 +14,7 @@ from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, A
 from ..model import CheckError, Finding
 from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
-from ..rules.combine import to_findings
+from ..rules.combine import in_tests_or_docs, to_findings
 from ..rules.source import load, shorten
 
 CHECK = "archive"
@@ -129,8 +129,10 @@ def _inspect(
         if not member.complete:
             continue
         if member.name.endswith((".py", ".pyw")):
-            scanned += 1
             where = _where(member.name, layout)
+            if where is Where.LIBRARY and in_tests_or_docs(member.name):
+                continue  # weighed down two levels, no rule there can reach a warning: not worth parsing
+            scanned += 1
             source = load(member.name, member.data)
             found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
             if where is Where.INSTALL and member.name == f"{layout.root}setup.py":

@@ -33,12 +33,17 @@ _NOT_INSTALLED_DIR = re.compile(r"(?:^|[\W_])(?:tests?|testing|testsuite|docs?|e
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
 
+def in_tests_or_docs(path: str) -> bool:
+    """Code under tests/, docs/, examples/...: it runs only when someone runs the tests or builds the docs."""
+    return any(_NOT_INSTALLED_DIR.search(part) for part in path.split("/")[:-1])
+
+
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
     if where is not Where.LIBRARY:
         return rule.install
     parts = hit.path.split("/")
-    if rule.family != "archive" and any(_NOT_INSTALLED_DIR.search(p) for p in parts[:-1]):
+    if rule.family != "archive" and in_tests_or_docs(hit.path):
         return Severity(max(rule.library - 2, Severity.INFO))
     if rule.family != "archive" and _TEST_FILE.match(parts[-1]):
         return Severity(max(rule.library - 1, Severity.INFO))
