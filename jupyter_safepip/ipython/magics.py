@@ -141,9 +141,11 @@ class SafePipMagics(Magics):
 
         report = assessment.report
         view = DecisionWidget(report)
-        display(view.view)
-        # Also in plain text: logs and front ends without widgets still show what happened.
-        print(render_text(report))
+        # The plain-text part of the output is the report itself: saved notebooks and front ends
+        # that cannot show widgets still say what happened.
+        bundle = view.view._repr_mimebundle_()
+        bundle["text/plain"] = render_text(report)
+        display(bundle, raw=True)
         timeout = float(self.guard.config.values["decision_timeout"]) if self.guard.config else 600.0
         if frontend.sync_poll:
             return self._settle(frontend.wait_for(lambda: view.choice, timeout), view, assessment, frontend, timeout)
