@@ -6,6 +6,7 @@ A check that raises becomes a CheckError the user sees, never a pass.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ from .model import (
     Finding,
     InstallRequest,
     PackageReport,
+    ProjectInfo,
     Report,
     Requirement,
     Severity,
@@ -41,6 +43,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8
+PROJECT_MEMO_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Pipeline:
         self.session = make_session(cache / "http", offline=settings.offline, timeout=settings.timeout)
         self.store = ArtifactStore(cache / "artifacts", plain_session(), max(settings.timeout, 60.0), settings.offline)
         self.scans = ScanCache(cache / "scans")
+        self._projects: dict[tuple, tuple[float, ProjectInfo | None]] = {}
 
     def index_for(self, request: InstallRequest) -> IndexClient:
         return IndexClient(
@@ -177,9 +181,20 @@ class Pipeline:
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
         return _Inspected(tuple(findings), tuple(errors), artifact)
 
+    def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
+        """Project metadata, remembered for a few minutes: a kernel re-checks the same big projects often,
+        and re-reading a multi-megabyte JSON document from the HTTP cache costs more than the check."""
+        key = (index.index_urls, name, version)
+        remembered = self._projects.get(key)
+        if remembered and time.monotonic() - remembered[0] < PROJECT_MEMO_SECONDS:
+            return remembered[1]
+        info = index.project(name, version)
+        self._projects[key] = (time.monotonic(), info)
+        return info
+
     def _metadata(self, candidate: Candidate, index: IndexClient, errors: list[CheckError]) -> list[Finding]:
         try:
-            info = index.project(candidate.name, candidate.version)
+            info = self._project(index, candidate.name, candidate.version)
         except IndexUnavailable as exc:
             errors.append(CheckError("metadata", str(exc), candidate.name))
             return []
