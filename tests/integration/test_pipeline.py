@@ -117,14 +117,16 @@ def test_allowed_install_installs_exactly_the_inspected_files(guard, target_env)
         assert installed[artifact.candidate.name] == artifact.sha256
 
 
-def test_blocked_install_changes_nothing(guard, pip_uses_index, target_env):
+@pytest.mark.parametrize(("package", "why"), [("reqeusts", "did you mean requests"), ("pthpkg", "install-pth-executable")])
+def test_blocked_install_changes_nothing(guard, pip_uses_index, target_env, package, why):
     before = target_env.pip_list()
-    result = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", "reqeusts", "tidyframe"],
+    result = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", package, "tidyframe"],
                             capture_output=True, text=True, env=_cli_env(guard, pip_uses_index))
     assert result.returncode == 2
-    assert "did you mean requests" in result.stdout
+    assert why in result.stdout
     assert target_env.pip_list() == before
-    assert not target_env.imports("reqeusts")
+    assert not target_env.imports(package)
+    assert not list(target_env.path.glob("lib/python3*/site-packages/pthpkg*"))
 
 
 def test_a_file_swapped_after_the_check_is_not_installed(guard, target_env):
