@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+COLOUR_FORCING = frozenset({"FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS"})
+
 
 @dataclass(frozen=True)
 class PipResult:
@@ -34,8 +36,9 @@ def run_pip(
 ) -> PipResult:
     """Run `python -m pip ARGS`; with on_output, stream each output line as it comes."""
     argv = (python, "-m", "pip", *args)
-    # No prompts (credentials, confirmation) from a subprocess nobody can answer.
-    env = {**os.environ, "PIP_NO_INPUT": "1", "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in os.environ.items() if k not in COLOUR_FORCING}
+    # No colour codes (kernels force colour on): pip's messages are parsed. No prompts nobody can answer.
+    env.update(PIP_NO_INPUT="1", PYTHONUNBUFFERED="1", NO_COLOR="1")
     if on_output is None:
         done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
         return PipResult(argv, done.returncode, done.stdout, done.stderr)

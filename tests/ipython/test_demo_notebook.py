@@ -1,0 +1,38 @@
+"""The demo notebook runs top to bottom against the demo index: allow, warn and block where it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jupyter_safepip.testing.demo import build_demo_index
+
+from .test_kernel import Kernel
+
+pytestmark = pytest.mark.integration
+DEMO = Path(__file__).resolve().parents[2] / "notebooks" / "demo.ipynb"
+
+
+def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
+    index = build_demo_index(tmp_path / "demo-files")
+    kernel = Kernel(tmp_path, index.url, SAFEPIP_NONINTERACTIVE="1")
+    try:
+        outcomes = {}
+        for cell in nbformat.read(DEMO, as_version=4).cells:
+            if cell.cell_type == "code":
+                outcomes[cell.source] = kernel.run(cell.source)
+    finally:
+        kernel.stop()
+        index.stop()
+    assert outcomes["%pip install tidyframe"].status == "ok"
+    assert "'1.2.0'" in outcomes["import tidyframe\ntidyframe.__version__"].text
+    blocked = outcomes["%pip install pandsa"]
+    assert blocked.status == "error" and "did you mean pandas" in blocked.text
+    warned = outcomes["%pip install freshpkg"]
+    assert warned.status == "error" and "verdict: WARN" in warned.text  # nobody to ask: the default policy refuses
+    hook = outcomes["%pip install sketchy-setup"]
+    assert hook.status == "error" and "shell-dropper-command" in hook.text
+    assert outcomes["!pip install pandsa"].status == "error"
+    assert outcomes["%safepip check tidyframe"].status == "ok"
