@@ -11,3 +11,7 @@ fi
 .venv/bin/python -m pip install --quiet -e ".[test,ui]"
 # Build tools for the sdist tests, downloaded now so that the tests themselves never need the network.
 .venv/bin/python -m pip download --quiet --only-binary :all: -d .wheelhouse "setuptools>=70.1" wheel
+# The proxy a JupyterHub needs, for the hub tests (tests/hub), kept inside the project.
+if [ ! -x .hub-node/node_modules/.bin/configurable-http-proxy ]; then
+  npm install --silent --no-audit --no-fund --prefix .hub-node "configurable-http-proxy@^5"
+fi
