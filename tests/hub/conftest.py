@@ -1,0 +1,233 @@
+"""A real JupyterHub on 127.0.0.1: DummyAuthenticator, local-process spawner, configurable-http-proxy from npm.
+
+The single-user servers run in a throwaway environment where jupyter_safepip is enabled at the
+environment (sys-prefix) level: that is where an administrator of a shared environment enables it,
+and it stands in here for "system-wide" (the test must not write to /etc). The administrator's policy
+in that environment blocks and locks; users log in with a password and get a home in the test's tmp.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import isolated_pip_env
+
+REPO = Path(__file__).resolve().parents[2]
+PROXY = REPO / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
+PASSWORD = "hub-test-password"
+# The administrator's policy: block at high, nobody may install a blocked package anyway, a check that
+# cannot run blocks; users cannot change any of the three.
+ADMIN_POLICY = {"block_at": "high", "install_anyway": False, "fail_mode": "closed",
+                "locked": ["block_at", "install_anyway", "fail_mode"]}
+START_TIMEOUT = 90
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _proc_stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, start time) of a live process, or None once it is gone (zombies count as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (None if fields[0] == "Z" else (int(fields[1]), fields[19]))
+
+
+def descendants(root: int) -> set[tuple[int, str]]:
+    """Every live process below `root` as (pid, start time): the start time tells a reused pid apart."""
+    parents: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))):
+            parents.setdefault(stat[0], []).append((int(entry.name), stat[1]))
+    found, todo = set(), [root]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child[0])
+    return found
+
+
+def alive(processes: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    return {(pid, start) for pid, start in processes if (stat := _proc_stat(pid)) and stat[1] == start}
+
+
+def make_jupyter_env(path: Path) -> Path:
+    """A venv for single-user servers: its own prefix and pip, with the test environment's packages visible.
+
+    Nothing can be downloaded in tests, so jupyter_server, jupyterlab, ipykernel and jupyterhub come from the
+    test environment (processed as a site dir so editable installs work); installs go into the venv.
+    """
+    venv.create(path, with_pip=True, symlinks=True)
+    site = next((path / "lib").glob("python3*/site-packages"))
+    (site / "test_environment.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    return path
+
+
+def enable_system_wide(prefix: Path) -> None:
+    """What the administrator does for the environment: kernels load the guard, the server loads the
+    extension (and JupyterLab, as in any installed environment), and the policy is written and locked."""
+    etc = prefix / "etc"
+    (etc / "ipython").mkdir(parents=True)
+    (etc / "ipython" / "ipython_kernel_config.json").write_text(
+        json.dumps({"IPKernelApp": {"extensions": ["jupyter_safepip"]}}))
+    server_d = etc / "jupyter" / "jupyter_server_config.d"
+    server_d.mkdir(parents=True)
+    for name in ("jupyter_safepip.server", "jupyterlab"):
+        (server_d / f"{name}.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {name: True}}}))
+    (etc / "jupyter" / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": ADMIN_POLICY}))
+
+
+HUB_CONFIG = """\
+c = get_config()  # noqa: F821
+c.JupyterHub.bind_url = {bind_url!r}
+c.JupyterHub.hub_bind_url = {hub_bind_url!r}
+c.JupyterHub.db_url = {db_url!r}
+c.JupyterHub.cookie_secret_file = {cookie_secret!r}
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {password!r}
+c.Authenticator.allow_all = True
+c.JupyterHub.services = [{{"name": "hub-test", "api_token": {api_token!r}}}]
+c.JupyterHub.load_roles = [{{"name": "admin", "services": ["hub-test"]}}]
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.ConfigurableHTTPProxy.api_url = {proxy_api_url!r}
+c.ConfigurableHTTPProxy.pid_file = {proxy_pid!r}
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = {home_template!r}
+# The environment's interpreter runs the single-user server (as root in containers, hence --allow-root).
+c.Spawner.cmd = [{python!r}, "-m", "jupyterhub.singleuser"]
+c.Spawner.args = ["--allow-root"]
+c.Spawner.ip = "127.0.0.1"
+c.Spawner.environment = {environment!r}
+c.Spawner.start_timeout = {timeout}
+c.Spawner.http_timeout = {timeout}
+"""
+
+
+@dataclass
+class Hub:
+    """A running hub and what the tests need to talk to it."""
+
+    url: str
+    api_token: str
+    prefix: Path
+    homes: Path
+    process: subprocess.Popen
+    log: Path
+    seen: set[tuple[int, str]] = field(default_factory=set)
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"token {self.api_token}"}
+        return requests.request(method, f"{self.url}/hub/api/{path}", headers=headers, timeout=30, **kwargs)
+
+    def home(self, user: str) -> Path:
+        return self.homes / user
+
+    def user_url(self, user: str) -> str:
+        return f"{self.url}/user/{user}"
+
+    def remember_processes(self) -> None:
+        """Note the hub's process tree (proxy, single-user servers, kernels) while it is all alive."""
+        self.seen |= descendants(self.process.pid)
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM the hub (it stops the proxy and the servers it spawned) and wait for it."""
+        self.remember_processes()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
+
+    def kill_leftovers(self) -> None:
+        for pid, _ in alive(self.seen):
+            try:
+                os.killpg(pid, signal.SIGKILL)  # kernels and servers lead their own sessions
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_for_hub(hub: Hub) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if hub.process.poll() is not None:
+            pytest.fail(f"jupyterhub exited with {hub.process.returncode}:\n{hub.log_tail()}")
+        try:
+            if requests.get(f"{hub.url}/hub/api/", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"jupyterhub did not answer within {START_TIMEOUT} s:\n{hub.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def hub(package_index, tmp_path_factory):
+    """A JupyterHub whose users' kernels are guarded by the administrator's locked policy."""
+    if not PROXY.exists():
+        if os.environ.get("CI") or not shutil.which("npm"):
+            pytest.fail(f"{PROXY} is missing: run scripts/setup-env.sh (it installs configurable-http-proxy)")
+        pytest.skip("configurable-http-proxy is not installed and npm is not available on this machine")
+    tmp = tmp_path_factory.mktemp("hub")
+    prefix = make_jupyter_env(tmp / "env")
+    enable_system_wide(prefix)
+    environment = isolated_pip_env(package_index.url, tmp / "pip-cache")
+    environment = {key: environment[key] for key in environment if key.startswith("PIP_")}
+    environment.update(PATH=f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8",
+                       # The repository's code first, whatever the test environment has installed.
+                       PYTHONPATH=str(REPO))
+    port, api_token = free_port(), secrets.token_hex(32)
+    config = tmp / "jupyterhub_config.py"
+    config.write_text(HUB_CONFIG.format(
+        bind_url=f"http://127.0.0.1:{port}", hub_bind_url=f"http://127.0.0.1:{free_port()}",
+        db_url=f"sqlite:///{tmp / 'jupyterhub.sqlite'}", cookie_secret=str(tmp / "cookie_secret"),
+        password=PASSWORD, api_token=api_token, proxy=str(PROXY), proxy_api_url=f"http://127.0.0.1:{free_port()}",
+        proxy_pid=str(tmp / "proxy.pid"), home_template=str(tmp / "homes" / "{username}"),
+        python=str(prefix / "bin" / "python"), environment=environment, timeout=START_TIMEOUT))
+    # The hub's own environment: nothing of the machine's Jupyter, pip or safepip configuration leaks in.
+    hub_env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PIP_", "JUPYTER", "SAFEPIP_", "XDG_", "IPYTHON", "CONFIGPROXY"))}
+    log = tmp / "jupyterhub.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=tmp, env=hub_env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    running = Hub(f"http://127.0.0.1:{port}", api_token, prefix, tmp / "homes", process, log)
+    try:
+        _wait_for_hub(running)
+        yield running
+    finally:
+        running.stop()
+        running.kill_leftovers()
