@@ -50,7 +50,7 @@ def _proc_stat(pid: int) -> tuple[int, str] | None:
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2:].split()
-    return (None if fields[0] == "Z" else (int(fields[1]), fields[19]))
+    return None if fields[0] == "Z" else (int(fields[1]), fields[19])
 
 
 def descendants(root: int) -> set[tuple[int, str]]:
