@@ -113,8 +113,10 @@ class Pipeline:
                 )
             except resolve_mod.ResolutionError as exc:
                 request_errors.append(CheckError("resolve", f"pip could not resolve the request: {exc}"))
-            except (IndexUnavailable, ArtifactError) as exc:  # while fetching a source-only package to inspect
-                request_errors.append(CheckError("resolve", f"could not fetch a package to inspect: {exc}"))
+            except IndexUnavailable as exc:  # the index failed pip, then us while looking for an sdist
+                request_errors.append(CheckError("resolve", f"could not resolve the request: {exc}"))
+            except ArtifactError as exc:  # while fetching a source-only package to inspect
+                request_errors.append(CheckError("resolve", f"could not fetch a source package to inspect: {exc}"))
             except Exception as exc:  # noqa: BLE001 - a bug must not become a pass
                 log.exception("resolution failed")
                 request_errors.append(CheckError("resolve", f"internal error while resolving: {exc}"))

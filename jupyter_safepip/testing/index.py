@@ -64,6 +64,11 @@ class PackageIndex:
         self._server: ThreadingHTTPServer | None = None
         self._failures: list[tuple[int, str, bytes]] = []  # answers to give the next requests instead
         self.delay = 0.0  # seconds to wait before each answer
+        self._scoped_failures: list[tuple[str, int, str, bytes]] = []  # (path fragment, status, type, body)
+        self._drips: dict[str, tuple[int, float]] = {}  # path fragment -> (bytes per write, seconds between)
+        self._truncations: dict[str, int] = {}  # path fragment -> bytes actually sent
+        self._swaps: dict[str, _Swap] = {}  # filename -> what to serve instead, from some download on
+        self.downloads: dict[str, int] = {}  # filename -> how many times it was served
 
     def add(self, path: Path, *, age_days: float = 400, yanked: str | None = None, requires_python: str | None = None,
             **project_fields) -> IndexedProject:
@@ -83,6 +88,36 @@ class PackageIndex:
         """Answer the next `count` requests with this (an HTTP error by default, or a broken page), uncached."""
         with self.lock:
             self._failures += [(status, content_type, body)] * count
+
+    def fail_matching(self, fragment: str, count: int, status: int = 500, content_type: str = "text/plain",
+                      body: bytes = b"the index is having trouble") -> None:
+        """Like fail_next, but only for requests whose path contains `fragment` (e.g. "/pypi/")."""
+        with self.lock:
+            self._scoped_failures += [(fragment, status, content_type, body)] * count
+
+    def drip(self, fragment: str, chunk: int = 16, interval: float = 0.1) -> None:
+        """Send answers to paths containing `fragment` a few bytes at a time: a slow, never-silent server."""
+        with self.lock:
+            self._drips[fragment] = (chunk, interval)
+
+    def truncate(self, fragment: str, keep: int) -> None:
+        """Announce the full length but send only the first `keep` bytes of answers to matching paths."""
+        with self.lock:
+            self._truncations[fragment] = keep
+
+    def swap_file(self, filename: str, data: bytes, *, after: int = 1, announce: bool = False) -> None:
+        """From download number `after` + 1 of `filename` on, serve `data` instead; with `announce`, the
+        project pages then list the new bytes' hash too (a re-published file), else the old one (tampering)."""
+        with self.lock:
+            self._swaps[filename] = _Swap(data, after, announce)
+
+    def _swapped(self, filename: str) -> "_Swap | None":
+        swap = self._swaps.get(filename)
+        return swap if swap is not None and self.downloads.get(filename, 0) >= swap.after else None
+
+    def _announced_sha256(self, f: IndexedFile) -> str:
+        swap = self._swapped(f.path.name)
+        return hashlib.sha256(swap.data).hexdigest() if swap is not None and swap.announce else f.sha256
 
     def hits_for(self, fragment: str) -> list[str]:
         """The requested paths containing `fragment`."""
@@ -117,7 +152,7 @@ class PackageIndex:
                 {
                     "filename": f.path.name,
                     "url": f"../../files/{project.name}/{f.path.name}",
-                    "hashes": {"sha256": f.sha256},
+                    "hashes": {"sha256": self._announced_sha256(f)},
                     "upload-time": f.uploaded.isoformat().replace("+00:00", "Z"),
                     "yanked": f.yanked if f.yanked else False,
                     "size": f.path.stat().st_size,
@@ -137,7 +172,7 @@ class PackageIndex:
             attributes = f' data-yanked="{html.escape(f.yanked)}"' if f.yanked else ""
             if f.requires_python:
                 attributes += f' data-requires-python="{html.escape(f.requires_python)}"'
-            links.append(f'<a href="../../files/{project.name}/{f.path.name}#sha256={f.sha256}"{attributes}>{f.path.name}</a><br>')
+            links.append(f'<a href="../../files/{project.name}/{f.path.name}#sha256={self._announced_sha256(f)}"{attributes}>{f.path.name}</a><br>')
         head = '<meta name="pypi:repository-version" content="1.4">'
         if project.status:
             head += f'<meta name="pypi:project-status" content="{html.escape(project.status)}">'
@@ -180,6 +215,13 @@ class PackageIndex:
         }
 
 
+@dataclass(frozen=True)
+class _Swap:
+    data: bytes
+    after: int  # downloads served with the original bytes
+    announce: bool
+
+
 def _file_json(f: IndexedFile, up: str, name: str) -> dict:
     return {
         "filename": f.path.name,
@@ -213,6 +255,9 @@ def _handler_for(index: PackageIndex):
             with index.lock:
                 index.hits.append(self.path)
                 failure = index._failures.pop(0) if index._failures else None
+                scoped = next((i for i, f in enumerate(index._scoped_failures) if f[0] in self.path), None)
+                if failure is None and scoped is not None:
+                    failure = index._scoped_failures.pop(scoped)[1:]
             if index.delay:
                 time.sleep(index.delay)
             if failure is not None:
@@ -250,7 +295,10 @@ def _handler_for(index: PackageIndex):
             match = next((f for f in project.files if f.path.name == filename), None) if project else None
             if match is None:
                 return self._send(404, "text/plain", b"not found")
-            self._send(200, "application/octet-stream", match.path.read_bytes())
+            with index.lock:
+                swap = index._swapped(filename)
+                index.downloads[filename] = index.downloads.get(filename, 0) + 1
+            self._send(200, "application/octet-stream", swap.data if swap is not None else match.path.read_bytes())
 
         def _send(self, status: int, content_type: str, body: bytes, *, vary: bool = False, cache: bool = True) -> None:
             self.send_response(status)
@@ -260,8 +308,19 @@ def _handler_for(index: PackageIndex):
             if vary:  # one URL, two formats: caches must key on Accept
                 self.send_header("Vary", "Accept")
             self.end_headers()
+            with index.lock:
+                drip = next((d for fragment, d in index._drips.items() if fragment in self.path), None)
+                keep = next((k for fragment, k in index._truncations.items() if fragment in self.path), None)
+            if keep is not None:
+                body = body[:keep]
+                self.close_connection = True
             try:
-                self.wfile.write(body)
+                if drip is None:
+                    self.wfile.write(body)
+                for start in range(0, len(body), drip[0]) if drip else ():
+                    self.wfile.write(body[start : start + drip[0]])
+                    self.wfile.flush()
+                    time.sleep(drip[1])
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts in tests)
                 pass
 

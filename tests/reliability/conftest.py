@@ -1,0 +1,103 @@
+"""Reliability fixtures: a fault-injecting index per test, a shared throwaway venv, and the tally the
+reliability benchmark reads (faults injected, hostile inputs tried, crashes, unchecked installs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import venv
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from jupyter_safepip.core.policy import FailMode, Policy
+from jupyter_safepip.core.settings import Settings
+from jupyter_safepip.guard import Guard
+from jupyter_safepip.testing.builders import build_wheel
+from jupyter_safepip.testing.index import PackageIndex
+from tests.conftest import ESTABLISHED, TargetEnv, isolated_pip_env
+
+TALLY_ENV = "SAFEPIP_RELIABILITY_TALLY"  # a file the session appends its counts to (benchmarks/reliability.py)
+TALLY = Counter()
+
+
+def tally(kind: str, count: int = 1) -> None:
+    """Count what the reliability table reports: faults, hostile inputs, install-state checks."""
+    TALLY[kind] += count
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        # An exception that is not a failed assertion escaped: a crash in the table.
+        tally("failures" if call.excinfo.errisinstance(AssertionError) else "crashes")
+
+
+def pytest_sessionfinish(session) -> None:
+    target = os.environ.get(TALLY_ENV)
+    if target:
+        with open(target, "a") as out:
+            out.write(json.dumps(dict(TALLY)) + "\n")
+
+
+@dataclass(frozen=True)
+class FaultIndex:
+    """A private index for one test (its fault knobs must not leak) and the files it serves."""
+
+    index: PackageIndex
+    files: Path
+
+    @property
+    def url(self) -> str:
+        return self.index.url
+
+
+@pytest.fixture
+def fault_index(tmp_path, monkeypatch) -> FaultIndex:
+    """A fresh loopback index with one clean, well-kept project (`steadypkg`) and pip pointed only at it."""
+    files = tmp_path / "index-files"
+    index = PackageIndex()
+    index.add(build_wheel(files, "steadypkg", "1.0.0"), age_days=700, **ESTABLISHED)
+    index.start()
+    wanted = isolated_pip_env(index.url, tmp_path / "pip-cache")
+    for key in [k for k in os.environ if k.startswith("PIP_") and k not in wanted]:
+        monkeypatch.delenv(key)
+    for key, value in wanted.items():
+        monkeypatch.setenv(key, value)
+    yield FaultIndex(index, files)
+    index.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_env(tmp_path_factory) -> TargetEnv:
+    """One throwaway venv for tests that must install nothing (each asserts it stays as it was)."""
+    path = tmp_path_factory.mktemp("reliability") / "venv"
+    venv.create(path, with_pip=True, symlinks=sys.platform != "win32")
+    return TargetEnv(path)
+
+
+@pytest.fixture(scope="session")
+def shared_env_baseline(shared_env) -> frozenset[str]:
+    return frozenset(shared_env.pip_list())
+
+
+def guard_for(python: str, cache: Path, fail_mode: FailMode = FailMode.WARN, timeout: float = 2.0) -> Guard:
+    """A guard for `python` with its own cache, the given fail mode and short timeouts (faults are local)."""
+    return Guard(Settings(policy=Policy(fail_mode=fail_mode), python=python, cache_dir=cache, timeout=timeout,
+                          pip_timeout=120.0))
+
+
+def assert_nothing_installed(env: TargetEnv, baseline: frozenset[str], *modules: str) -> None:
+    """The venv is exactly as it was and none of `modules` imports: no unchecked bytes got in."""
+    tally("install-state checks")
+    changed = set(env.pip_list()) ^ baseline
+    leaked = [m for m in modules if env.imports(m)]
+    if changed or leaked:
+        tally("unchecked installs")
+    assert not changed, f"the venv changed: {sorted(changed)}"
+    assert not leaked, f"importable after a refused install: {leaked}"
