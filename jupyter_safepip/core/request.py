@@ -7,6 +7,7 @@ index settings seen here are the ones pip itself will use.
 from __future__ import annotations
 
 import optparse
+import os
 import shlex
 from collections.abc import Sequence
 
@@ -76,10 +77,13 @@ def parse_command(line: str | Sequence[str]) -> InstallRequest | PassThrough:
 def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
     """Parse the arguments of `pip install` with pip's own parser and requirement-file reader."""
     options, positional = _pip_install_options(list(install_args))
+    _refuse_unfaithful_options(options)
     requirements: list[Requirement] = [parse_requirement(text) for text in positional]
     requirements += [parse_requirement(text, editable=True) for text in options.editables]
     for path in options.requirements:
         requirements += read_requirement_file(path, options)
+    for path in options.constraints:
+        read_requirement_file(path, options, constraint=True)  # for its option lines only
     if not requirements:
         raise RequestError("nothing to install: give a package name or -r requirements.txt")
     return InstallRequest(
@@ -118,23 +122,57 @@ def parse_requirement(text: str, *, editable: bool = False, source: str = "comma
 
 
 def read_requirement_file(path: str, options: optparse.Values, constraint: bool = False) -> list[Requirement]:
-    """Requirements from a file, nested -r/-c included, read by pip's own requirement-file parser."""
-    from pip._internal.exceptions import PipError
-    from pip._internal.network.session import PipSession
-    from pip._internal.req.req_file import parse_requirements
+    """Requirements from a file, nested -r/-c included, read by pip's own requirement-file parser.
 
+    Option lines update `options` as they update pip's finder (--index-url, --find-links, ...), so the
+    check looks where pip will look; lines that would let pip build sources during resolution are refused.
+    """
+    from types import SimpleNamespace
+
+    from pip._internal.exceptions import PipError
+    from pip._internal.models.format_control import FormatControl
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.req_file import RequirementsFileParser, get_line_parser
+
+    # The dry run starts from wheels only; file lines act on this as they act on pip's finder.
+    formats = FormatControl(set(), {":all:"})
+    line_parser = get_line_parser(SimpleNamespace(format_control=formats, release_control=None))  # type: ignore[arg-type]
+    requirements: list[Requirement] = []
     try:
         with PipSession() as session:
-            parsed = list(parse_requirements(path, session=session, options=options, constraint=constraint))
+            for line in RequirementsFileParser(session, line_parser).parse(path, constraint):
+                if line.requirement is None:
+                    _apply_file_options(line.opts, line.filename, options)
+                elif not line.constraint:
+                    source = f"{line.filename} (line {line.lineno})"
+                    requirements.append(parse_requirement(line.requirement, editable=line.is_editable, source=source))
     except PipError as exc:
         raise RequestError(_first_line(str(exc))) from None
     except OSError as exc:
         raise RequestError(f"cannot read requirements file {path}: {exc.strerror or exc}") from None
-    return [
-        parse_requirement(p.requirement, editable=p.is_editable, source=_source_of(p.comes_from))
-        for p in parsed
-        if not p.constraint
-    ]
+    if formats.no_binary or ":all:" not in formats.only_binary:
+        raise RequestError(f"{path}: --no-binary/--only-binary lines would let pip build packages before they are checked")
+    return requirements
+
+
+def _apply_file_options(opts: optparse.Values, filename: str, options: optparse.Values) -> None:
+    """Index and find-links lines of a requirements file, applied as pip applies them."""
+    if opts.no_index:
+        options.no_index = True
+    if opts.index_url:
+        options.index_url = opts.index_url
+    options.extra_index_urls = [*options.extra_index_urls, *(opts.extra_index_urls or ())]
+    for value in opts.find_links or ():
+        beside = os.path.join(os.path.dirname(os.path.abspath(filename)), value)
+        options.find_links = [*options.find_links, beside if os.path.exists(beside) else value]
+
+
+def _refuse_unfaithful_options(options: optparse.Values) -> None:
+    """Options the checked install could not honour: refused rather than silently changed."""
+    if getattr(options, "dry_run", False):
+        raise RequestError("--dry-run installs nothing: use `safepip check` (or %safepip check) to see what would be installed")
+    if getattr(options, "python", None):
+        raise RequestError("--python installs into another interpreter: run the guard for that interpreter instead")
 
 
 def _pip_install_options(install_args: list[str]) -> tuple[optparse.Values, list[str]]:
@@ -163,8 +201,11 @@ def _target_options(options: optparse.Values) -> tuple[str, ...]:
 
 
 def _looks_like_location(text: str) -> bool:
-    if " @ " in text:  # PEP 508 `name @ url`: packaging reads the name
-        return False
+    try:
+        if PackagingRequirement(text).url:  # PEP 508 `name @ url`, spaces or not: packaging reads the name
+            return False
+    except InvalidRequirement:
+        pass
     return "://" in text or text.startswith((".", "/", "~")) or text.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2"))
 
 
@@ -172,11 +213,6 @@ def _egg_name(text: str) -> str | None:
     if "#egg=" in text:
         return canonicalize_name(text.split("#egg=", 1)[1].split("&", 1)[0])
     return None
-
-
-def _source_of(comes_from: str) -> str:
-    # pip says "-r requirements.txt (line 3)"; keep it short and human.
-    return comes_from.removeprefix("-r ").removeprefix("-c ")
 
 
 def _first_line(text: str) -> str:

@@ -92,6 +92,23 @@ def guard_for(python: str, cache: Path, fail_mode: FailMode = FailMode.WARN, tim
                           pip_timeout=120.0))
 
 
+# A wheel the archive rules block: a .pth file that runs encoded code at every interpreter start.
+FLAGGED_FILES = {
+    "steadypkg/__init__.py": "",
+    "steadypkg_hook.pth": "import os, base64; exec(base64.b64decode('cHJpbnQoInB0aCIp'))\n",
+}
+
+
+def recorded_hashes(root: Path) -> dict[str, str]:
+    """sha256 of the archive each distribution under `root` was installed from, as pip recorded it."""
+    found = {}
+    for record in root.rglob("*.dist-info/direct_url.json"):
+        info = json.loads(record.read_text()).get("archive_info", {})
+        digest = info.get("hashes", {}).get("sha256") or info.get("hash", "").partition("=")[2]
+        found[record.parent.name.split("-", 1)[0].replace("_", "-").lower()] = digest
+    return found
+
+
 def assert_nothing_installed(env: TargetEnv, baseline: frozenset[str], *modules: str) -> None:
     """The venv is exactly as it was and none of `modules` imports: no unchecked bytes got in."""
     tally("install-state checks")

@@ -4,7 +4,6 @@ clear message, and no unchecked byte is installed."""
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from jupyter_safepip.core.model import Verdict
 from jupyter_safepip.core.policy import FailMode, fail_verdict, installs_unattended
 from jupyter_safepip.testing.builders import build_wheel
-from tests.reliability.conftest import assert_nothing_installed, guard_for, tally
+from tests.reliability.conftest import assert_nothing_installed, guard_for, recorded_hashes, tally
 
 pytestmark = pytest.mark.integration
 WHEEL = "steadypkg-1.0.0-py3-none-any.whl"
@@ -73,7 +72,7 @@ def test_index_fault_ends_in_the_fail_mode(fault_index, shared_env, shared_env_b
     unattended_install(guard, assessment)
     if fail_mode is FailMode.OPEN and assessment.artifacts:
         # Failing open installs what was inspected, nothing else: steadypkg's inspected wheel.
-        installed = _installed_hashes(shared_env)
+        installed = recorded_hashes(shared_env.path)
         assert installed == {a.candidate.name: a.sha256 for a in assessment.artifacts}
         subprocess.run([shared_env.python, "-m", "pip", "uninstall", "-y", "-q", "steadypkg"], check=True)
     assert_nothing_installed(shared_env, shared_env_baseline, "steadypkg")
@@ -122,21 +121,6 @@ def test_a_file_republished_between_check_and_install_is_not_fetched_again(fault
     assert result is not None and result.returncode == 0, result.stdout
     assert fault_index.index.hits == hits_before, "the install talked to the index"
     inspected = assessment.artifacts[0]
-    assert _installed_hashes(target_env) == {"steadypkg": inspected.sha256}
+    assert recorded_hashes(target_env.path) == {"steadypkg": inspected.sha256}
     assert inspected.sha256 == hashlib.sha256((fault_index.files / WHEEL).read_bytes()).hexdigest()
     assert subprocess.run([target_env.python, "-c", "import steadypkg; assert not hasattr(steadypkg, 'EVIL')"]).returncode == 0
-
-
-def _installed_hashes(env) -> dict[str, str]:
-    """sha256 of the archive each installed distribution came from, as pip recorded it (direct_url.json)."""
-    script = (
-        "import json, importlib.metadata as m\n"
-        "out = {}\n"
-        "for d in m.distributions():\n"
-        "    raw = d.read_text('direct_url.json')\n"
-        "    if raw:\n"
-        "        info = json.loads(raw).get('archive_info', {})\n"
-        "        out[d.metadata['Name']] = info.get('hashes', {}).get('sha256') or info.get('hash', '').partition('=')[2]\n"
-        "print(json.dumps(out))\n"
-    )
-    return json.loads(subprocess.run([env.python, "-c", script], capture_output=True, text=True, check=True).stdout)
