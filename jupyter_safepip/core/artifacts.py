@@ -40,7 +40,10 @@ class ArtifactStore:
         if candidate.sha256:
             kept = self._path(candidate.sha256, candidate.filename)
             if kept.is_file():
-                return Artifact(candidate, kept, candidate.sha256, kept.stat().st_size)
+                # The store is only as trustworthy as the disk: a damaged or replaced file is fetched again.
+                if file_sha256(kept) == candidate.sha256:
+                    return Artifact(candidate, kept, candidate.sha256, kept.stat().st_size)
+                kept.unlink()
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".download-")
         tmp = Path(tmp_name)
@@ -90,6 +93,15 @@ class ArtifactStore:
                 yield from response.iter_content(CHUNK)
         except requests.RequestException as exc:
             raise ArtifactError(f"cannot download {url}: {type(exc).__name__}: {exc}") from None
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as src:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def local_path(url: str) -> Path | None:

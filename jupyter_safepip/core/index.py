@@ -7,8 +7,9 @@ find-links come from pip's own configuration (see request.py), so private mirror
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -28,6 +29,7 @@ from .http import OfflineMiss
 from .model import ProjectInfo, Release, Vulnerability
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
+T = TypeVar("T")
 ACCEPT = f"{JSON_SIMPLE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 
 
@@ -95,14 +97,8 @@ class IndexClient:
         path = local_path(page_url)
         if path is not None:
             return _local_simple_page(path, page_url)
-        response = self._get(page_url, headers={"Accept": ACCEPT})
-        if response is None:
-            return None
-        content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
         try:
-            if content_type == JSON_SIMPLE:
-                return _parse_simple_json(response.json(), response.url)
-            return _parse_simple_html(response.text, response.url)
+            return self._read(page_url, {"Accept": ACCEPT}, _parse_simple_page)
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(f"{page_url}: unreadable project page ({exc})") from None
 
@@ -113,19 +109,36 @@ class IndexClient:
             return None
         urls = ([f"{root}/pypi/{name}/{version}/json"] if version else []) + [f"{root}/pypi/{name}/json"]
         for url in urls:
-            response = self._get(url, headers={"Accept": "application/json"})
-            if response is None:
-                continue
             try:
-                return response.json()
+                document = self._read(url, {"Accept": "application/json"}, requests.Response.json)
             except ValueError:
                 raise IndexUnavailable(f"{url}: the JSON API answered with invalid JSON") from None
+            if document is not None:
+                return document
         return None
+
+    def _read(self, url: str, headers: dict[str, str], parse: Callable[[requests.Response], T]) -> T | None:
+        """GET and parse a page; None for a missing one. A cached answer that does not parse is a damaged
+        cache entry: it is fetched once more, fresh (which replaces the entry), before giving up."""
+        response = self._get(url, headers)
+        if response is None:
+            return None
+        try:
+            return parse(response)
+        except (ValueError, KeyError, TypeError):
+            if not getattr(response, "from_cache", False):
+                raise
+        response = self._get(url, {**headers, "Cache-Control": "no-cache"})
+        return None if response is None else parse(response)
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response | None:
         """GET a page; None for 404/410, IndexUnavailable for anything else that is not 200."""
         try:
-            response = self.session.get(url, headers=headers)
+            try:
+                response = self.session.get(url, headers=headers)
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+                # A body cut short: a damaged cache entry or a dropped connection; one fresh try replaces it.
+                response = self.session.get(url, headers={**headers, "Cache-Control": "no-cache"})
         except OfflineMiss as exc:
             raise IndexUnavailable(str(exc)) from None
         except requests.RequestException as exc:
@@ -172,6 +185,13 @@ def _project_info(name: str, page: SimplePage, release: dict | None, version: st
         vulnerabilities_known=version is None or info.get("version") == version,
         has_json_api=True,
     )
+
+
+def _parse_simple_page(response: requests.Response) -> SimplePage:
+    content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
+    if content_type == JSON_SIMPLE:
+        return _parse_simple_json(response.json(), response.url)
+    return _parse_simple_html(response.text, response.url)
 
 
 def _parse_simple_json(data: dict, page_url: str) -> SimplePage:

@@ -6,21 +6,19 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .artifacts import ArtifactError
+from .artifacts import ArtifactError, file_sha256
 from .model import Artifact, InstallRequest
 from .pip_runner import PipResult, run_pip
 
 
 def verify_unchanged(artifacts: tuple[Artifact, ...]) -> None:
     """Re-hash each kept file: a file swapped after the check must not be installed."""
-    import hashlib
-
     for artifact in artifacts:
-        digest = hashlib.sha256()
-        with artifact.path.open("rb") as src:
-            while chunk := src.read(1 << 20):
-                digest.update(chunk)
-        if digest.hexdigest() != artifact.sha256:
+        try:
+            unchanged = file_sha256(artifact.path) == artifact.sha256
+        except OSError:  # deleted or unreadable since the check
+            unchanged = False
+        if not unchanged:
             raise ArtifactError(f"{artifact.path.name} changed after it was checked; nothing was installed")
 
 

@@ -1,6 +1,9 @@
 """Archive scan results kept by file hash, so a warm check never re-reads a large wheel.
 
-The key includes a fingerprint of the rule sources: changing a rule invalidates old results.
+The key includes a fingerprint of the rule sources: changing a rule invalidates old results. Each entry
+names what it was computed for and carries a digest of its result, so a damaged, misplaced or naively
+edited entry is scanned again. It is not a signature: whoever can write the user's cache directory can
+write a consistent entry (see SECURITY.md); the archive itself is always re-verified by its sha256.
 """
 
 from __future__ import annotations
@@ -36,19 +39,27 @@ class ScanCache:
         self.root = root
 
     def scan(self, artifact: Artifact, name: str, version: str | None) -> ArchiveScan:
-        key = hashlib.sha256(f"{artifact.sha256}|{name}|{version}|{rules_fingerprint()}".encode()).hexdigest()
+        subject = {"sha256": artifact.sha256, "name": name, "version": version, "rules": rules_fingerprint()}
+        key = hashlib.sha256("|".join(str(v) for v in subject.values()).encode()).hexdigest()
         path = self.root / key[:2] / f"{key}.json"
-        cached = _load(path)
+        cached = _load(path, subject)
         if cached is not None:
             return cached
         result = scan_archive(artifact.path, package=name, expected_name=name, expected_version=version or None)
-        _store(path, result)
+        _store(path, subject, result)
         return result
 
 
-def _load(path: Path) -> ArchiveScan | None:
+def _digest(subject: dict, result: dict) -> str:
+    return hashlib.sha256(json.dumps([subject, result], sort_keys=True).encode()).hexdigest()
+
+
+def _load(path: Path, subject: dict) -> ArchiveScan | None:
     try:
-        data = json.loads(path.read_text())
+        entry = json.loads(path.read_text())
+        data = entry["result"]
+        if entry["subject"] != subject or entry["digest"] != _digest(subject, data):
+            return None  # not the entry for this file and these rules, or edited: scan again
         return ArchiveScan(
             findings=tuple(finding_from_dict(f) for f in data["findings"]),
             errors=tuple(error_from_dict(e) for e in data["errors"]),
@@ -59,15 +70,16 @@ def _load(path: Path) -> ArchiveScan | None:
         return None  # missing or damaged: scan again
 
 
-def _store(path: Path, result: ArchiveScan) -> None:
+def _store(path: Path, subject: dict, result: ArchiveScan) -> None:
     data = {
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [error_to_dict(e) for e in result.errors],
         "files_scanned": result.files_scanned,
         "bytes_scanned": result.bytes_scanned,
     }
+    entry = {"subject": subject, "result": data, "digest": _digest(subject, data)}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as out:
-        json.dump(data, out)
+        json.dump(entry, out)
     os.replace(tmp, path)
