@@ -99,6 +99,8 @@ class IndexClient:
             return _local_simple_page(path, page_url)
         try:
             return self._read(page_url, {"Accept": ACCEPT}, _parse_simple_page)
+        except IndexUnavailable:
+            raise
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(f"{page_url}: unreadable project page ({exc})") from None
 
@@ -111,6 +113,8 @@ class IndexClient:
         for url in urls:
             try:
                 document = self._read(url, {"Accept": "application/json"}, requests.Response.json)
+            except IndexUnavailable:
+                raise
             except ValueError:
                 raise IndexUnavailable(f"{url}: the JSON API answered with invalid JSON") from None
             if document is not None:
