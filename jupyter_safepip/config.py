@@ -40,6 +40,8 @@ class SafePip(Configurable):
     cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
     history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
     decision_timeout = Float(600.0, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
+    index_url = Unicode("", help="The index to trust: pip resolves from it. Locked, requests naming another index, find-links or --no-index are refused.").tag(config=True)
+    enabled = Bool(True, help="Load the guard in kernels. Locked, %unload_ext jupyter_safepip is refused.").tag(config=True)
     locked = List(Unicode(), help="Settings users cannot change (administrator layers only).").tag(config=True)
 
 
@@ -79,22 +81,26 @@ def config_layers(config_dirs: list[str] | None = None, environ: dict[str, str] 
     for name in SETTING_NAMES:
         raw = env.get(f"SAFEPIP_{name.upper()}")
         if raw is not None:
-            from_env[name] = _parse_env(name, raw)
+            from_env[name] = _parse_env(name, raw, f"SAFEPIP_{name.upper()}")
     layers.append(ConfigLayer("env-var", from_env))
     return layers
 
 
 def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
-    """Merge layers; an administrator's locked settings cannot be changed by later layers."""
+    """Merge layers; an administrator's locked settings cannot be changed by user layers, whatever their order.
+
+    (In a virtual environment Jupyter reads the environment's directory after the user's, so the locks are
+    collected from every administrator layer before any value is merged.)
+    """
     defaults = SafePip()
     values = {name: getattr(defaults, name) for name in SETTING_NAMES}
     sources = {name: "default" for name in SETTING_NAMES}
-    locked: set[str] = set()
+    admin = [layer for layer in layers if layer.name in ADMIN_LAYERS]
+    locked = {name for layer in admin for name in layer.values.get("locked", ())}
+    admin_values = {name: value for layer in admin for name, value in layer.values.items() if name in locked}
     refused: list[str] = []
     for layer in layers:
-        if layer.name in ADMIN_LAYERS:
-            locked |= set(layer.values.get("locked", ()))
-        elif layer.values.get("locked"):
+        if layer.name not in ADMIN_LAYERS and layer.values.get("locked"):
             refused.append(f"{layer.name} configuration cannot lock settings (only an administrator can)")
         for name, value in layer.values.items():
             if name == "locked":
@@ -102,7 +108,7 @@ def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
             if name not in SETTING_NAMES:
                 raise ConfigError(f"unknown setting SafePip.{name} in {layer.name} configuration")
             if name in locked and layer.name not in ADMIN_LAYERS:
-                if value != values[name]:
+                if value != admin_values.get(name, values[name]):
                     refused.append(f"{name} is locked by the administrator; the {layer.name} value {value!r} was ignored")
                 continue
             values[name] = value
@@ -134,10 +140,20 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
     )
 
 
-def load_settings(python: str = sys.executable) -> tuple[Settings, EffectiveConfig]:
-    """Settings from every configuration layer of this machine."""
-    config = effective_config(config_layers())
+def load_settings(python: str = sys.executable, session: dict | None = None) -> tuple[Settings, EffectiveConfig]:
+    """Settings from every configuration layer of this machine; `session` holds changes made in one kernel."""
+    layers = config_layers()
+    if session:
+        layers.append(ConfigLayer("session", dict(session)))
+    config = effective_config(layers)
     return settings_from_config(config, python), config
+
+
+def parse_setting(name: str, raw: str, origin: str | None = None):
+    """A setting's value from text (an environment variable, a magic's argument); ConfigError if it cannot be."""
+    if name not in SETTING_NAMES:
+        raise ConfigError(f"unknown setting {name!r} (one of: {', '.join(SETTING_NAMES)})")
+    return _parse_env(name, raw, origin or f"SAFEPIP_{name.upper()}")
 
 
 def _layer_name(directory: Path) -> str:
@@ -163,17 +179,19 @@ def _load_dir(directory: Path) -> dict:
     return {key: section[key] for key in section}
 
 
-def _parse_env(name: str, raw: str):
+def _parse_env(name: str, raw: str, origin: str):
     trait = SafePip.class_traits()[name]
     if isinstance(trait, List):
         return [x.strip() for x in raw.split(",") if x.strip()]
     if isinstance(trait, Bool):
         if raw.strip().lower() not in {"1", "0", "true", "false", "yes", "no"}:
-            raise ConfigError(f"SAFEPIP_{name.upper()}={raw!r}: expected true or false")
+            raise ConfigError(f"{origin}={raw!r}: expected true or false")
         return raw.strip().lower() in {"1", "true", "yes"}
     if isinstance(trait, Float):
         try:
             return float(raw)
         except ValueError:
-            raise ConfigError(f"SAFEPIP_{name.upper()}={raw!r}: expected a number") from None
+            raise ConfigError(f"{origin}={raw!r}: expected a number") from None
+    if isinstance(trait, Enum) and raw.strip() not in trait.values:
+        raise ConfigError(f"{origin}={raw!r}: expected one of {', '.join(map(str, trait.values))}")
     return raw.strip()

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from .config import EffectiveConfig, load_settings
+from .config import ConfigError, EffectiveConfig, load_settings
+from .core.history import HistoryStore, default_history_path
 from .core.install import install_artifacts
-from .core.model import InstallRequest, PassThrough
+from .core.model import Finding, InstallRequest, PassThrough, Report, Severity, Verdict
 from .core.pip_runner import PipResult
 from .core.pipeline import Assessment, Pipeline
 from .core.progress import Progress, silent
-from .core.request import parse_command
+from .core.request import RequestError, _pip_install_options, parse_command
 from .core.settings import Settings
+
+LOCKED_RULE = "admin.locked"
+
+
+class LockedError(RequestError):
+    """Something the administrator's locks forbid; `attempt` says what was tried, for the history."""
+
+    def __init__(self, message: str, attempt: str) -> None:
+        super().__init__(message)
+        self.attempt = attempt
 
 
 class Guard:
@@ -23,11 +37,19 @@ class Guard:
             settings, config = load_settings(python)
         self.settings = settings
         self.config = config
+        self.trusted_index = _trusted_index(config)
         self.pipeline = Pipeline(settings)
 
+    def is_locked(self, setting: str) -> bool:
+        return self.config is not None and setting in self.config.locked
+
     def parse(self, line: str | Sequence[str]) -> InstallRequest | PassThrough:
-        """Parse what the user typed after `pip`; raises RequestError with a one-line reason."""
-        return parse_command(line)
+        """Parse what the user typed after `pip`; raises RequestError (LockedError) with a one-line reason."""
+        parsed = parse_command(line)
+        if isinstance(parsed, InstallRequest) and self.trusted_index:
+            command = line if isinstance(line, str) else " ".join(line)
+            return use_trusted_index(parsed, self.trusted_index, self.is_locked("index_url"), "pip " + command.strip())
+        return parsed
 
     def check(self, request: InstallRequest, command: str, progress: Progress = silent) -> Assessment:
         """Everything the request would install, checked; nothing installed."""
@@ -38,3 +60,69 @@ class Guard:
         return install_artifacts(
             assessment.request, assessment.artifacts, assessment.local_trees, self.settings.python, on_output
         )
+
+    def history(self) -> HistoryStore:
+        """The history store the configuration names (SafePip.history_path), else the Jupyter data directory's."""
+        configured = self.config.values.get("history_path") if self.config else ""
+        return HistoryStore(Path(configured).expanduser() if configured else default_history_path())
+
+    def record_refusal(self, attempt: str, message: str, *, source: str, notebook: str | None = None,
+                       kernel_id: str | None = None) -> None:
+        """Keep a refused attempt to get round a lock in the history, as a blocked entry with its reason."""
+        finding = Finding(LOCKED_RULE, Severity.HIGH, message, package="")
+        report = Report(command=attempt, packages=(), errors=(), verdict=Verdict.BLOCK, install_anyway_allowed=False,
+                        reasons=(message,), request_findings=(finding,))
+        self.history().record(report, decision="blocked", source=source, notebook=notebook, kernel_id=kernel_id)
+
+
+def use_trusted_index(request: InstallRequest, trusted: str, locked: bool, command: str) -> InstallRequest:
+    """Resolve from the trusted index; when it is locked, refuse every other source pip could read from."""
+    default = _pip_default_index()
+    others = _other_sources(request, trusted, default)
+    if others and locked:
+        raise LockedError(
+            f"the administrator allows only the index {trusted}; refused: {', '.join(others)}", command)
+    if request.no_index or (request.index_url and _same(request.index_url, trusted)):
+        return request
+    if request.index_url and not _same(request.index_url, default):
+        return request  # the user chose another index and may (index_url is not locked)
+    # Last on the line, so it wins over pip's configuration and environment as pip reads options in order.
+    return replace(request, index_url=trusted, pip_args=(*request.pip_args, "--index-url", trusted))
+
+
+def _other_sources(request: InstallRequest, trusted: str, default: str) -> list[str]:
+    found = []
+    if request.no_index:
+        found.append("--no-index")
+    if request.index_url and not (_same(request.index_url, trusted) or _same(request.index_url, default)):
+        found.append(f"--index-url {request.index_url}")
+    found += [f"--extra-index-url {u}" for u in request.extra_index_urls if not _same(u, trusted)]
+    found += [f"--find-links {u}" for u in request.find_links]
+    trusted_host = urlsplit(trusted).hostname
+    found += [f"--trusted-host {h}" for h in _trusted_hosts(request) if h.split(":")[0] != trusted_host]
+    found += [f"direct reference {r.text}" for r in request.requirements
+              if r.url and urlsplit(r.url).scheme not in ("", "file") and not r.url.startswith(trusted.rstrip("/") + "/")]
+    return found
+
+
+def _trusted_hosts(request: InstallRequest) -> list[str]:
+    # pip's own reading of the options, its configuration files and PIP_TRUSTED_HOST.
+    options, _ = _pip_install_options(list(request.pip_args))
+    return list(getattr(options, "trusted_hosts", None) or ())
+
+
+def _pip_default_index() -> str:
+    from pip._internal.models.index import PyPI
+
+    return PyPI.simple_url
+
+
+def _same(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def _trusted_index(config: EffectiveConfig | None) -> str | None:
+    url = (config.values.get("index_url") or "").strip() if config else ""
+    if url and urlsplit(url).scheme not in ("http", "https", "file"):
+        raise ConfigError(f"SafePip.index_url {url!r} is not an http(s) or file URL")
+    return url or None

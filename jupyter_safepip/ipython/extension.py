@@ -28,6 +28,8 @@ def load_ipython_extension(ip) -> None:
     if getattr(ip, _STATE_KEY, None) is not None:
         return  # already loaded
     _log_to_file()
+    if _switched_off():
+        return
     from IPython.core.magics.packaging import PackagingMagics
 
     # Remember whatever %pip was (IPython may hold a lazy stub that re-registers itself when called),
@@ -38,10 +40,28 @@ def load_ipython_extension(ip) -> None:
         ip.input_transformers_cleanup.append(rewrite_cell)
 
 
+def _switched_off() -> bool:
+    """SafePip.enabled = false (and not locked on): the kernel configuration may load us, we stay out."""
+    from ..config import ConfigError, config_layers, effective_config
+
+    try:
+        config = effective_config(config_layers())
+    except ConfigError:
+        return False  # load anyway: the first %pip says what is wrong with the configuration
+    if not config.values["enabled"]:
+        print(f"safepip: not loaded: SafePip.enabled is false ({config.sources['enabled']} configuration)")
+        return True
+    return False
+
+
 def unload_ipython_extension(ip) -> None:
     original = getattr(ip, _STATE_KEY, None)
     if original is None:
         return
+    magics = ip.magics_manager.registry.get(SafePipMagics.__name__)
+    if magics is not None:
+        # Raising keeps the extension loaded: IPython only forgets it when this returns.
+        magics.refuse_if_locked("enabled", "%unload_ext jupyter_safepip")
     ip.magics_manager.magics["line"]["pip"] = original
     ip.magics_manager.magics["line"].pop("safepip", None)
     if rewrite_cell in ip.input_transformers_cleanup:

@@ -11,17 +11,16 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import HTML, display
 
-from ..config import ConfigError
-from ..core.history import HistoryStore, default_history_path
+from ..config import ConfigError, load_settings, parse_setting
 from ..core.model import InstallRequest, PassThrough, Report, Verdict
 from ..core.policy import installs_unattended
 from ..core.request import RequestError
-from ..guard import Guard
+from ..guard import Guard, LockedError
 from ..text_report import render_text
 from .frontend import Frontend, detect_frontend
 
 log = logging.getLogger(__name__)
-USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments> | %safepip policy"
+USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments> | %safepip policy [<setting> <value>]"
 
 
 @magics_class
@@ -32,15 +31,48 @@ class SafePipMagics(Magics):
         super().__init__(shell)
         self.original_pip = original_pip
         self._guard: Guard | None = None
+        self._built_for: tuple | None = None  # the SAFEPIP_* variables and session changes the guard was built for
+        self.session: dict = {}  # %safepip policy <setting> <value>, for this kernel only
+        self._announced: set[str] = set()
 
     @property
     def guard(self) -> Guard:
-        if self._guard is None:
+        # SAFEPIP_* variables set from the notebook take effect on the next command (locked ones are refused).
+        wanted = (tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("SAFEPIP_"))),
+                  tuple(sorted(self.session.items(), key=lambda kv: kv[0])))
+        if self._guard is None or wanted != self._built_for:
             try:
-                self._guard = Guard()
+                settings, config = load_settings(session=self.session)
+                self._guard = Guard(settings, config)
             except ConfigError as exc:
                 raise UsageError(f"safepip: {exc}") from None
+            self._built_for = wanted
+            self._announce_refusals()
         return self._guard
+
+    def _announce_refusals(self) -> None:
+        """One line per attempt to lift a lock (user config, SAFEPIP_* variables), recorded once per kernel."""
+        for refusal in self._guard.config.refused if self._guard.config else ():
+            if refusal not in self._announced:
+                self._announced.add(refusal)
+                print(f"safepip: {refusal}")
+                self._record_refusal(refusal, refusal)
+
+    def refuse_if_locked(self, setting: str, attempt: str) -> None:
+        """Raise a one-line UsageError (and record the attempt) when the administrator locked `setting`."""
+        if self.guard.is_locked(setting):
+            message = f"{attempt} refused: SafePip.{setting} is locked by the administrator (this attempt was recorded)"
+            self._record_refusal(attempt, message)
+            raise UsageError(f"safepip: {message}")
+
+    def _parse(self, line: str):
+        try:
+            return self.guard.parse(line)
+        except LockedError as exc:
+            self._record_refusal(exc.attempt, str(exc))
+            raise UsageError(f"safepip: {exc}") from None
+        except RequestError as exc:
+            raise UsageError(f"safepip: {exc}") from None
 
     @line_magic
     def safepip(self, line: str):
@@ -51,7 +83,7 @@ class SafePipMagics(Magics):
             return result if inspect.isawaitable(result) else _completed(result)
         command, _, rest = line.strip().partition(" ")
         if command == "policy":
-            return self._show_policy()
+            return self._policy(rest.split())
         if command == "install":
             return self.guarded_pip(line)
         if command == "check":
@@ -61,29 +93,20 @@ class SafePipMagics(Magics):
     @line_magic
     def pip(self, line: str):
         """IPython's %pip, with `install` checked by safepip first."""
-        try:
-            parsed = self.guard.parse(line)
-        except RequestError as exc:
-            raise UsageError(f"safepip: {exc}") from None
+        parsed = self._parse(line)
         if isinstance(parsed, PassThrough):
             return self.original_pip(line)
         return self._install(parsed, "pip " + line.strip())
 
     def guarded_pip(self, line: str, awaitable: bool = False):
         """`install ...` through the guard (used by %safepip install and the !pip rewrite)."""
-        try:
-            parsed = self.guard.parse(line)
-        except RequestError as exc:
-            raise UsageError(f"safepip: {exc}") from None
+        parsed = self._parse(line)
         if isinstance(parsed, PassThrough):
             raise UsageError(USAGE)
         return self._install(parsed, "pip " + line.strip(), awaitable)
 
     def _check_only(self, rest: str) -> None:
-        try:
-            parsed = self.guard.parse("install " + rest)
-        except RequestError as exc:
-            raise UsageError(f"safepip: {exc}") from None
+        parsed = self._parse("install " + rest)
         frontend = detect_frontend(self.shell)
         report = self._assess(parsed, "pip install " + rest, frontend).report
         self._record(report, "checked")
@@ -93,6 +116,27 @@ class SafePipMagics(Magics):
             display(HTML(report_html(report)) if report.verdict is not Verdict.ALLOW else HTML(_ok_line(report)))
         else:
             print(render_text(report, colour=frontend.colour))
+
+    def _policy(self, args: list[str]) -> None:
+        """%safepip policy shows the policy; %safepip policy <setting> <value> changes it for this kernel."""
+        if not args:
+            return self._show_policy()
+        if len(args) < 2:
+            raise UsageError("usage: %safepip policy [<setting> <value>]")
+        name, raw = args[0], " ".join(args[1:])
+        try:
+            value = parse_setting(name, raw, origin=f"%safepip policy {name}")
+        except ConfigError as exc:
+            raise UsageError(f"safepip: {exc}") from None
+        self.refuse_if_locked(name, f"%safepip policy {name} {raw}")
+        previous = dict(self.session)
+        self.session[name] = value
+        try:
+            self.guard
+        except UsageError:
+            self.session = previous
+            raise
+        print(f"safepip: {name} = {value!r} for this kernel")
 
     def _show_policy(self) -> None:
         policy = self.guard.settings.policy
@@ -192,12 +236,17 @@ class SafePipMagics(Magics):
 
     def _record(self, report: Report, decision: str) -> None:
         try:
-            path = self.guard.config.values.get("history_path") if self.guard.config else ""
-            store = HistoryStore(Path(path).expanduser() if path else default_history_path())
-            store.record(report, decision=decision, source="magic", notebook=os.environ.get("JPY_SESSION_NAME"),
-                         kernel_id=_kernel_id())
+            self.guard.history().record(report, decision=decision, source="magic",
+                                        notebook=os.environ.get("JPY_SESSION_NAME"), kernel_id=_kernel_id())
         except Exception:  # noqa: BLE001 - history is a record, never a reason to fail an install decision
             log.exception("could not record the check in the history store")
+
+    def _record_refusal(self, attempt: str, message: str) -> None:
+        try:
+            self._guard.record_refusal(attempt, message, source="magic", notebook=os.environ.get("JPY_SESSION_NAME"),
+                                       kernel_id=_kernel_id())
+        except Exception:  # noqa: BLE001 - as above: the refusal stands whether or not it could be recorded
+            log.exception("could not record a refused attempt in the history store")
 
 
 async def _completed(result):
