@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_safepip.config import ConfigError, config_layers, effective_config, settings_from_config
+from jupyter_safepip.config import (
+    ConfigError,
+    ConfigLayer,
+    config_layers,
+    effective_config,
+    parse_setting,
+    settings_from_config,
+)
 from jupyter_safepip.core.model import Severity
 from jupyter_safepip.core.policy import FailMode
 
@@ -48,3 +55,34 @@ def test_bad_values_are_clear_errors(tmp_path):
     unknown = write(tmp_path / "other", colour="pink")
     with pytest.raises(ConfigError, match="unknown setting SafePip.colour"):
         effective_config(config_layers([unknown], environ={}))
+
+
+def test_locks_hold_whatever_order_jupyter_reads_the_layers_in():
+    # In a virtual environment Jupyter reads the environment's directory after the user's.
+    layers = [ConfigLayer("user", {"block_at": "critical", "warn_at": "low"}),
+              ConfigLayer("environment", {"block_at": "medium", "locked": ["block_at"]}),
+              ConfigLayer("session", {"block_at": "info"})]
+    config = effective_config(layers)
+    assert config.values["block_at"] == "medium" and config.sources["block_at"] == "environment"
+    assert config.values["warn_at"] == "low"
+    assert [r.split(";")[1].strip() for r in config.refused] == [
+        "the user value 'critical' was ignored", "the session value 'info' was ignored"]
+
+
+def test_a_user_value_equal_to_the_locked_one_is_not_a_refusal():
+    config = effective_config([ConfigLayer("system", {"offline": True, "locked": ["offline"]}),
+                               ConfigLayer("user", {"offline": True})])
+    assert config.values["offline"] is True and config.refused == ()
+
+
+def test_index_and_enabled_settings_and_text_values():
+    config = effective_config(config_layers([], environ={"SAFEPIP_INDEX_URL": "http://127.0.0.1:8/simple",
+                                                         "SAFEPIP_ENABLED": "no"}))
+    assert config.values["index_url"] == "http://127.0.0.1:8/simple" and config.values["enabled"] is False
+    assert parse_setting("deny", "a, b==1") == ["a", "b==1"]
+    with pytest.raises(ConfigError, match="%safepip policy fail_mode='shut': expected one of open, warn, closed"):
+        parse_setting("fail_mode", "shut", origin="%safepip policy fail_mode")
+    with pytest.raises(ConfigError, match="unknown setting 'colour'"):
+        parse_setting("colour", "pink")
+    with pytest.raises(ConfigError, match="SAFEPIP_BLOCK_AT='severe'"):
+        config_layers([], environ={"SAFEPIP_BLOCK_AT": "severe"})
