@@ -16,24 +16,19 @@ import signal
 import socket
 import subprocess
 import sys
-import sysconfig
 import time
-import venv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.admin.conftest import make_admin_env
 from tests.conftest import isolated_pip_env
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = REPO / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
 PASSWORD = "hub-test-password"
-# The administrator's policy: block at high, nobody may install a blocked package anyway, a check that
-# cannot run blocks; users cannot change any of the three.
-ADMIN_POLICY = {"block_at": "high", "install_anyway": False, "fail_mode": "closed",
-                "locked": ["block_at", "install_anyway", "fail_mode"]}
 START_TIMEOUT = 90
 
 
@@ -71,30 +66,25 @@ def alive(processes: set[tuple[int, str]]) -> set[tuple[int, str]]:
     return {(pid, start) for pid, start in processes if (stat := _proc_stat(pid)) and stat[1] == start}
 
 
-def make_jupyter_env(path: Path) -> Path:
-    """A venv for single-user servers: its own prefix and pip, with the test environment's packages visible.
+def enable_system_wide(tmp: Path, index_url: str) -> Path:
+    """What the administrator does for the users' environment: `jupyter-safepip enable --sys-prefix`, then the
+    policy in the environment's Jupyter configuration. Returns the environment's prefix."""
+    env = make_admin_env(tmp)
+    enabled = env.run("enable", "--sys-prefix")
+    assert enabled.returncode == 0, enabled.stderr
+    # JupyterLab's server extension, as installing jupyterlab into the environment would enable it.
+    (env.prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "jupyterlab.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyterlab": True}}}))
+    (env.prefix / "etc" / "jupyter" / "jupyter_safepip_config.json").write_text(
+        json.dumps({"SafePip": admin_policy(index_url)}))
+    return env.prefix
 
-    Nothing can be downloaded in tests, so jupyter_server, jupyterlab, ipykernel and jupyterhub come from the
-    test environment (processed as a site dir so editable installs work); installs go into the venv.
-    """
-    venv.create(path, with_pip=True, symlinks=True)
-    site = next((path / "lib").glob("python3*/site-packages"))
-    (site / "test_environment.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    return path
 
-
-def enable_system_wide(prefix: Path) -> None:
-    """What the administrator does for the environment: kernels load the guard, the server loads the
-    extension (and JupyterLab, as in any installed environment), and the policy is written and locked."""
-    etc = prefix / "etc"
-    (etc / "ipython").mkdir(parents=True)
-    (etc / "ipython" / "ipython_kernel_config.json").write_text(
-        json.dumps({"IPKernelApp": {"extensions": ["jupyter_safepip"]}}))
-    server_d = etc / "jupyter" / "jupyter_server_config.d"
-    server_d.mkdir(parents=True)
-    for name in ("jupyter_safepip.server", "jupyterlab"):
-        (server_d / f"{name}.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {name: True}}}))
-    (etc / "jupyter" / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": ADMIN_POLICY}))
+def admin_policy(index_url: str) -> dict:
+    """Block at high, nobody installs a blocked package anyway, a check that cannot run blocks, only the
+    vetted index, the guard always on; users can change none of it."""
+    return {"block_at": "high", "install_anyway": False, "fail_mode": "closed", "index_url": index_url,
+            "enabled": True, "locked": ["block_at", "install_anyway", "fail_mode", "index_url", "enabled"]}
 
 
 HUB_CONFIG = """\
@@ -130,6 +120,7 @@ class Hub:
     url: str
     api_token: str
     prefix: Path
+    policy: dict
     homes: Path
     process: subprocess.Popen
     log: Path
@@ -202,13 +193,10 @@ def hub(package_index, tmp_path_factory):
             pytest.fail(f"{PROXY} is missing: run scripts/setup-env.sh (it installs configurable-http-proxy)")
         pytest.skip("configurable-http-proxy is not installed and npm is not available on this machine")
     tmp = tmp_path_factory.mktemp("hub")
-    prefix = make_jupyter_env(tmp / "env")
-    enable_system_wide(prefix)
+    prefix = enable_system_wide(tmp, package_index.url)
     environment = isolated_pip_env(package_index.url, tmp / "pip-cache")
     environment = {key: environment[key] for key in environment if key.startswith("PIP_")}
-    environment.update(PATH=f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8",
-                       # The repository's code first, whatever the test environment has installed.
-                       PYTHONPATH=str(REPO))
+    environment.update(PATH=f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8")
     port, api_token = free_port(), secrets.token_hex(32)
     config = tmp / "jupyterhub_config.py"
     config.write_text(HUB_CONFIG.format(
@@ -224,7 +212,8 @@ def hub(package_index, tmp_path_factory):
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=tmp, env=hub_env,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    running = Hub(f"http://127.0.0.1:{port}", api_token, prefix, tmp / "homes", process, log)
+    running = Hub(f"http://127.0.0.1:{port}", api_token, prefix, admin_policy(package_index.url), tmp / "homes",
+                  process, log)
     try:
         _wait_for_hub(running)
         yield running

@@ -1,8 +1,9 @@
 """A shared JupyterHub where the administrator enabled safepip for the users' environment with a locked policy.
 
-The extension is enabled at the environment (sys-prefix) level of the single-user servers' Python, which
-stands in for "system-wide" here: both are administrator layers, and the test must not write to /etc.
-Everything a user does goes through the proxy with a token scoped to that user, as a browser would.
+The administrator ran `jupyter-safepip enable --sys-prefix` for the single-user servers' Python and wrote the
+policy there; the environment level stands in for "system-wide" (both are administrator layers, and a test
+must not write to /etc). Everything a user does goes through the proxy with a token scoped to that user, as
+a browser would; kernels are driven over their websocket channels, widget clicks included.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import requests
 
 from jupyter_safepip.config import ADMIN_LAYERS
 
-from .conftest import ADMIN_POLICY, PASSWORD, START_TIMEOUT, Hub, alive
+from .conftest import PASSWORD, START_TIMEOUT, Hub, alive
 from .kernel_ws import buttons, click_when_shown, execute
 
 pytestmark = pytest.mark.integration
 USER = "alice"
 TYPO_SQUAT = "reqeusts"  # served by the loopback index; one letter swap from a popular name
-# What a user writes in ~/.jupyter: lifts every lock the administrator set, and changes one free setting.
-USER_OVERRIDE = {"block_at": "critical", "install_anyway": True, "fail_mode": "open", "warn_at": "low"}
+OTHER_INDEX = "http://127.0.0.1:9/simple/"
+# What a user writes in ~/.jupyter: tries to lift every lock the administrator set, changes one free setting.
+USER_OVERRIDE = {"block_at": "critical", "install_anyway": True, "fail_mode": "open", "index_url": OTHER_INDEX,
+                 "enabled": False, "warn_at": "low"}
 
 
 class UserServer:
@@ -129,15 +132,22 @@ def test_typo_squat_is_blocked_by_the_admin_policy_and_not_installed(alice):
     assert TYPO_SQUAT not in listed.stdout
 
 
-def test_user_config_cannot_lift_a_locked_setting(alice, user_tries_to_unlock):
-    kernel = alice.start_kernel()  # a new kernel reads the configuration afresh
+def _policy_rows(text: str) -> dict[str, list[str]]:
+    """The `%safepip policy` table: setting -> [value, set by, locked?]."""
+    lines = text[text.index("setting "):].splitlines()[1:]
+    return {line.split()[0]: line.split()[1:] for line in lines if line.strip() and not line.startswith("refused:")}
+
+
+def test_user_config_cannot_lift_a_locked_setting_and_the_attempt_is_reported(alice, user_tries_to_unlock):
+    kernel = alice.start_kernel()  # a new kernel: the guard loads with the user's file in place
     policy = alice.run(kernel, "%safepip policy")
     assert policy.status == "ok", policy.text
-    rows = {line.split()[0]: line.split()[1:] for line in policy.text.splitlines()[1:] if line and ":" not in line}
-    for name in ADMIN_POLICY["locked"]:
+    rows = _policy_rows(policy.text)
+    for name in alice.hub.policy["locked"]:
         value, source, locked = rows[name]
-        assert (value, locked) == (str(ADMIN_POLICY[name]), "yes") and source in ADMIN_LAYERS, rows[name]
-    assert rows["warn_at"] == ["low", "user"]  # the user's file was read; an unlocked setting is theirs
+        assert (value, locked) == (str(alice.hub.policy[name]), "yes") and source in ADMIN_LAYERS, rows[name]
+        assert f"refused: {name} is locked by the administrator; the user value" in policy.text, policy.text
+    assert rows["warn_at"] == ["low", "user"]  # the user's file was read; a setting left unlocked is theirs
 
     result = alice.run(kernel, f"%pip install {TYPO_SQUAT}", on_comm_open=click_when_shown("Cancel"))
     assert "verdict: BLOCK" in result.text
@@ -146,27 +156,43 @@ def test_user_config_cannot_lift_a_locked_setting(alice, user_tries_to_unlock):
     assert "ModuleNotFoundError" in imported.text
 
 
+def test_notebook_attempts_to_get_round_the_locks_are_refused_and_recorded(alice):
+    kernel = alice.start_kernel()
+    attempts = {
+        "%safepip policy install_anyway true": "SafePip.install_anyway is locked by the administrator",
+        f"%pip install --index-url {OTHER_INDEX} tidyutils": f"the administrator allows only the index {alice.hub.policy['index_url']}",
+        "%unload_ext jupyter_safepip": "SafePip.enabled is locked by the administrator",
+    }
+    for line, message in attempts.items():
+        result = alice.run(kernel, line)
+        assert result.status == "error" and message in result.text, (line, result.text)
+        assert "Traceback" not in result.text
+    owner = alice.run(kernel, "print(type(get_ipython().find_line_magic('pip').__self__).__name__)")
+    assert owner.text.strip() == "SafePipMagics"  # still guarded after %unload_ext
+
+    alice.run(kernel, "%env SAFEPIP_INSTALL_ANYWAY=true")
+    result = alice.run(kernel, f"%pip install {TYPO_SQUAT}", on_comm_open=click_when_shown("Cancel"))
+    assert "install_anyway is locked by the administrator; the env-var value True was ignored" in result.text
+    assert "Cancel" in buttons(result.comm_opens) and "Install anyway" not in buttons(result.comm_opens)
+
+    history = alice.get("safepip/api/history?verdict=block&limit=100")
+    assert history.status_code == 200, history.text
+    recorded = {e["command"] for e in history.json()["entries"] if e["decision"] == "blocked"}
+    assert {"%safepip policy install_anyway true", f"pip install --index-url {OTHER_INDEX} tidyutils",
+            "%unload_ext jupyter_safepip"} <= recorded, recorded
+
+
 def test_sidebar_api_shows_the_locked_policy_and_its_admin_source(alice, user_tries_to_unlock):
     response = alice.get("safepip/api/policy")
     assert response.status_code == 200, response.text
-    settings = {s["name"]: s for s in response.json()["settings"]}
-    for name in ADMIN_POLICY["locked"]:
+    policy = response.json()
+    settings = {s["name"]: s for s in policy["settings"]}
+    for name in alice.hub.policy["locked"]:
         assert settings[name]["locked"] is True
-        assert settings[name]["value"] == ADMIN_POLICY[name]
+        assert settings[name]["value"] == alice.hub.policy[name]
         assert settings[name]["source"] in ADMIN_LAYERS
+        assert any(line.startswith(f"{name} is locked by the administrator") for line in policy["refused"]), policy
     assert settings["warn_at"] == {**settings["warn_at"], "value": "low", "source": "user", "locked": False}
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "config.py applies layers in jupyter_config_path order; in a venv jupyter_core puts the environment "
-    "after the user directory, so the admin layer simply overwrites the user's values and nothing is refused"))
-def test_the_refused_user_settings_are_reported(alice, user_tries_to_unlock):
-    kernel = alice.start_kernel()
-    policy = alice.run(kernel, "%safepip policy")
-    refused = alice.get("safepip/api/policy").json()["refused"]
-    for name in ADMIN_POLICY["locked"]:
-        assert f"refused: {name} is locked by the administrator" in policy.text, policy.text
-        assert any(f"{name} is locked" in line for line in refused), refused
 
 
 def test_clean_shutdown_leaves_no_process_behind(hub, alice):
