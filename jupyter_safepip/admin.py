@@ -39,7 +39,7 @@ class Level:
 
     name: str
     ipython_dirs: tuple[Path, ...]  # read by kernels, the first is written
-    jupyter_dir: Path
+    jupyter_dirs: tuple[Path, ...]  # read by servers, the first is written
 
     @property
     def kernel_config(self) -> Path:
@@ -47,7 +47,7 @@ class Level:
 
     @property
     def server_config(self) -> Path:
-        return self.jupyter_dir / SERVER_CONFIG
+        return self.jupyter_dirs[0] / SERVER_CONFIG
 
 
 def level(name: str) -> Level:
@@ -55,15 +55,15 @@ def level(name: str) -> Level:
     from jupyter_core.paths import ENV_CONFIG_PATH, SYSTEM_CONFIG_PATH, jupyter_config_dir
 
     if name == "user":
-        return Level(name, (_ipython_dir() / "profile_default",), Path(jupyter_config_dir()))
+        return Level(name, (_ipython_dir() / "profile_default",), (Path(jupyter_config_dir()),))
     if name == "sys-prefix":
-        return Level(name, (Path(sys.prefix) / "etc" / "ipython",), Path(ENV_CONFIG_PATH[0]))
+        return Level(name, (Path(sys.prefix) / "etc" / "ipython",), (Path(ENV_CONFIG_PATH[0]),))
     from IPython.core.application import SYSTEM_CONFIG_DIRS
 
     if not SYSTEM_CONFIG_DIRS or not SYSTEM_CONFIG_PATH:
         raise AdminError("this platform has no system-wide IPython configuration directory; use --sys-prefix")
-    # jupyter_server writes its system level to the first directory; kernels read all of IPython's.
-    return Level(name, tuple(Path(d) for d in SYSTEM_CONFIG_DIRS), Path(SYSTEM_CONFIG_PATH[0]))
+    # Written to the first directory, as jupyter_server's own --system does; all of them are read.
+    return Level(name, tuple(Path(d) for d in SYSTEM_CONFIG_DIRS), tuple(Path(d) for d in SYSTEM_CONFIG_PATH))
 
 
 def _ipython_dir() -> Path:
@@ -144,7 +144,7 @@ def level_status(where: Level) -> LevelStatus:
                 merged.merge(config)
                 kernel_files.append(path)
     server, server_files = None, []
-    for path in _server_files(where.jupyter_dir):
+    for path in (f for directory in reversed(where.jupyter_dirs) for f in _server_files(directory)):
         value = _server_value(_read_json(path), path)
         if value is not None:
             server, server_files = value, [*server_files, path]
@@ -171,6 +171,9 @@ def status_text(names: tuple[str, ...]) -> tuple[str, bool]:
     for s in statuses:
         files = ", ".join(map(str, dict.fromkeys([*s.kernel_files, *s.server_files]))) or "-"
         lines.append(f"{s.level.name:11} {_yes_no(s.kernel):13} {_yes_no(s.server):17} {files}")
+    lines.append("directories read (IPython kernel configuration; Jupyter configuration):")
+    lines += [f"  {s.level.name:11} {', '.join(map(str, s.level.ipython_dirs))}; {', '.join(map(str, s.level.jupyter_dirs))}"
+              for s in statuses]
     if len(names) == len(LEVELS):
         server = [s.server for s in statuses if s.server is not None]
         lines.append(f"new kernels of this environment load the guard: {'yes' if kernels_load_guard() else 'no'}")
@@ -341,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "status":
             text, ok = status_text((args.level,) if args.level else LEVELS)
-            print(text)
+            try:
+                print(text, flush=True)
+            except BrokenPipeError:  # `status | head`: the reader has all it wanted
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0 if ok else 1
         where = level(args.level or "sys-prefix")
         changes = (enable if args.command == "enable" else disable)(where)

@@ -47,7 +47,7 @@ def test_sys_prefix_round_trip_with_real_kernels(admin_env, tmp_path):
     status = admin_env.run("status")
     assert status.returncode == 0, status.stderr
     rows = {line.split()[0]: line.split()[1:3] for line in status.stdout.splitlines()
-            if line.split()[:1] in (["system"], ["sys-prefix"], ["user"])}
+            if line.split()[:1] in (["system"], ["sys-prefix"], ["user"]) and not line.startswith(" ")}
     assert rows["sys-prefix"] == ["yes", "yes"] and rows["user"] == ["-", "-"]
     assert "new kernels of this environment load the guard: yes" in status.stdout
     assert "block_at" in status.stdout and "default" in status.stdout
@@ -83,6 +83,7 @@ def test_user_level_writes_the_profile_and_the_users_jupyter_dir(admin_env, tmp_
     assert not (admin_env.prefix / "etc" / "ipython").exists()
     status = admin_env.run("status", "--user").stdout
     assert any(line.split()[:3] == ["user", "yes", "yes"] for line in status.splitlines())
+    assert f"  user        {home / '.ipython' / 'profile_default'}; {home / '.jupyter'}" in status
 
     kernel = admin_env.kernel(tmp_path / "k")
     try:
