@@ -189,7 +189,7 @@ def _wait_for_hub(hub: Hub) -> None:
 def hub(package_index, tmp_path_factory):
     """A JupyterHub whose users' kernels are guarded by the administrator's locked policy."""
     if not PROXY.exists():
-        if os.environ.get("CI") or not shutil.which("npm"):
+        if os.environ.get("CI") or shutil.which("npm"):
             pytest.fail(f"{PROXY} is missing: run scripts/setup-env.sh (it installs configurable-http-proxy)")
         pytest.skip("configurable-http-proxy is not installed and npm is not available on this machine")
     tmp = tmp_path_factory.mktemp("hub")

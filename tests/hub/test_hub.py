@@ -44,6 +44,7 @@ class UserServer:
         response = requests.post(f"{self.url}/api/kernels", json={"name": "python3"},
                                  headers={"Authorization": f"token {self.token}"}, timeout=60)
         assert response.status_code == 201, response.text
+        self.hub.remember_processes()
         return response.json()["id"]
 
     def run(self, kernel_id: str, code: str, **kwargs):
