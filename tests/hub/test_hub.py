@@ -68,7 +68,7 @@ def _wait_until_ready(hub: Hub, name: str) -> dict:
         server = hub.api("GET", f"users/{name}").json()["servers"].get("", {})
         if server.get("ready"):
             return server
-        if not server.get("pending") and not server.get("ready"):
+        if not server.get("pending"):
             pytest.fail(f"{name}'s server stopped while starting:\n{hub.log_tail()}")
         time.sleep(0.5)
     pytest.fail(f"{name}'s server was not ready within {START_TIMEOUT} s:\n{hub.log_tail()}")
