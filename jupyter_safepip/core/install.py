@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .artifacts import ArtifactError, file_sha256
+from .checks.archive import SKIPPED_DIRS
 from .model import Artifact, InstallRequest
 from .pip_runner import PipResult, run_pip
 
@@ -20,6 +24,37 @@ def verify_unchanged(artifacts: tuple[Artifact, ...]) -> None:
             unchanged = False
         if not unchanged:
             raise ArtifactError(f"{artifact.path.name} changed after it was checked; nothing was installed")
+
+
+@dataclass(frozen=True)
+class InspectedTree:
+    """A local source directory and the digest of its contents when it was inspected."""
+
+    path: Path
+    digest: str
+
+
+def tree_digest(root: Path) -> str:
+    """A source tree has no single hash: one over the relative path and bytes of every file the
+    inspection reads (symlinks by their target), in a stable order."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            full = Path(folder, name)
+            digest.update(full.relative_to(root).as_posix().encode() + b"\0")
+            if full.is_symlink():
+                digest.update(b"link:" + os.readlink(full).encode())
+            elif full.is_file():
+                digest.update(file_sha256(full).encode())
+    return digest.hexdigest()
+
+
+def verify_trees_unchanged(trees: tuple[InspectedTree, ...]) -> None:
+    """A source directory edited after its inspection must not be built and installed."""
+    for tree in trees:
+        if not tree.path.is_dir() or tree_digest(tree.path) != tree.digest:
+            raise ArtifactError(f"{tree.path} changed after it was checked; nothing was installed")
 
 
 def install_argv(request: InstallRequest, requirements_file: Path, has_sdist: bool) -> list[str]:
@@ -39,12 +74,13 @@ def install_argv(request: InstallRequest, requirements_file: Path, has_sdist: bo
 def install_artifacts(
     request: InstallRequest,
     artifacts: tuple[Artifact, ...],
-    local_trees: tuple[Path, ...],
+    local_trees: tuple[InspectedTree, ...],
     python: str,
     on_output: Callable[[str], None] | None = None,
 ) -> PipResult | None:
     """Install the inspected files (and inspected local source trees); None when there is nothing to do."""
     verify_unchanged(artifacts)
+    verify_trees_unchanged(local_trees)
     results: list[PipResult] = []
     with tempfile.TemporaryDirectory(prefix="safepip-install-") as tmp:
         if artifacts:
@@ -54,7 +90,7 @@ def install_artifacts(
             results.append(run_pip(python, install_argv(request, pins, has_sdist), on_output=on_output))
         if local_trees and all(r.returncode == 0 for r in results):
             # A directory has no single hash; it was inspected in place and is installed from there.
-            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *map(str, local_trees), *request.target_options]
+            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *(str(t.path) for t in local_trees), *request.target_options]
             results.append(run_pip(python, args, on_output=on_output))
     failed = [r for r in results if r.returncode != 0]
     return (failed or results or [None])[-1]

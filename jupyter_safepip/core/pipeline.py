@@ -23,6 +23,7 @@ from .checks.archive import ArchiveScan, scan_directory
 from .checks.metadata import check_metadata, check_not_found
 from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable
+from .install import InspectedTree, tree_digest
 from .model import (
     Artifact,
     Candidate,
@@ -53,7 +54,7 @@ class Assessment:
     request: InstallRequest
     report: Report
     artifacts: tuple[Artifact, ...]
-    local_trees: tuple[Path, ...] = ()  # source directories inspected in place
+    local_trees: tuple[InspectedTree, ...] = ()  # source directories inspected in place
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Pipeline:
         policy = self.settings.policy
         request_findings: list[Finding] = []
         request_errors: list[CheckError] = []
-        local_trees: list[Path] = []
+        local_trees: list[InspectedTree] = []
         pre_inspected: list[tuple[Candidate, _Inspected]] = []
 
         for req in request.requirements:
@@ -212,7 +213,7 @@ class Pipeline:
             return []
         return list(check_metadata(info, candidate.version, now=datetime.now(timezone.utc)))
 
-    def _inspect_location(self, req: Requirement, local_trees: list[Path]) -> tuple[Candidate, _Inspected] | CheckError:
+    def _inspect_location(self, req: Requirement, local_trees: list[InspectedTree]) -> tuple[Candidate, _Inspected] | CheckError:
         """Inspect a path or URL requirement before pip sees it: pip builds these even in a dry run."""
         url = req.url or ""
         target = url.split(" @ ", 1)[-1].strip()
@@ -221,8 +222,9 @@ class Pipeline:
         path = local_path(target)
         name = req.name or (path.name if path else target.rsplit("/", 1)[-1])
         if path is not None and path.is_dir():
+            digest = tree_digest(path)  # before the scan: a change during the scan is caught at install
             scan = scan_directory(path)
-            local_trees.append(path)
+            local_trees.append(InspectedTree(path, digest))
             candidate = Candidate(name, "", path.resolve().as_uri(), path.name, None, True, False)
             return candidate, _Inspected(scan.findings, scan.errors, None)
         if path is not None and not path.exists():
@@ -265,6 +267,9 @@ class _SdistGate:
         inspected = result.artifact.candidate if result.artifact else candidate
         self.results[inspected.name] = result
         clean = not result.errors and _worst_verdict(self.pipeline.settings.policy, inspected, result) is Verdict.ALLOW
+        if clean and result.artifact is not None:
+            # pip is to build the kept copy that was inspected, not fetch the file again.
+            return replace(inspected, url=result.artifact.path.as_uri()), True
         return inspected, clean
 
 

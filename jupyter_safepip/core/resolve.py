@@ -1,8 +1,9 @@
 """What pip would install: pip's own resolver in the target interpreter, run so that no package code runs.
 
 pip resolves from wheels only (`--only-binary :all:`). When a requirement has no wheel, its sdist is
-fetched and inspected first; only a clean sdist is then let through to be built (`--no-binary NAME`,
-pinned to the inspected version), because building its metadata runs its setup.py.
+fetched and inspected first; only a clean sdist is then let through to be built (the inspected copy
+itself, by direct reference), because building its metadata runs its setup.py. Builds never use an
+isolated build environment: that would install and run build requirements nobody inspected.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Resolution:
 
 
 # Given an sdist-only requirement, fetch and inspect its sdist: None when no sdist exists,
-# else (the candidate, whether it is clean enough to be built).
+# else (the candidate, whether it is clean enough to be built); a clean candidate's url is the inspected copy.
 SdistGate = Callable[[PackagingRequirement], "tuple[Candidate, bool] | None"]
 
 
@@ -58,7 +59,7 @@ def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout
     with tempfile.TemporaryDirectory(prefix="safepip-resolve-") as tmp:
         for _ in range(MAX_SDIST_ROUNDS):
             report_path = Path(tmp) / "report.json"
-            result = run_pip(python, _dry_run_args(request, report_path, built, Path(tmp)), timeout=timeout)
+            result = run_pip(python, _dry_run_args(request, report_path, built), timeout=timeout)
             if result.returncode == 0:
                 return Resolution(_candidates(report_path))
             missing = _missing_requirement(result)
@@ -74,17 +75,21 @@ def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout
     raise ResolutionError(f"more than {MAX_SDIST_ROUNDS} packages need building from source")
 
 
-def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, Candidate], tmp: Path) -> list[str]:
+def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, Candidate]) -> list[str]:
+    # pip builds the inspected sdists themselves (direct references to the kept copies, given first so
+    # that pip's resolver never prepares the index's copy), not whatever the index serves by then: an
+    # index may re-publish a version, or answer pip differently than it answered the check.
+    inspected = [f"{c.name} @ {c.url}" for c in built.values()]
     args = [
-        "install", *request.pip_args,
+        "install", *inspected, *request.pip_args,
         "--dry-run", "--report", str(report_path), "--quiet", "--progress-bar", "off",
         "--only-binary", ":all:",
+        # What is built here (inspected local trees and sdists) is built with the target's own build tools:
+        # an isolated build env would download build requirements nobody inspected, and run them.
+        "--no-build-isolation",
     ]
     if built:
-        pins = tmp / "inspected-sdists.txt"
-        pins.write_text("".join(f"{c.name}=={c.version}\n" for c in built.values()))
-        # Build with the target's own build tools: an isolated build env would download unchecked ones.
-        args += ["--no-binary", ",".join(built), "--constraint", str(pins), "--no-build-isolation"]
+        args += ["--no-binary", ",".join(built)]
     return args
 
 

@@ -12,7 +12,7 @@ import pytest
 from jupyter_safepip.core.model import InstallRequest, Verdict
 from jupyter_safepip.core.policy import FailMode, installs_unattended
 from jupyter_safepip.core.request import RequestError
-from jupyter_safepip.testing.builders import build_wheel, canary_setup_py, canary_sdist
+from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_setup_py, canary_sdist
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED
 from tests.reliability.conftest import FLAGGED_FILES, assert_nothing_installed, guard_for, recorded_hashes, tally
@@ -225,3 +225,31 @@ def test_source_builds_wait_for_the_inspection(fault_index, shared_env, shared_e
         assert recorded_hashes(shared_env.path).get("canarypkg") in (None, wheel)
         subprocess.run([shared_env.python, "-m", "pip", "uninstall", "-y", "-q", "canarypkg"], check=True)
     assert_nothing_installed(shared_env, shared_env_baseline, "canarypkg")
+
+
+@pytest.mark.parametrize("form", ["tree", "sdist-path"])
+def test_build_requirements_from_the_index_never_run_during_the_check(fault_index, shared_env, shared_env_baseline,
+                                                                      tmp_path, form):
+    # A clean-looking project whose pyproject names a build backend served by the index: an isolated
+    # build environment would download that backend and run it before anything inspected it.
+    tally("hostile inputs")
+    marker = tmp_path / "BACKEND_RAN"
+    fault_index.index.add(build_wheel(fault_index.files, "shinybackend", "1.0.0", files={
+        "shinybackend/__init__.py": f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+                                    "def get_requires_for_build_wheel(config_settings=None):\n    return []\n",
+    }), age_days=500, **ESTABLISHED)
+    pyproject = '[build-system]\nrequires = ["shinybackend"]\nbuild-backend = "shinybackend"\n'
+    if form == "tree":
+        target = tmp_path / "project"
+        target.mkdir()
+        (target / "pyproject.toml").write_text(pyproject)
+    else:
+        target = build_sdist(tmp_path / "dist", "shinyproject", "1.0.0", files={"pyproject.toml": pyproject})
+    guard = guard_for(shared_env.python, tmp_path / "cache", FailMode.OPEN)
+    assessment = guard.check(guard.parse(f"install {target}"), f"install {target}")
+    assert not marker.exists(), "a build requirement from the index ran during the check"
+    assert not any(a.candidate.name == "shinybackend" for a in assessment.artifacts)
+    if installs_unattended(guard.settings.policy, assessment.report.verdict):
+        guard.install(assessment)
+    assert not marker.exists(), "a build requirement from the index ran during the install"
+    assert_nothing_installed(shared_env, shared_env_baseline, "shinybackend")
