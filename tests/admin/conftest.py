@@ -9,10 +9,11 @@ the entry point in pyproject.toml, as pip writes console scripts.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sysconfig
-import tomllib
 import venv
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,10 @@ def make_admin_env(tmp: Path) -> AdminEnv:
     venv.create(prefix, with_pip=False, symlinks=True, system_site_packages=False)
     site = next((prefix / "lib").glob("python3*/site-packages"))
     (site / "test_environment.pth").write_text(f"{REPO}\nimport site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    module, function = scripts[CONSOLE_SCRIPT].split(":")
+    # The entry point as pyproject.toml declares it (a regex: tomllib is not in Python 3.10).
+    entry = re.search(rf'^{CONSOLE_SCRIPT}\s*=\s*"([\w.]+):(\w+)"', (REPO / "pyproject.toml").read_text(), re.M)
+    assert entry, f"pyproject.toml declares no {CONSOLE_SCRIPT} script"
+    module, function = entry.groups()
     script = prefix / "bin" / CONSOLE_SCRIPT
     script.write_text(f"#!{prefix / 'bin' / 'python'}\nimport sys\nfrom {module} import {function}\n"
                       f"sys.exit({function}())\n")
@@ -78,9 +81,9 @@ class EnvKernel(Kernel):
         self.python = python
         spec_dir = tmp / "kernels" / "admin-env"
         spec_dir.mkdir(parents=True, exist_ok=True)
-        (spec_dir / "kernel.json").write_text(
-            '{"argv": ["%s", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "admin env",'
-            ' "language": "python"}' % python)
+        (spec_dir / "kernel.json").write_text(json.dumps({
+            "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "admin env", "language": "python"}))
         self.km = KernelManager(kernel_name="admin-env", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
         self.km.start_kernel(env=env, cwd=str(tmp))
         self.kc = self.km.client()
