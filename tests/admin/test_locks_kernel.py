@@ -99,3 +99,27 @@ def test_installs_resolve_from_the_trusted_index_and_typo_squats_stay_blocked(lo
     assert blocked.status == "error" and "nothing was installed" in blocked.text
     decisions = {(e.command, e.decision) for e in HistoryStore(locked_kernel.shared_history).query(limit=100)}
     assert ("pip install tidyframe", "installed") in decisions and ("pip install reqeusts", "blocked") in decisions
+
+
+def test_enabled_false_is_a_user_opt_out_unless_the_administrator_locks_it(tmp_path):
+    from tests.admin.conftest import make_admin_env
+
+    admin_env = make_admin_env(tmp_path)
+    assert admin_env.run("enable").returncode == 0
+    user_config = tmp_path / "home" / ".jupyter"
+    user_config.mkdir(parents=True)
+    (user_config / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": {"enabled": False}}))
+    opted_out = admin_env.kernel(tmp_path / "k1")
+    try:
+        assert not opted_out.guard_loaded()
+    finally:
+        opted_out.stop()
+    (admin_env.prefix / "etc" / "jupyter" / "jupyter_safepip_config.json").write_text(
+        json.dumps({"SafePip": {"locked": ["enabled"]}}))
+    kept = admin_env.kernel(tmp_path / "k2")
+    try:
+        assert kept.guard_loaded()
+        shown = kept.run("%safepip policy").text
+        assert "safepip: enabled is locked by the administrator; the user value False was ignored" in shown
+    finally:
+        kept.stop()
