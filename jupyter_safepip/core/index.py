@@ -89,7 +89,10 @@ class IndexClient:
             if page is None:
                 continue
             release = self._release_json(index_url, name, version)
-            return _project_info(name, page, release, version)
+            try:
+                return _project_info(name, page, release, version)
+            except (AttributeError, TypeError, ValueError, KeyError):  # valid JSON of the wrong shape
+                raise IndexUnavailable(f"{_host(index_url)}: the JSON API answered with unexpected JSON for {name}") from None
         return None
 
     def _simple_page(self, index_url: str, name: str) -> SimplePage | None:

@@ -48,6 +48,21 @@ FAULTS = {
         "could not resolve",
     ),
     "file-http-500": (lambda ix: ix.fail_matching("/files/", 50), "could not resolve"),
+    "file-truncated": (lambda ix: ix.truncate("/files/", keep=100), "could not resolve"),
+    "json-api-not-an-object": (
+        lambda ix: ix.fail_matching("/pypi/", 50, status=200, content_type="application/json", body=b"[1, 2]"),
+        "unexpected JSON",
+    ),
+    "json-api-wrong-types": (
+        lambda ix: ix.fail_matching("/pypi/", 50, status=200, content_type="application/json",
+                                    body=b'{"info": "x", "releases": 5, "vulnerabilities": 7}'),
+        "unexpected JSON",
+    ),
+    "simple-json-wrong-types": (
+        lambda ix: ix.fail_matching("/simple/", 50, status=200, content_type="application/vnd.pypi.simple.v1+json",
+                                    body=b'{"files": 3}'),
+        "could not resolve",
+    ),
 }
 
 
