@@ -85,15 +85,14 @@ def _ipython_dir() -> Path:
 
 def enable(where: Level) -> list[str]:
     """Turn the kernel guard and the server extension on at a level; returns what changed."""
+    kernel, server = _read_json(where.kernel_config), _read_json(where.server_config)  # both readable, or no change
     changes = []
-    kernel = _read_json(where.kernel_config)
     names = _list_at(kernel, where.kernel_config, *KERNEL_KEY, create=True)
+    extensions = _dict_at(server, where.server_config, "ServerApp", "jpserver_extensions", create=True)
     if EXTENSION not in names:
         names.append(EXTENSION)
         _write_json(where.kernel_config, kernel)
         changes.append(f"kernels load {EXTENSION}: {where.kernel_config}")
-    server = _read_json(where.server_config)
-    extensions = _dict_at(server, where.server_config, "ServerApp", "jpserver_extensions", create=True)
     if extensions.get(SERVER_EXTENSION) is not True:
         extensions[SERVER_EXTENSION] = True
         _write_json(where.server_config, server)
@@ -103,22 +102,31 @@ def enable(where: Level) -> list[str]:
 
 def disable(where: Level) -> list[str]:
     """Take out what enable wrote at a level (other content of the files stays); returns what changed."""
+    kernel, server = _read_json(where.kernel_config), _read_json(where.server_config)
     changes = []
-    kernel = _read_json(where.kernel_config)
     for app, key in KERNEL_KEYS:
         names = _list_at(kernel, where.kernel_config, app, key, create=False)
         if names is not None and EXTENSION in names:
             names[:] = [n for n in names if n != EXTENSION]
+            _drop_if_empty(kernel, app, key)
             changes.append(f"kernels no longer load {EXTENSION} ({app}.{key}): {where.kernel_config}")
     if changes:
-        _write_json(where.kernel_config, _pruned(kernel))
-    server = _read_json(where.server_config)
+        _write_json(where.kernel_config, kernel)
     extensions = _dict_at(server, where.server_config, "ServerApp", "jpserver_extensions", create=False)
     if extensions is not None and SERVER_EXTENSION in extensions:
         del extensions[SERVER_EXTENSION]
-        _write_json(where.server_config, _pruned(server))
+        _drop_if_empty(server, "ServerApp", "jpserver_extensions")
+        _write_json(where.server_config, server)
         changes.append(f"server extension {SERVER_EXTENSION} no longer enabled: {where.server_config}")
     return changes
+
+
+def _drop_if_empty(data: dict, section: str, key: str) -> None:
+    """Remove the list or mapping disable emptied, and its section if nothing else is in it."""
+    if not data[section][key]:
+        del data[section][key]
+    if not data[section]:
+        del data[section]
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -304,17 +312,6 @@ def _section(data: dict, path: Path, section: str, create: bool) -> dict | None:
     if found is not None and not isinstance(found, dict):
         raise AdminError(f"{path}: {section} is not a JSON object; fix it, nothing was changed")
     return found
-
-
-def _pruned(data: dict) -> dict:
-    """Drop the empty sections disable leaves behind, so a file enable created goes away entirely."""
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            value = _pruned(value)
-        if value not in ({}, []):
-            out[key] = value
-    return out
 
 
 # --- command line -------------------------------------------------------------------------------

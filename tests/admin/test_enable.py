@@ -100,7 +100,7 @@ def test_existing_files_are_merged_and_restored(admin_env):
     server_config = etc / "jupyter" / "jupyter_server_config.d" / "jupyter_safepip.json"
     kernel_config.parent.mkdir(parents=True)
     server_config.parent.mkdir(parents=True)
-    original = {"IPKernelApp": {"extra_extensions": ["autoreload"], "matplotlib": "inline"},
+    original = {"IPKernelApp": {"extra_extensions": ["autoreload"], "matplotlib": "inline", "exec_lines": []},
                 "InteractiveShell": {"colors": "nocolor"}}
     kernel_config.write_text(json.dumps(original))
     server_config.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {"other_ext": True}, "port": 9999}}))
@@ -142,6 +142,14 @@ def test_unreadable_files_are_one_line_errors_and_nothing_changes(admin_env):
     assert len(result.stderr.strip().splitlines()) == 1
     assert kernel_config.read_text() == "{not json"
     assert not (admin_env.prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "jupyter_safepip.json").exists()
+
+    kernel_config.unlink()
+    server_config = admin_env.prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "jupyter_safepip.json"
+    server_config.parent.mkdir(parents=True)
+    server_config.write_text("[]")
+    result = admin_env.run("enable")
+    assert result.returncode == 1 and "does not hold a JSON object" in result.stderr
+    assert not kernel_config.exists()  # the kernel half is not written when the server half cannot be
 
     unwritable = admin_env.run("enable", "--user", HOME="/proc/nonexistent", IPYTHONDIR="/proc/nonexistent/.ipython")
     assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr and "Traceback" not in unwritable.stderr
