@@ -132,7 +132,7 @@ class SafePipMagics(Magics):
         previous = dict(self.session)
         self.session[name] = value
         try:
-            self.guard
+            self.guard  # rebuilt now, so a value the policy cannot use is refused here, not at the next %pip
         except UsageError:
             self.session = previous
             raise
