@@ -253,3 +253,37 @@ def test_build_requirements_from_the_index_never_run_during_the_check(fault_inde
         guard.install(assessment)
     assert not marker.exists(), "a build requirement from the index ran during the install"
     assert_nothing_installed(shared_env, shared_env_baseline, "shinybackend")
+
+
+@pytest.fixture(scope="module")
+def kernel(package_index, tmp_path_factory):
+    """A real kernel with the guard loaded and nobody to ask (IPython's own %pip would use a shell)."""
+    from tests.ipython.test_kernel import Kernel
+
+    running = Kernel(tmp_path_factory.mktemp("hostile-kernel"), package_index.url, SAFEPIP_NONINTERACTIVE="1")
+    running.run("%load_ext jupyter_safepip")
+    yield running
+    running.stop()
+
+
+KERNEL_LINES = [
+    "%pip install tidyutils; touch {marker}",
+    "%pip install tidyutils && touch {marker}",
+    "%pip install tidyutils | touch {marker}",
+    "%pip install `touch {marker}`",
+    "%pip install $(touch {marker})",
+    "!pip install tidyutils; touch {marker}",
+    "!python -m pip install tidyutils && touch {marker}",
+    "%safepip install tidyutils > {marker}",
+]
+
+
+@pytest.mark.parametrize("line", KERNEL_LINES)
+def test_shell_metacharacters_in_a_kernel_never_reach_a_shell(kernel, tmp_path, line):
+    tally("hostile inputs")
+    marker = tmp_path / "PWNED"
+    result = kernel.run(line.format(marker=marker))
+    assert not marker.exists(), f"a shell ran: {result.text}"
+    assert "invalid requirement" in result.text, result.text
+    assert "Traceback" not in result.text
+    assert kernel.run("import tidyutils").status == "error", "installed despite the refusal"
