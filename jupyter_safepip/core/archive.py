@@ -6,14 +6,20 @@ that cannot be read at all raises `ArchiveUnreadable`. Time and memory are bound
 - MAX_MEMBERS: members read per archive (nested ones included); the rest is reported, not read.
 - MAX_MEMBER_BYTES: the largest member whose content is read; larger ones are only listed.
 - MAX_TOTAL_BYTES: uncompressed bytes decompressed per archive, over all members and nesting levels.
-- MAX_RATIO / RATIO_MIN_BYTES: a member that inflates more than MAX_RATIO times and beyond
-  RATIO_MIN_BYTES is a compression bomb and is not read.
+- MAX_RATIO / RATIO_MIN_BYTES: a member, or the archive as a whole (a tar stream, or every member kept
+  together), that inflates more than MAX_RATIO times and beyond RATIO_MIN_BYTES is a compression bomb:
+  reading stops there. So an archive of N bytes never inflates beyond `inflate_budget(N)`.
 - MAX_NESTING: how deep archives inside archives are opened.
 - HEAD_BYTES: how much of a member that is not wanted in full is kept (enough for file-type magic).
+
+Peak memory while reading is bounded by `memory_bound(N)`: the archive's own bytes and its index, plus
+what it may inflate. Time has no clock limit: it is linear in those same bytes, so the limits bound it too.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import lzma
 import posixpath
@@ -33,6 +39,7 @@ MAX_RATIO = 250
 RATIO_MIN_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 2
 HEAD_BYTES = 64
+INDEX_BYTES_PER_BYTE = 24  # what a zip's central directory or a tar's headers cost in memory, per byte on disk
 
 NESTED_SUFFIXES = (".whl", ".zip", ".egg", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _READ_ERRORS = (
@@ -94,6 +101,16 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def inflate_budget(archive_size: int) -> int:
+    """How many uncompressed bytes an archive of this size may inflate to before it counts as a bomb."""
+    return min(MAX_TOTAL_BYTES, max(RATIO_MIN_BYTES, MAX_RATIO * archive_size))
+
+
+def memory_bound(archive_size: int) -> int:
+    """The most memory reading an archive of this size may take (its bytes, its index, what it inflates)."""
+    return (1 + INDEX_BYTES_PER_BYTE) * archive_size + 2 * inflate_budget(archive_size) + MAX_MEMBER_BYTES
+
+
 def read_archive(path: Path, wanted: Callable[[str], bool]) -> ArchiveContents:
     """Read `path`; members for which `wanted(name)` is true are kept in full, the others only by their head."""
     try:
@@ -104,8 +121,10 @@ def read_archive(path: Path, wanted: Callable[[str], bool]) -> ArchiveContents:
     kind = sniff(data) or archive_kind(path.name)
     if kind is None:
         raise ArchiveUnreadable(f"not a wheel, sdist or egg: {path.name}")
-    reader = _Reader(wanted)
+    reader = _Reader(wanted, inflate_budget(len(data)))
     reader.read(data, kind, prefix="", depth=0)
+    if not reader.members and not reader.issues and not reader.incomplete:
+        raise ArchiveUnreadable(f"{path.name} holds no files")
     return ArchiveContents(tuple(reader.members), tuple(reader.issues), tuple(reader.incomplete), reader.total)
 
 
@@ -126,8 +145,9 @@ def safe_name(raw: str) -> tuple[str, str | None]:
 class _Reader:
     """Walks one archive (and the archives inside it) while counting against the limits."""
 
-    def __init__(self, wanted: Callable[[str], bool]) -> None:
+    def __init__(self, wanted: Callable[[str], bool], budget: int) -> None:
         self.wanted = wanted
+        self.budget = budget
         self.members: list[Member] = []
         self.issues: list[ArchiveIssue] = []
         self.incomplete: list[str] = []
@@ -182,19 +202,33 @@ class _Reader:
             self._keep(name, info.file_size, content, full, prefix, depth)
 
     def _tar(self, data: bytes, prefix: str, depth: int) -> None:
+        where = prefix.rstrip("!") or "(archive)"
+        # We decompress, so every byte tarfile asks for is counted: a header claiming gigabytes stops at the budget.
+        stream = _Inflating(data, self.budget)
         try:
             # Stream mode reads members in order, so a hostile index of offsets cannot make us seek around.
-            archive = tarfile.open(fileobj=io.BytesIO(data), mode="r|*")
+            archive = tarfile.open(fileobj=stream, mode="r|")
         except tarfile.ReadError as exc:
             raise ArchiveUnreadable(f"not a valid tar archive: {exc}") from None
+        except _LimitHit:
+            self.issues.append(ArchiveIssue("archive-bomb", where, f"inflates beyond {self.budget} bytes"))
+            raise
         seen: set[str] = set()
-        compressed = max(len(data), 1)
         with archive:
-            for info in archive:
-                inflated = archive.offset
-                if inflated > MAX_TOTAL_BYTES or (inflated > RATIO_MIN_BYTES and inflated / compressed > MAX_RATIO):
-                    self.issues.append(ArchiveIssue("archive-bomb", prefix.rstrip("!") or "(archive)", f"inflates beyond {inflated} bytes"))
-                    raise _LimitHit(f"stopped reading after {inflated} uncompressed bytes")
+            members = iter(archive)
+            while True:
+                try:
+                    info = next(members, None)
+                except _LimitHit:
+                    self.issues.append(ArchiveIssue("archive-bomb", where, f"inflates beyond {self.budget} bytes"))
+                    raise
+                if info is None:
+                    break
+                # Checked before tarfile inflates its way past this member to the next header.
+                end = info.offset_data + max(info.size, 0)
+                if end > self.budget:
+                    self.issues.append(ArchiveIssue("archive-bomb", where, f"inflates beyond {end} bytes"))
+                    raise _LimitHit(f"stopped reading before {end} uncompressed bytes")
                 name = self._check_name(info.name, prefix, seen)
                 if name is None or info.isdir():
                     continue
@@ -211,6 +245,9 @@ class _Reader:
 
     def _check_name(self, raw: str, prefix: str, seen: set[str]) -> str | None:
         self.count += 1
+        # tarfile keeps undecodable bytes as lone surrogates, which SQLite, JSON and terminals reject.
+        if not raw.isascii() and _has_surrogates(raw):
+            raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if self.count > MAX_MEMBERS:
             self.issues.append(ArchiveIssue("archive-too-many-members", prefix.rstrip("!") or "(archive)", f"more than {MAX_MEMBERS} members"))
             raise _LimitHit(f"read only the first {MAX_MEMBERS} members")
@@ -241,11 +278,12 @@ class _Reader:
     def _bounded_read(self, stream: io.BufferedIOBase, declared: int, full: bool, where: str) -> bytes:
         limit = MAX_MEMBER_BYTES if full else HEAD_BYTES
         # Never trust the declared size: read at most one byte past the limit.
-        content = stream.read(min(limit, max(declared, 0)) + 1) if full else stream.read(HEAD_BYTES)
+        wanted = min(limit, max(declared, 0)) + 1 if full else HEAD_BYTES
+        if self.total + wanted > self.budget + HEAD_BYTES:
+            self.issues.append(ArchiveIssue("archive-bomb", where, f"more than {self.budget} uncompressed bytes in total"))
+            raise _LimitHit(f"stopped reading after {self.total} uncompressed bytes")
+        content = stream.read(wanted)
         self.total += len(content)
-        if self.total > MAX_TOTAL_BYTES:
-            self.issues.append(ArchiveIssue("archive-bomb", where, f"more than {MAX_TOTAL_BYTES} uncompressed bytes in total"))
-            raise _LimitHit(f"stopped reading after {MAX_TOTAL_BYTES} uncompressed bytes")
         if full and len(content) > limit:
             self.incomplete.append(f"{where} is larger than {MAX_MEMBER_BYTES} bytes and was not read")
             return content[:HEAD_BYTES]
@@ -256,9 +294,45 @@ class _Reader:
         if kind is not None and depth < MAX_NESTING:
             self.read(content, kind, prefix=f"{prefix}{name}!", depth=depth + 1)
             self.issues.append(ArchiveIssue("archive-nested", prefix + name, "an archive inside the archive"))
+        elif depth == MAX_NESTING and archive_kind(name) and sniff(content):
+            # Not opened, so whatever it holds is unchecked: said, not passed over in silence.
+            self.issues.append(ArchiveIssue("archive-nested-unreadable", prefix + name, f"nested more than {MAX_NESTING} archives deep"))
         complete = full and len(content) == size
         self.members.append(Member(prefix + name, size, content if full else content[:HEAD_BYTES], complete))
 
 
 class _LimitHit(Exception):
     """A limit stopped the reading; what was read so far is still scanned."""
+
+
+class _Inflating(io.RawIOBase):
+    """A tar's bytes, decompressed on demand (gzip, bzip2, xz or none) and never beyond `budget`."""
+
+    def __init__(self, data: bytes, budget: int) -> None:
+        super().__init__()
+        raw = io.BytesIO(data)
+        if data[:2] == b"\x1f\x8b":
+            self.source: io.BufferedIOBase = gzip.GzipFile(fileobj=raw)
+        elif data[:3] == b"BZh":
+            self.source = bz2.BZ2File(raw)
+        elif data[:6] == b"\xfd7zXZ\x00":
+            self.source = lzma.LZMAFile(raw)
+        else:
+            self.source = raw
+        self.budget = budget
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        room = self.budget - self.position + 1
+        chunk = self.source.read(room if size is None or size < 0 else min(size, room))
+        self.position += len(chunk)
+        if self.position > self.budget:
+            raise _LimitHit(f"stopped reading after {self.budget} uncompressed bytes")
+        return chunk
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)

@@ -36,10 +36,10 @@ class _RaisingParser(optparse.OptionParser):
     """pip's parser exits the process on an error; a kernel must get an exception instead."""
 
     def error(self, msg: str) -> None:  # type: ignore[override]
-        raise RequestError(msg)
+        raise RequestError(" ".join(msg.split()))  # pip wraps long messages over several lines
 
     def exit(self, status: int = 0, msg: str | None = None) -> None:  # type: ignore[override]
-        raise RequestError(msg.strip() if msg else "pip printed its help instead of running")
+        raise RequestError(" ".join(msg.split()) if msg and msg.strip() else "pip printed its help instead of running")
 
 
 def split_command_line(line: str | Sequence[str]) -> list[str]:
@@ -150,6 +150,10 @@ def read_requirement_file(path: str, options: optparse.Values, constraint: bool 
         raise RequestError(_first_line(str(exc))) from None
     except OSError as exc:
         raise RequestError(f"cannot read requirements file {path}: {exc.strerror or exc}") from None
+    except RequestError:
+        raise
+    except ValueError as exc:  # a NUL byte in the path, text that is not text
+        raise RequestError(f"cannot read requirements file {path!r}: {_first_line(str(exc))}") from None
     if formats.no_binary or ":all:" not in formats.only_binary:
         raise RequestError(f"{path}: --no-binary/--only-binary lines would let pip build packages before they are checked")
     return requirements

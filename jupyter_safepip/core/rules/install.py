@@ -97,7 +97,7 @@ def backend_path(path: str, text: str) -> tuple[list[Hit], tuple[str, ...]]:
     """A hit and the in-tree backend directories when pyproject.toml builds with code from the package itself."""
     try:
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # tomllib recurses into nested arrays
         match = re.search(r"^\s*backend-path\s*=", text, re.MULTILINE)
         if not match:
             return [], ()

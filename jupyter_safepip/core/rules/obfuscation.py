@@ -89,6 +89,7 @@ def _hidden_by_whitespace(source: Source) -> Iterator[Hit]:
 
 
 def _exec_hits(source: Source) -> Iterator[Hit]:
+    decoder_lines: set[int] | None = None  # computed once: a packed line can hold thousands of calls
     for call in source.calls:
         if call.name in SHELL_RUNNERS and call.node is not None:
             # Only the command itself: env= or cwd= built from decoded data is ordinary (e.g. a CGI server).
@@ -101,7 +102,9 @@ def _exec_hits(source: Source) -> Iterator[Hit]:
         if call.node is None:
             # Unparsed file: judge by what else is on the line.
             line = source.lines[call.line - 1] if call.line <= len(source.lines) else ""
-            decoded = any(is_decoder(c.name) for c in source.calls if c.line == call.line) or "[::-1]" in line
+            if decoder_lines is None:
+                decoder_lines = {c.line for c in source.calls if is_decoder(c.name)}
+            decoded = call.line in decoder_lines or "[::-1]" in line
             rule = "obfuscation-exec-decoded" if decoded else "obfuscation-exec-dynamic"
             yield Hit(rule, source.path, call.line, source.snippet(call.line), call.scope)
             continue

@@ -374,7 +374,8 @@ def _is_reverse_slice(node: ast.AST) -> bool:
     )
 
 
-_CALL_RE = re.compile(r"([A-Za-z_][\w.]*)\s*\(")
+# Starts only where a name starts: from every letter of a long run the search would be quadratic.
+_CALL_RE = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
 _STRING_RE = re.compile(r"""(?:[rbuRBU]{0,2})("[^"\n]{2,}"|'[^'\n]{2,}')""")
 
 
