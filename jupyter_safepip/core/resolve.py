@@ -64,7 +64,7 @@ def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout
                 return Resolution(_candidates(report_path))
             missing = _missing_requirement(result)
             if missing is None or canonicalize_name(missing.name) in built:
-                raise ResolutionError(result.error_summary)
+                raise ResolutionError(_explained(result))
             gated = sdist_gate(missing)
             if gated is None:
                 return Resolution((), not_found=(NotFound(canonicalize_name(missing.name), str(missing), result.error_summary),))
@@ -91,6 +91,14 @@ def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, C
     if built:
         args += ["--no-binary", ",".join(built)]
     return args
+
+
+def _explained(result: PipResult) -> str:
+    """pip's reason, plus why a build failed when it is for want of build tools."""
+    if "BackendUnavailable" in result.stderr or "metadata-generation-failed" in result.stderr:
+        return (f"{result.error_summary} (source builds use this environment's own build tools; build "
+                "requirements are never downloaded unchecked, so install any that are missing first)")
+    return result.error_summary
 
 
 def _missing_requirement(result: PipResult) -> PackagingRequirement | None:

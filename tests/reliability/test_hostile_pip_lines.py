@@ -248,6 +248,7 @@ def test_build_requirements_from_the_index_never_run_during_the_check(fault_inde
     guard = guard_for(shared_env.python, tmp_path / "cache", FailMode.OPEN)
     assessment = guard.check(guard.parse(f"install {target}"), f"install {target}")
     assert not marker.exists(), "a build requirement from the index ran during the check"
+    assert "build tools" in " ".join(e.reason for e in assessment.report.errors), assessment.report.errors
     assert not any(a.candidate.name == "shinybackend" for a in assessment.artifacts)
     if installs_unattended(guard.settings.policy, assessment.report.verdict):
         guard.install(assessment)
