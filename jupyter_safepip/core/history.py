@@ -1,19 +1,25 @@
 """The history of checks and decisions: one SQLite file written by every kernel and read by the server.
 
 WAL mode lets readers run while a writer commits; busy_timeout makes concurrent writers from several
-processes wait for each other instead of failing. Each call opens its own connection, so one store
-object can be shared by threads (the server's executor) and nothing is held open between calls.
+processes wait for each other instead of failing. SQLite skips that wait where waiting could deadlock
+(creating the file, switching to WAL, upgrading a read to a write), so every call is also retried on
+"database is locked" with a bounded backoff, and writes take the write lock up front (BEGIN IMMEDIATE).
+Each call opens its own connection, so one store object can be shared by threads (the server's
+executor) and nothing is held open between calls.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from packaging.utils import canonicalize_name
 
@@ -24,6 +30,8 @@ DECISIONS = frozenset({"checked", "installed", "install-anyway", "cancelled", "b
 SOURCES = frozenset({"magic", "cli", "sidebar"})
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30.0
+RETRY_FIRST_SECONDS = 0.01
+RETRY_MAX_SECONDS = 0.5
 MAX_LIMIT = 500
 
 _SCHEMA = """
@@ -81,12 +89,19 @@ class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _retry(self._set_up)
+
+    def _set_up(self) -> None:
         with self._connect() as db:
             # journal_mode is a property of the file: set once, kept by every later connection.
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
             if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                db.executescript(_SCHEMA)
-                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                with _immediate(db):  # one process creates the schema; the others see it done
+                    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                        for statement in filter(str.strip, _SCHEMA.split(";")):
+                            db.execute(statement)
+                        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def record(
         self,
@@ -120,13 +135,18 @@ class HistoryStore:
             kernel_id,
             json.dumps(report_to_dict(report)),
         )
-        with self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO checks (recorded_at, command, package, version, packages, verdict, findings,"
-                " decision, source, notebook, kernel_id, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cursor.lastrowid)
+
+        def insert() -> int:
+            with self._connect() as db, _immediate(db):
+                cursor = db.execute(
+                    "INSERT INTO checks (recorded_at, command, package, version, packages, verdict, findings,"
+                    " decision, source, notebook, kernel_id, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                return int(cursor.lastrowid)
+
+        # A failed attempt rolled back, so retrying cannot record the check twice.
+        return _retry(insert)
 
     def query(
         self, *, verdict: str | None = None, package: str | None = None, limit: int = 50, offset: int = 0
@@ -137,24 +157,34 @@ class HistoryStore:
         if offset < 0:
             raise HistoryError("offset must not be negative")
         where, params = _filters(verdict, package)
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT id, recorded_at, command, package, version, packages, verdict, findings, decision,"
-                f" source, notebook, kernel_id FROM checks{where} ORDER BY id DESC LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return tuple(_entry(row) for row in rows)
+
+        def select() -> list[tuple]:
+            with self._connect() as db:
+                return db.execute(
+                    "SELECT id, recorded_at, command, package, version, packages, verdict, findings, decision,"
+                    f" source, notebook, kernel_id FROM checks{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                    (*params, limit, offset),
+                ).fetchall()
+
+        return tuple(_entry(row) for row in _retry(select))
 
     def count(self, *, verdict: str | None = None, package: str | None = None) -> int:
         """How many entries match the same filters as query()."""
         where, params = _filters(verdict, package)
-        with self._connect() as db:
-            return int(db.execute(f"SELECT COUNT(*) FROM checks{where}", params).fetchone()[0])
+
+        def count() -> int:
+            with self._connect() as db:
+                return int(db.execute(f"SELECT COUNT(*) FROM checks{where}", params).fetchone()[0])
+
+        return _retry(count)
 
     def report(self, entry_id: int) -> Report | None:
         """The full report recorded with an entry."""
-        with self._connect() as db:
-            row = db.execute("SELECT report FROM checks WHERE id = ?", (entry_id,)).fetchone()
+        def select() -> tuple | None:
+            with self._connect() as db:
+                return db.execute("SELECT report FROM checks WHERE id = ?", (entry_id,)).fetchone()
+
+        row = _retry(select)
         return report_from_dict(json.loads(row[0])) if row else None
 
     @contextmanager
@@ -166,6 +196,37 @@ class HistoryStore:
             yield db
         finally:
             db.close()
+
+
+_T = TypeVar("_T")
+
+
+def _retry(call: Callable[[], _T]) -> _T:
+    """`call()`, again after a growing random pause while SQLite says the database is locked or busy."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = RETRY_FIRST_SECONDS
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if ("locked" not in message and "busy" not in message) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: writers that collided do not collide again
+        pause = min(pause * 2, RETRY_MAX_SECONDS)
+
+
+@contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction that takes the write lock at once, so it never has to upgrade a read lock."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _packages_of(report: Report) -> tuple[tuple[str, ...], dict[str, str]]:

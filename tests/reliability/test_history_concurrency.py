@@ -1,0 +1,118 @@
+"""20 processes record checks and decisions into one history file at once while the server's history query
+reads it: no record lost or duplicated, every field intact, no "database is locked", an intact database.
+
+Each worker records the way a kernel's %pip magic does (guard.Guard.history(): a fresh HistoryStore on the
+configured path for every record, then record(..., source="magic", notebook=..., kernel_id=...)); the
+workers are spawned processes, not kernels, so 20 of them start in seconds on two cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from jupyter_safepip.core.history import HistoryStore
+from jupyter_safepip.core.model import Candidate, Evidence, Finding, PackageReport, Report, Severity, Verdict
+from jupyter_safepip.server.service import SafePipService
+from tests.reliability.conftest import tally
+
+WORKERS = 20
+RECORDS_EACH = 50
+DECISIONS = ("checked", "installed", "install-anyway", "cancelled", "blocked", "failed")
+VERDICTS = (Verdict.ALLOW, Verdict.WARN, Verdict.BLOCK)
+
+
+def expected_report(worker: int, number: int) -> Report:
+    """What worker `worker` records as its `number`th check: every field derived from the two numbers."""
+    name = f"pkg-{worker}-{number}"
+    finding = Finding("name.typo", Severity.HIGH, f"«{name}» looks like a typo — did you mean ëxample?", name,
+                      (Evidence("METADATA", number, "Name: " + name),), "example")
+    candidate = Candidate(name, f"1.{number}", f"file:///w/{name}.whl", f"{name}-1.{number}-py3-none-any.whl",
+                          f"{worker:032x}{number:032x}", True, True)
+    verdict = VERDICTS[(worker + number) % 3]
+    package = PackageReport(candidate, (finding,) if verdict is not Verdict.ALLOW else (), (), verdict)
+    return Report(f"pip install {name}", (package,), (), verdict, True)
+
+
+def _worker(path: str, worker: int, start: multiprocessing.Event, results: multiprocessing.Queue) -> None:
+    ids, problems = [], []
+    start.wait()
+    for number in range(RECORDS_EACH):
+        try:
+            ids.append(HistoryStore(Path(path)).record(
+                expected_report(worker, number), decision=DECISIONS[number % len(DECISIONS)], source="magic",
+                notebook=f"nb-{worker}.ipynb", kernel_id=f"kernel-{worker}"))
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            problems.append(f"{type(exc).__name__}: {exc}")
+    results.put((worker, ids, problems))
+
+
+def test_twenty_processes_record_while_the_server_reads(tmp_path):
+    path = tmp_path / "history.sqlite"  # not created beforehand: the workers race to create it too
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    workers = [context.Process(target=_worker, args=(str(path), w, start, results)) for w in range(WORKERS)]
+    for process in workers:
+        process.start()
+
+    service = SafePipService(history_path=path)
+    reads, read_errors, done = [0], [], threading.Event()
+
+    def read_while_writing() -> None:
+        while not done.is_set():
+            try:
+                if path.exists():
+                    page = service.history(verdict=None, package="pkg", limit=50, offset=0)
+                    assert len(page.entries) <= 50 and page.total >= len(page.entries)
+                    reads[0] += 1
+            except Exception as exc:  # noqa: BLE001
+                read_errors.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(0.005)
+
+    reader = threading.Thread(target=read_while_writing)
+    reader.start()
+    time.sleep(1.0)  # let every spawned interpreter reach the barrier, so the writes really overlap
+    start.set()
+    outcomes = [results.get(timeout=240) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+    done.set()
+    reader.join()
+
+    tally("hostile inputs", WORKERS * RECORDS_EACH)
+    problems = [p for _, _, found in outcomes for p in found]
+    assert not problems, problems[:5]
+    assert not read_errors, read_errors[:5]
+    assert reads[0] > 0
+    assert all(process.exitcode == 0 for process in workers)
+
+    store = HistoryStore(path)
+    entries = [e for offset in range(0, WORKERS * RECORDS_EACH + 500, 500)
+               for e in store.query(limit=500, offset=offset)]
+    assert len(entries) == WORKERS * RECORDS_EACH == store.count()
+    by_command = {}
+    for entry in entries:
+        assert entry.command not in by_command, f"recorded twice: {entry.command}"
+        by_command[entry.command] = entry
+    returned_ids = sorted(i for _, ids, _ in outcomes for i in ids)
+    assert returned_ids == sorted(e.id for e in entries)
+
+    for worker in range(WORKERS):
+        for number in range(RECORDS_EACH):
+            report = expected_report(worker, number)
+            entry = by_command.pop(report.command)
+            package = report.packages[0]
+            assert entry.package == package.candidate.name and entry.version == package.candidate.version
+            assert entry.packages == (package.candidate.name,)
+            assert entry.verdict is report.verdict and entry.findings == package.findings
+            assert entry.decision == DECISIONS[number % len(DECISIONS)] and entry.source == "magic"
+            assert entry.notebook == f"nb-{worker}.ipynb" and entry.kernel_id == f"kernel-{worker}"
+            assert store.report(entry.id) == report
+    assert not by_command
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
