@@ -34,8 +34,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.failed and call.excinfo is not None:
-        # An exception that is not a failed assertion escaped: a crash in the table.
-        tally("failures" if call.excinfo.errisinstance(AssertionError) else "crashes")
+        # An exception that is not a failed assertion (or an explicit pytest.fail) escaped: a crash in the table.
+        tally("failures" if call.excinfo.errisinstance((AssertionError, pytest.fail.Exception)) else "crashes")
 
 
 def pytest_sessionfinish(session) -> None:
