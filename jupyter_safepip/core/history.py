@@ -33,6 +33,7 @@ BUSY_TIMEOUT_SECONDS = 30.0
 RETRY_FIRST_SECONDS = 0.01
 RETRY_MAX_SECONDS = 0.5
 MAX_LIMIT = 500
+SQLITE_MAX_INTEGER = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
@@ -156,6 +157,7 @@ class HistoryStore:
             raise HistoryError(f"limit must be between 1 and {MAX_LIMIT}")
         if offset < 0:
             raise HistoryError("offset must not be negative")
+        offset = min(offset, SQLITE_MAX_INTEGER)  # past every row anyway; larger ints overflow SQLite's binding
         where, params = _filters(verdict, package)
 
         def select() -> list[tuple]:
