@@ -110,6 +110,6 @@ def local_path(url: str) -> Path | None:
     if parts.scheme == "file":
         return Path(url2pathname(unquote(parts.path)))
     if not parts.scheme or len(parts.scheme) == 1:  # a Windows drive letter is not a scheme
-        return Path(url).expanduser()
+        return Path(os.path.expanduser(url))  # unlike Path.expanduser, leaves "~nosuchuser" as it is instead of raising
     return None
 

@@ -152,6 +152,20 @@ async def test_hostile_queries_get_an_answer_not_a_crash(http_server_client, jp_
     assert set(json.loads(response.body)) >= ({"code", "message"} if response.code == 400 else set())
 
 
+@pytest.mark.parametrize("body", [
+    {"requirements": "~.57"}, {"spec": "~nosuchuser/pkg"}, {"spec": "\x00"}, {"spec": "'unterminated"},
+    {"requirements": "\ud800"}, {"spec": "tidyutils", "requirements": "-r /proc/self/environ\n"},
+    {"spec": "$(id) `id` ; rm -rf ~"}, {"requirements": "-e .\n"}, {"spec": "-r /dev/null"},
+])
+@on_server_loop
+async def test_hostile_check_bodies_get_an_answer_not_a_crash(http_server_client, jp_serverapp, jp_base_url,
+                                                              jp_auth_header, safepip_env, body):
+    tally("hostile inputs")
+    response = await http_server_client.fetch(f"{jp_base_url}safepip/api/check", method="POST", body=json.dumps(body),
+                                              headers=jp_auth_header, raise_error=False, request_timeout=120)
+    assert response.code in (200, 400), (body, response.code, response.body[:300])
+
+
 # ---- property-based: every operation of the OpenAPI description, positive and negative data ------------------
 
 def _operations():
