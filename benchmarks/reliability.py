@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.reliability.conftest import TALLY_ENV  # noqa: E402
 
+TIMEOUT = 3600  # seconds: a hanging test must not hang the benchmark
 ROWS = [  # (label in the table, tally or outcome key)
     ("Faults injected (index faults, check-to-install swaps, poisoned caches)", "faults injected"),
     ("Hostile inputs tried (pip lines, archives, fuzzed examples)", "hostile inputs"),
@@ -43,10 +44,13 @@ def run_tests(extra: list[str]) -> tuple[Counter, dict[str, int], float]:
     with tempfile.TemporaryDirectory(prefix="safepip-reliability-") as tmp:
         tallies, junit = Path(tmp) / "tally.jsonl", Path(tmp) / "junit.xml"
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/reliability", f"--junitxml={junit}", *extra],
-            cwd=ROOT, env={**os.environ, TALLY_ENV: str(tallies)}, check=False,
-        )
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/reliability", f"--junitxml={junit}", *extra],
+                cwd=ROOT, env={**os.environ, TALLY_ENV: str(tallies)}, check=False, timeout=TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            sys.exit(f"the reliability tests did not finish within {TIMEOUT} s; no figures written")
         elapsed = time.perf_counter() - started
         counts: Counter = Counter()
         for line in tallies.read_text().splitlines() if tallies.exists() else ():
@@ -73,6 +77,8 @@ def main() -> None:
     args = parser.parse_args()
 
     counts, outcome, elapsed = run_tests(args.pytest_args)
+    if not outcome["tests"]:
+        sys.exit("no test ran (see pytest's output above); no figures written")
     figures = {key: counts.get(key, 0) for _, key in ROWS if key not in outcome} | outcome
     figures["seconds"] = round(elapsed, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
