@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -71,12 +72,16 @@ def _run(args: list[str]) -> int:
         return _scan(rest, flags)
     if command not in {"check", "install"}:
         raise UsageError(f"unknown command {command!r}")
-    from .guard import Guard
+    from .guard import Guard, LockedError
 
     guard = Guard(python=os.environ.get("SAFEPIP_PYTHON") or sys.executable)
     if "--offline" in flags:
         guard = Guard(replace(guard.settings, offline=True), guard.config)
-    parsed = guard.parse(["install", *rest])
+    try:
+        parsed = guard.parse(["install", *rest])
+    except LockedError as exc:
+        guard.record_refusal("safepip " + shlex.join(args), str(exc), source="cli")
+        raise
     if isinstance(parsed, PassThrough):  # parse_command never returns this for install; keep mypy honest
         raise UsageError("nothing to check")
     assessment = guard.check(parsed, "pip install " + " ".join(rest), progress=_progress_printer())

@@ -67,12 +67,13 @@ class Guard:
         return HistoryStore(Path(configured).expanduser() if configured else default_history_path())
 
     def record_refusal(self, attempt: str, message: str, *, source: str, notebook: str | None = None,
-                       kernel_id: str | None = None) -> None:
-        """Keep a refused attempt to get round a lock in the history, as a blocked entry with its reason."""
+                       kernel_id: str | None = None, store: HistoryStore | None = None) -> None:
+        """Keep a refused attempt to get round a lock in the history (`store`, else the configured one), as a
+        blocked entry with its reason."""
         finding = Finding(LOCKED_RULE, Severity.HIGH, message, package="")
         report = Report(command=attempt, packages=(), errors=(), verdict=Verdict.BLOCK, install_anyway_allowed=False,
                         reasons=(message,), request_findings=(finding,))
-        self.history().record(report, decision="blocked", source=source, notebook=notebook, kernel_id=kernel_id)
+        (store or self.history()).record(report, decision="blocked", source=source, notebook=notebook, kernel_id=kernel_id)
 
 
 def use_trusted_index(request: InstallRequest, trusted: str, locked: bool, command: str) -> InstallRequest:

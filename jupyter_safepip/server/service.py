@@ -13,7 +13,7 @@ from ..config import EffectiveConfig, config_layers, effective_config, settings_
 from ..core.history import HistoryEntry, HistoryStore, default_history_path
 from ..core.model import InstallRequest, Report
 from ..core.request import RequestError, split_command_line
-from ..guard import Guard
+from ..guard import Guard, LockedError
 
 MAX_SPEC_CHARS = 4_000
 # What people paste from a notebook or a terminal in front of a pip command.
@@ -60,11 +60,15 @@ class SafePipService:
                 args += ["-r", str(path)]
             if args == ["install"]:
                 raise RequestError("nothing to check: give a package name or paste a requirements list")
-            request = guard.parse(args)
-            if not isinstance(request, InstallRequest):
-                raise RequestError("only pip install can be checked here; other pip commands install nothing")
             # The command as the user would type it, without our temporary directory in it.
             shown = "pip " + shlex.join("requirements.txt" if a.startswith(tmp) else a for a in args)
+            try:
+                request = guard.parse(args)
+            except LockedError as exc:
+                guard.record_refusal(shown, str(exc), source="sidebar", store=self.store(config))
+                raise
+            if not isinstance(request, InstallRequest):
+                raise RequestError("only pip install can be checked here; other pip commands install nothing")
             report = guard.check(request, shown).report
         self.store(config).record(report, decision="checked", source="sidebar")
         return report

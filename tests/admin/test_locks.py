@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from dataclasses import replace
 
 import pytest
@@ -106,3 +108,18 @@ def test_a_refusal_is_recorded_in_the_configured_shared_history(tmp_path):
 def test_index_url_must_be_a_url(tmp_path):
     with pytest.raises(ConfigError, match="not an http"):
         guard(tmp_path, index_url="vetted-mirror")
+
+
+def test_the_cli_refuses_a_locked_index_and_records_it(admin_env, tmp_path):
+    history = tmp_path / "shared" / "history.sqlite"
+    policy = {"SafePip": {"index_url": TRUSTED, "history_path": str(history), "locked": ["index_url"]}}
+    config_dir = admin_env.prefix / "etc" / "jupyter"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "jupyter_safepip_config.json").write_text(json.dumps(policy))
+    done = subprocess.run([admin_env.python, "-m", "jupyter_safepip.cli", "check", "-i", OTHER, "tidyframe"],
+                          capture_output=True, text=True, env=admin_env.env, timeout=120)
+    assert done.returncode == 64, done.stderr
+    assert f"allows only the index {TRUSTED}" in done.stderr and "Traceback" not in done.stderr
+    [entry] = HistoryStore(history).query()
+    assert entry.source == "cli" and entry.decision == "blocked"
+    assert [f.rule_id for f in entry.findings] == [LOCKED_RULE]

@@ -212,3 +212,21 @@ async def test_locked_settings_and_refused_changes_are_reported(jp_fetch, monkey
     block_at = next(s for s in policy["settings"] if s["name"] == "block_at")
     assert block_at == {**block_at, "value": "medium", "source": "system", "locked": True}
     assert any("block_at is locked" in r for r in policy["refused"])
+
+
+async def test_a_check_through_another_index_than_the_locked_one_is_refused_and_recorded(jp_fetch, monkeypatch,
+                                                                                        tmp_path, safepip_env):
+    admin = tmp_path / "etc-jupyter"
+    admin.mkdir()
+    trusted = "https://vetted.example.invalid/simple"
+    (admin / "jupyter_safepip_config.json").write_text(
+        json.dumps({"SafePip": {"index_url": trusted, "locked": ["index_url"]}}))
+    import jupyter_safepip.config as config
+
+    monkeypatch.setattr(config, "_layer_name", lambda d: "system")
+    monkeypatch.setattr("jupyter_core.paths.jupyter_config_path", lambda: [str(admin)])
+    code, error = await _error(jp_fetch, "check", **_post({"spec": "-i http://127.0.0.1:9/simple tidyutils"}))
+    assert code == 400 and f"allows only the index {trusted}" in error["message"]
+    [entry] = HistoryStore(safepip_env).query()
+    assert entry.source == "sidebar" and entry.decision == "blocked"
+    assert entry.command.startswith("pip install -i http://127.0.0.1:9/simple")
