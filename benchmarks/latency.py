@@ -23,7 +23,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jupyter_safepip.core.settings import Settings  # noqa: E402
 from jupyter_safepip.guard import Guard  # noqa: E402
 
 POPULAR = ["requests", "numpy", "pandas", "click", "six", "attrs", "packaging", "python-dateutil", "pyyaml", "idna"]

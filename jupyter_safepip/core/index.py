@@ -6,7 +6,6 @@ find-links come from pip's own configuration (see request.py), so private mirror
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar

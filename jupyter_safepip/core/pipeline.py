@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 from . import resolve as resolve_mod
 from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
-from .checks.archive import ArchiveScan, scan_directory
+from .checks.archive import scan_directory
 from .checks.metadata import check_metadata, check_not_found
 from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable

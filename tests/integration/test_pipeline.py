@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from jupyter_safepip.core.model import Verdict
-from jupyter_safepip.core.pipeline import Pipeline
-from jupyter_safepip.core.request import parse_command
 from jupyter_safepip.core.settings import Settings
 from jupyter_safepip.guard import Guard
 

@@ -7,12 +7,10 @@ within the time and memory bounds documented in jupyter_safepip/core/archive.py.
 from __future__ import annotations
 
 import io
-import stat
 import struct
 import tarfile
 import time
 import tracemalloc
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
