@@ -15,7 +15,7 @@ from .core.model import Finding, InstallRequest, PassThrough, Report, Severity, 
 from .core.pip_runner import PipResult
 from .core.pipeline import Assessment, Pipeline
 from .core.progress import Progress, silent
-from .core.request import RequestError, _pip_install_options, parse_command
+from .core.request import RequestError, parse_command
 from .core.settings import Settings
 
 LOCKED_RULE = "admin.locked"
@@ -100,16 +100,10 @@ def _other_sources(request: InstallRequest, trusted: str, default: str) -> list[
     found += [f"--extra-index-url {u}" for u in request.extra_index_urls if not _same(u, trusted)]
     found += [f"--find-links {u}" for u in request.find_links]
     trusted_host = urlsplit(trusted).hostname
-    found += [f"--trusted-host {h}" for h in _trusted_hosts(request) if h.split(":")[0] != trusted_host]
+    found += [f"--trusted-host {h}" for h in request.trusted_hosts if h.split(":")[0] != trusted_host]
     found += [f"direct reference {r.text}" for r in request.requirements
               if r.url and urlsplit(r.url).scheme not in ("", "file") and not r.url.startswith(trusted.rstrip("/") + "/")]
     return found
-
-
-def _trusted_hosts(request: InstallRequest) -> list[str]:
-    # pip's own reading of the options, its configuration files and PIP_TRUSTED_HOST.
-    options, _ = _pip_install_options(list(request.pip_args))
-    return list(getattr(options, "trusted_hosts", None) or ())
 
 
 def _pip_default_index() -> str:

@@ -100,6 +100,7 @@ class InstallRequest:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = ()  # hosts pip may reach without TLS checks
     no_index: bool = False
     no_deps: bool = False
     pre: bool = False

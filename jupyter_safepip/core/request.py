@@ -92,6 +92,7 @@ def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
         index_url=None if options.no_index else options.index_url,
         extra_index_urls=() if options.no_index else tuple(options.extra_index_urls),
         find_links=tuple(options.find_links),
+        trusted_hosts=tuple(options.trusted_hosts or ()),
         no_index=bool(options.no_index),
         no_deps=bool(options.ignore_dependencies),
         pre=bool(options.pre),
@@ -160,12 +161,13 @@ def read_requirement_file(path: str, options: optparse.Values, constraint: bool 
 
 
 def _apply_file_options(opts: optparse.Values, filename: str, options: optparse.Values) -> None:
-    """Index and find-links lines of a requirements file, applied as pip applies them."""
+    """Index, find-links and trusted-host lines of a requirements file, applied as pip applies them."""
     if opts.no_index:
         options.no_index = True
     if opts.index_url:
         options.index_url = opts.index_url
     options.extra_index_urls = [*options.extra_index_urls, *(opts.extra_index_urls or ())]
+    options.trusted_hosts = [*(options.trusted_hosts or ()), *(opts.trusted_hosts or ())]
     for value in opts.find_links or ():
         beside = os.path.join(os.path.dirname(os.path.abspath(filename)), value)
         options.find_links = [*options.find_links, beside if os.path.exists(beside) else value]

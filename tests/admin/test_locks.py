@@ -59,6 +59,15 @@ def test_locked_index_refuses_other_sources_from_files_and_variables(tmp_path, m
     requirements.write_text(f"--index-url {OTHER}\ntidyframe\n")
     with pytest.raises(LockedError, match="--index-url"):
         guard(tmp_path).parse(f"install -r {requirements}")
+    nested = tmp_path / "nested.txt"
+    nested.write_text("--trusted-host 127.0.0.2\ntidyframe\n")
+    requirements.write_text(f"-r {nested.name}\n")
+    with pytest.raises(LockedError, match="--trusted-host 127.0.0.2"):
+        guard(tmp_path).parse(f"install -r {requirements}")
+    monkeypatch.setenv("PIP_TRUSTED_HOST", "127.0.0.3")
+    with pytest.raises(LockedError, match="--trusted-host 127.0.0.3"):
+        guard(tmp_path).parse("install tidyframe")
+    monkeypatch.delenv("PIP_TRUSTED_HOST")
     # What a notebook can do without any option on the line: pip reads its variables.
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", OTHER)
     with pytest.raises(LockedError, match="--extra-index-url"):
