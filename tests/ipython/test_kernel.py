@@ -116,6 +116,18 @@ def test_shell_escape_installs_are_caught(unattended):
     assert other.status == "ok" and "untouched" in other.text
 
 
+def test_shell_installs_the_guard_cannot_take_apart_are_refused(unattended):
+    for cell in ("!pip -q install reqeusts", "!cd / && pip install reqeusts", "%%bash\ncd /\npip install reqeusts"):
+        result = unattended.run(cell)
+        assert result.status == "error", cell
+        assert "Traceback" not in result.text, cell
+        if "-q" in cell:
+            assert "name.typo" in result.text, cell  # taken apart and checked
+        else:
+            assert "UsageError: safepip: this shell command runs pip install where safepip cannot check it" in result.text
+    assert not imports(unattended, "reqeusts")
+
+
 def test_benign_install_then_list_and_uninstall_behave_as_ipython(unattended):
     result = unattended.run("%pip install tidyframe")
     assert result.status == "ok", result.text

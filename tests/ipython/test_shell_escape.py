@@ -2,7 +2,7 @@
 
 import pytest
 
-from jupyter_safepip.ipython.shell_escape import rewrite_line
+from jupyter_safepip.ipython.shell_escape import REFUSAL, rewrite_cell, rewrite_line
 
 
 @pytest.mark.parametrize("line", [
@@ -24,3 +24,29 @@ def test_other_lines_are_untouched(line):
 
 def test_quotes_in_arguments_survive():
     assert rewrite_line("%pip install 'a>=1'") == """await get_ipython().run_line_magic('safepip', "--await install 'a>=1'")"""
+
+
+def test_pip_flags_before_install_move_after_it():
+    assert rewrite_line("!pip -q install x") == "await get_ipython().run_line_magic('safepip', '--await install -q x')"
+    assert rewrite_line("  !python -m pip --quiet install x") == "  %safepip install --quiet x"
+
+
+@pytest.mark.parametrize("line", [
+    "!cd /tmp && pip install x", "!sudo pip install x", "!true; pip3 install x", "!echo y | pip install x",
+    "!PIP_INDEX_URL=http://127.0.0.1:9/ pip install x", "!uv pip install x", "!/usr/bin/pip3.11 install x",
+    "!pip --proxy http://127.0.0.1:9 install x", "!!cd x && python -m pip install y",
+])
+def test_shell_installs_the_guard_cannot_take_apart_are_refused(line):
+    assert rewrite_line(line + "\n") == f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"
+    assert rewrite_line("    " + line).startswith("    raise ")
+
+
+@pytest.mark.parametrize("cell", [["%%bash\n", "cd /tmp\n", "pip install x\n"], ["%%sh\n", "python3 -m pip install x"],
+                                  ["%%script bash\n", "sudo pip install -U x\n"]])
+def test_shell_cells_that_install_are_refused(cell):
+    assert rewrite_cell(cell) == [f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"]
+
+
+def test_shell_cells_that_do_not_install_are_untouched():
+    cell = ["%%bash\n", "pip list\n", "echo pip install x\n", "pip uninstall -y x\n"]
+    assert rewrite_cell(cell) == cell
