@@ -32,6 +32,7 @@ class InspectedTree:
 
     path: Path
     digest: str
+    editable: bool = False  # asked for with -e: installed in development mode, as pip would
 
 
 def tree_digest(root: Path) -> str:
@@ -90,7 +91,8 @@ def install_artifacts(
             results.append(run_pip(python, install_argv(request, pins, has_sdist), on_output=on_output))
         if local_trees and all(r.returncode == 0 for r in results):
             # A directory has no single hash; it was inspected in place and is installed from there.
-            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *(str(t.path) for t in local_trees), *request.target_options]
+            trees = [arg for t in local_trees for arg in (("-e", str(t.path)) if t.editable else (str(t.path),))]
+            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *trees, *request.target_options]
             results.append(run_pip(python, args, on_output=on_output))
     failed = [r for r in results if r.returncode != 0]
     return (failed or results or [None])[-1]

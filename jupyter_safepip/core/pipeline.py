@@ -223,7 +223,7 @@ class Pipeline:
         if path is not None and path.is_dir():
             digest = tree_digest(path)  # before the scan: a change during the scan is caught at install
             scan = scan_directory(path)
-            local_trees.append(InspectedTree(path, digest))
+            local_trees.append(InspectedTree(path, digest, editable=req.editable))
             candidate = Candidate(name, "", path.resolve().as_uri(), path.name, None, True, False)
             return candidate, _Inspected(scan.findings, scan.errors, None)
         if path is not None and not path.exists():

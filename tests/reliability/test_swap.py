@@ -170,3 +170,17 @@ def test_an_sdist_republished_after_its_inspection_is_not_what_pip_builds(fault_
     assert result is not None and result.returncode == 0, result.stdout
     assert not marker.exists(), "pip built the re-published sdist during the install"
     assert env.imports("cleansdist")
+
+
+def test_an_editable_source_tree_is_installed_editable(fault_index, target_env_with_build_tools, tmp_path):
+    # `pip install -e .` after the check stays a development install: later edits show without reinstalling.
+    env = target_env_with_build_tools
+    tree = _source_tree(tmp_path)
+    guard = guard_for(env.python, tmp_path / "cache", FailMode.OPEN)
+    assessment = check(guard, f"install -e {tree}")
+    assert assessment.report.verdict is Verdict.ALLOW, assessment.report.reasons
+    result = guard.install(assessment)
+    assert result is not None and result.returncode == 0, result.stdout
+    (tree / "treepkg" / "__init__.py").write_text("VALUE = 2\n")
+    shown = subprocess.run([env.python, "-c", "import treepkg; print(treepkg.VALUE)"], capture_output=True, text=True)
+    assert shown.stdout.strip() == "2", shown.stderr
