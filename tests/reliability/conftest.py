@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 import venv
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -27,6 +31,41 @@ TALLY = Counter()
 def tally(kind: str, count: int = 1) -> None:
     """Count what the reliability table reports: faults, hostile inputs, install-state checks."""
     TALLY[kind] += count
+
+
+@dataclass
+class HistoryReads:
+    """What the server's history query saw while others wrote: pages read and errors raised."""
+
+    pages: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def server_reading_history(path: Path) -> Iterator[HistoryReads]:
+    """The server's history query in a loop on another thread, for as long as the block runs."""
+    from jupyter_safepip.server.service import SafePipService
+
+    service, reads, done = SafePipService(history_path=path), HistoryReads(), threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                if path.exists():
+                    page = service.history(verdict=None, package=None, limit=50, offset=0)
+                    assert len(page.entries) <= 50 and page.total >= len(page.entries)
+                    reads.pages += 1
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+                reads.errors.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(0.005)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        yield reads
+    finally:
+        done.set()
+        reader.join()
 
 
 @pytest.hookimpl(hookwrapper=True)

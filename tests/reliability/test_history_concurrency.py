@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import Candidate, Evidence, Finding, PackageReport, Report, Severity, Verdict
-from jupyter_safepip.server.service import SafePipService
-from tests.reliability.conftest import tally
+from tests.reliability.conftest import server_reading_history, tally
 
 WORKERS = 20
 RECORDS_EACH = 50
@@ -58,35 +56,18 @@ def test_twenty_processes_record_while_the_server_reads(tmp_path):
     for process in workers:
         process.start()
 
-    service = SafePipService(history_path=path)
-    reads, read_errors, done = [0], [], threading.Event()
-
-    def read_while_writing() -> None:
-        while not done.is_set():
-            try:
-                if path.exists():
-                    page = service.history(verdict=None, package="pkg", limit=50, offset=0)
-                    assert len(page.entries) <= 50 and page.total >= len(page.entries)
-                    reads[0] += 1
-            except Exception as exc:  # noqa: BLE001
-                read_errors.append(f"{type(exc).__name__}: {exc}")
-            time.sleep(0.005)
-
-    reader = threading.Thread(target=read_while_writing)
-    reader.start()
-    time.sleep(1.0)  # let every spawned interpreter reach the barrier, so the writes really overlap
-    start.set()
-    outcomes = [results.get(timeout=240) for _ in workers]
-    for process in workers:
-        process.join(timeout=60)
-    done.set()
-    reader.join()
+    with server_reading_history(path) as reads:
+        time.sleep(1.0)  # let every spawned interpreter reach the barrier, so the writes really overlap
+        start.set()
+        outcomes = [results.get(timeout=240) for _ in workers]
+        for process in workers:
+            process.join(timeout=60)
 
     tally("hostile inputs", WORKERS * RECORDS_EACH)
     problems = [p for _, _, found in outcomes for p in found]
     assert not problems, problems[:5]
-    assert not read_errors, read_errors[:5]
-    assert reads[0] > 0
+    assert not reads.errors, reads.errors[:5]
+    assert reads.pages > 0
     assert all(process.exitcode == 0 for process in workers)
 
     store = HistoryStore(path)

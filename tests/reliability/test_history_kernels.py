@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,9 +21,8 @@ from jupyter_client.kernelspec import KernelSpecManager
 
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import Verdict
-from jupyter_safepip.server.service import SafePipService
 from tests.conftest import isolated_pip_env
-from tests.reliability.conftest import tally
+from tests.reliability.conftest import server_reading_history, tally
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -84,26 +81,9 @@ def test_twenty_kernels_check_and_record_at_once(package_index, tmp_path):
             for _, client in kernels:
                 assert _run(client, "%load_ext jupyter_safepip", 60)[0] == "ok"
             runs = [pool.submit(_run, client, cell, 600) for _, client in kernels]
-            service = SafePipService(history_path=history)
-            reads, read_errors, done = [0], [], threading.Event()
-
-            def read_while_checking() -> None:
-                while not done.is_set():
-                    try:
-                        if history.exists():
-                            page = service.history(verdict=None, package=None, limit=50, offset=0)
-                            assert page.total >= len(page.entries)
-                            reads[0] += 1
-                    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                        read_errors.append(f"{type(exc).__name__}: {exc}")
-                    time.sleep(0.01)
-
-            reader = threading.Thread(target=read_while_checking)
-            reader.start()
-            go.touch()  # every kernel is waiting in its cell: the checks start together
-            outcomes = [run.result(timeout=900) for run in runs]
-            done.set()
-            reader.join()
+            with server_reading_history(history) as reads:
+                go.touch()  # every kernel is waiting in its cell: the checks start together
+                outcomes = [run.result(timeout=900) for run in runs]
             kernel_ids = [Path(manager.connection_file).stem.removeprefix("kernel-") for manager, _ in kernels]
         finally:
             for manager, client in kernels:
@@ -114,8 +94,8 @@ def test_twenty_kernels_check_and_record_at_once(package_index, tmp_path):
     for status, text in outcomes:
         assert status == "ok", text[-2000:]
         assert "locked" not in text.lower() and "Traceback" not in text, text[-2000:]
-    assert not read_errors, read_errors[:5]
-    assert reads[0] > 0
+    assert not reads.errors, reads.errors[:5]
+    assert reads.pages > 0
 
     entries = HistoryStore(history).query(limit=500)
     assert len(entries) == KERNELS * len(NAMES) == HistoryStore(history).count()

@@ -211,3 +211,15 @@ def screenshot(page, name: str, selector: str | None = None) -> Path:
     target = page.locator(selector) if selector else page
     target.screenshot(path=str(path))
     return path
+
+
+def typo_squat_widget(page, notebook: str):
+    """Wait for the warning widget of a blocked `reqeusts` in the notebook; its buttons."""
+    widget = page.locator(f"{notebook} .safepip-report").first
+    widget.wait_for(timeout=120_000)
+    text = widget.inner_text()
+    assert "blocked" in text and "name.typo" in text and "did you mean" in text.lower()
+    buttons = page.locator(f"{notebook} .jp-OutputArea-output button")
+    assert buttons.filter(has_text="Install anyway").count() == 1
+    assert buttons.filter(has_text="Did you mean requests?").count() == 1
+    return buttons

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from .conftest import screenshot
+from .conftest import screenshot, typo_squat_widget
 
 pytestmark = pytest.mark.ui
 
@@ -43,12 +43,7 @@ def test_notebook7_shows_the_widget_and_cancel_installs_nothing(browser, lab_ser
         page.locator(f"{NOTEBOOK} .jp-Cell").nth(0).locator(".jp-InputPrompt", has_text="[1]").wait_for()
         _run(page, 1)
 
-        widget = page.locator(f"{NOTEBOOK} .safepip-report").first
-        widget.wait_for(timeout=120_000)
-        text = widget.inner_text()
-        assert "blocked" in text and "name.typo" in text and "did you mean" in text.lower()
-        buttons = page.locator(f"{NOTEBOOK} .jp-OutputArea-output button")
-        assert buttons.filter(has_text="Did you mean requests?").count() == 1
+        buttons = typo_squat_widget(page, NOTEBOOK)
         screenshot(page, "widget-notebook7", f"{NOTEBOOK} .jp-Cell:nth-child(2)")
 
         buttons.filter(has_text="Cancel").first.click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import run_command, screenshot
+from .conftest import run_command, screenshot, typo_squat_widget
 
 pytestmark = pytest.mark.ui
 
@@ -25,13 +25,7 @@ def test_typo_squat_shows_the_widget_and_cancel_installs_nothing(page, lab_serve
     _run_cell(page, "%load_ext jupyter_safepip")
     _run_cell(page, "%pip install reqeusts")
 
-    widget = page.locator(f"{NOTEBOOK} .safepip-report").first
-    widget.wait_for(timeout=120_000)
-    text = widget.inner_text()
-    assert "blocked" in text and "name.typo" in text and "did you mean" in text.lower()
-    buttons = page.locator(f"{NOTEBOOK} .jp-OutputArea-output button")
-    assert buttons.filter(has_text="Install anyway").count() == 1
-    assert buttons.filter(has_text="Did you mean requests?").count() == 1
+    buttons = typo_squat_widget(page, NOTEBOOK)
     # The cell is still running: nothing is installed until a person decides.
     assert page.locator(f"{NOTEBOOK} .jp-Cell").nth(1).locator(".jp-InputPrompt").inner_text().strip() == "[*]:"
     screenshot(page, "widget", f"{NOTEBOOK} .jp-Cell:nth-child(2)")
