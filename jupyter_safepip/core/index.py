@@ -7,7 +7,7 @@ find-links come from pip's own configuration (see request.py), so private mirror
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 from html.parser import HTMLParser
 from pathlib import Path
@@ -89,9 +89,10 @@ class IndexClient:
                 continue
             release = self._release_json(index_url, name, version)
             try:
-                return _project_info(name, page, release, version)
+                info = _project_info(name, page, release, version)
             except (AttributeError, TypeError, ValueError, KeyError):  # valid JSON of the wrong shape
                 raise IndexUnavailable(f"{_host(index_url)}: the JSON API answered with unexpected JSON for {name}") from None
+            return replace(info, index_url=index_url, index_files=tuple((f.filename, f.sha256) for f in page.files))
         return None
 
     def _simple_page(self, index_url: str, name: str) -> SimplePage | None:

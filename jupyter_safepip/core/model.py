@@ -174,6 +174,8 @@ class ProjectInfo:
     vulnerabilities: tuple[Vulnerability, ...] = ()  # for the version asked about
     vulnerabilities_known: bool = False  # False: the index could not say for this version
     has_json_api: bool = False  # False: a simple-API-only index; metadata checks are limited
+    index_url: str | None = None  # the first configured index that has the project (the one described here)
+    index_files: tuple[tuple[str, str | None], ...] = ()  # (filename, sha256) of every file that index serves
 
 
 @dataclass(frozen=True)

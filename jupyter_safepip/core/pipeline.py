@@ -210,7 +210,7 @@ class Pipeline:
             # Found by pip (e.g. on a find-links directory) but not on an index with metadata.
             errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
             return []
-        return list(check_metadata(info, candidate.version, now=datetime.now(timezone.utc)))
+        return list(check_metadata(info, candidate.version, now=datetime.now(timezone.utc), chosen=candidate))
 
     def _inspect_location(self, req: Requirement, local_trees: list[InspectedTree]) -> tuple[Candidate, _Inspected] | CheckError:
         """Inspect a path or URL requirement before pip sees it: pip builds these even in a dry run."""

@@ -14,6 +14,9 @@ import pytest
 from jupyter_safepip.core.model import Verdict
 from jupyter_safepip.core.settings import Settings
 from jupyter_safepip.guard import Guard
+from jupyter_safepip.testing.builders import build_wheel
+from jupyter_safepip.testing.index import PackageIndex
+from tests.conftest import ESTABLISHED
 
 pytestmark = pytest.mark.integration
 
@@ -206,8 +209,6 @@ def test_local_source_tree_is_inspected_before_pip_builds_it(guard, target_env, 
 
 
 def test_clean_local_wheel_file_is_checked_and_installed_by_hash(guard, target_env, tmp_path):
-    from jupyter_safepip.testing.builders import build_wheel
-
     wheel = build_wheel(tmp_path / "dist", "localwheel", "1.0.0")
     assessment = check(guard, f"install {wheel}")
     assert [a.candidate.filename for a in assessment.artifacts] == [wheel.name]
@@ -215,3 +216,39 @@ def test_clean_local_wheel_file_is_checked_and_installed_by_hash(guard, target_e
     result = guard.install(assessment)
     assert result is not None and result.returncode == 0, result.stdout
     assert target_env.imports("localwheel")
+
+
+@pytest.fixture
+def two_indexes(tmp_path):
+    """A private index and a second one, both on 127.0.0.1: where dependency confusion happens."""
+    private, second = PackageIndex(), PackageIndex()
+    private.add(build_wheel(tmp_path / "private", "corp-utils", "1.0.0"), age_days=600, **ESTABLISHED)
+    shared = build_wheel(tmp_path / "shared", "tidyshared", "2.0.0")
+    for index in (private, second):
+        index.add(shared, age_days=600, **ESTABLISHED)  # a mirrored project: the same file on both
+        index.start()
+    yield private, second
+    for index in (private, second):
+        index.stop()
+
+
+def test_a_higher_version_on_a_second_index_is_dependency_confusion(guard, target_env, two_indexes, tmp_path):
+    private, second = two_indexes
+    second.add(build_wheel(tmp_path / "public", "corp-utils", "99.0.0"), age_days=600, **ESTABLISHED)
+    before = target_env.pip_list()
+    line = f"install --index-url {private.url} --extra-index-url {second.url} corp-utils"
+    assessment = check(guard, line)
+    report = assessment.report
+    [package] = report.packages
+    assert package.candidate.version == "99.0.0"  # what pip would really take
+    finding = next(f for f in package.findings if f.rule_id == "meta.other-index")
+    assert "corp_utils-99.0.0-py3-none-any.whl" in finding.evidence[0].snippet and private.url in finding.evidence[0].snippet
+    assert report.verdict is Verdict.BLOCK
+    assert target_env.pip_list() == before
+
+
+def test_the_same_file_on_both_indexes_is_not_flagged(guard, two_indexes):
+    private, second = two_indexes
+    report = check(guard, f"install --index-url {private.url} --extra-index-url {second.url} tidyshared").report
+    assert "meta.other-index" not in rule_ids(report)
+    assert report.verdict is Verdict.ALLOW, report.reasons

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import unquote, urlsplit
 
-from ..model import Evidence, Finding, ProjectInfo, Severity
+from ..model import Candidate, Evidence, Finding, ProjectInfo, Severity
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ RULES = {rule.id: rule for rule in (
     MetadataRule("meta.empty-description", Severity.LOW, "The project has no description."),
     MetadataRule("meta.vulnerabilities-unknown", Severity.INFO, "The index lists known vulnerabilities only for the "
                  "latest release, so none could be checked for this one."),
+    MetadataRule("meta.other-index", Severity.HIGH, "pip would install a file that the first index with this project "
+                 "does not serve: a higher version (or another file) published on a second index is how "
+                 "dependency-confusion attacks reach private package names."),
     MetadataRule("meta.simple-index-only", Severity.INFO, "This index offers only the simple API: maintainers, project "
                  "links, description and known vulnerabilities could not be checked."),
 )}
@@ -46,8 +50,9 @@ class MetadataThresholds:
 
 
 def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
-                   thresholds: MetadataThresholds = MetadataThresholds()) -> tuple[Finding, ...]:
-    """Every metadata heuristic for one project and release."""
+                   thresholds: MetadataThresholds = MetadataThresholds(),
+                   chosen: Candidate | None = None) -> tuple[Finding, ...]:
+    """Every metadata heuristic for one project and release (and the file pip chose, when given)."""
     findings: list[Finding] = []
 
     def add(rule_id: str, detail: str, location: str = "index") -> None:
@@ -66,6 +71,9 @@ def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
     for vuln in info.vulnerabilities:
         fixed = f" (fixed in {', '.join(vuln.fixed_in)})" if vuln.fixed_in else ""
         add("meta.vulnerable", f"{vuln.id}{fixed}: {vuln.summary[:160]}", "vulnerabilities")
+    if chosen is not None and _from_another_index(info, chosen):
+        add("meta.other-index", f"{chosen.filename} from {urlsplit(chosen.url).netloc}; {info.index_url} has "
+            f"{info.name} but not this file")
     first_upload = min((r.uploaded for r in info.releases if r.uploaded), default=None)
     if first_upload and _age_days(first_upload, now) < thresholds.new_project_days:
         add("meta.new-project", f"first upload {first_upload[:10]} ({_age_days(first_upload, now):.0f} days ago)")
@@ -90,6 +98,17 @@ def check_not_found(name: str, suggestion: str | None) -> Finding:
     hint = f" Did you mean '{suggestion}'?" if suggestion else ""
     return Finding(rule.id, rule.severity, f"'{name}' is not on the index.{hint}", name,
                    (Evidence("index", None, f"no project named {name}"),), suggestion)
+
+
+def _from_another_index(info: ProjectInfo, chosen: Candidate) -> bool:
+    """pip picked an index file that the first index having the project lacks (or serves with other bytes)."""
+    if not info.index_url or not chosen.url.startswith(("http://", "https://")):
+        return False  # local files and find-links directories are the user's own choice
+    served = {unquote(name): sha for name, sha in info.index_files}
+    name = unquote(chosen.filename)
+    if name not in served:
+        return True
+    return bool(chosen.sha256 and served[name] and served[name] != chosen.sha256)
 
 
 def _is_source_link(url: str) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from jupyter_safepip.core.checks.metadata import RULES, MetadataThresholds, check_metadata, check_not_found
-from jupyter_safepip.core.model import ProjectInfo, Release, Severity, Vulnerability
+from jupyter_safepip.core.model import Candidate, ProjectInfo, Release, Severity, Vulnerability
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -105,6 +105,39 @@ def test_a_homepage_is_not_a_source_link_but_a_repository_is():
 def test_placeholder_description_counts_as_empty():
     assert "meta.empty-description" in rule_ids(replace(WELL_KEPT, description="UNKNOWN"))
     assert "meta.empty-description" in rule_ids(replace(WELL_KEPT, description=None))
+
+
+PRIVATE = "https://packages.corp.example/simple"
+ON_PRIVATE = replace(WELL_KEPT, index_url=PRIVATE, index_files=(("tidyframe-1.2.0-py3-none-any.whl", "aa" * 32),))
+
+
+def chosen(url: str, sha256: str | None = "aa" * 32) -> Candidate:
+    return Candidate("tidyframe", "1.2.0", url, url.rsplit("/", 1)[-1], sha256, True, True)
+
+
+def test_a_file_the_first_index_does_not_serve_is_dependency_confusion():
+    public = chosen("https://public.example/files/tidyframe-99.0-py3-none-any.whl", "bb" * 32)
+    findings = check_metadata(ON_PRIVATE, "1.2.0", now=NOW, chosen=public)
+    [finding] = [f for f in findings if f.rule_id == "meta.other-index"]
+    assert finding.severity is Severity.HIGH
+    assert "tidyframe-99.0-py3-none-any.whl from public.example" in finding.evidence[0].snippet
+    assert PRIVATE in finding.evidence[0].snippet
+
+
+def test_the_same_file_name_with_other_bytes_on_a_second_index_is_flagged_too():
+    other_bytes = chosen("https://public.example/files/tidyframe-1.2.0-py3-none-any.whl", "bb" * 32)
+    assert "meta.other-index" in rule_ids(ON_PRIVATE, chosen=other_bytes)
+
+
+@pytest.mark.parametrize("url, sha256", [
+    ("https://packages.corp.example/files/tidyframe-1.2.0-py3-none-any.whl", "aa" * 32),  # from the first index
+    ("https://mirror.example/files/tidyframe-1.2.0-py3-none-any.whl", "aa" * 32),  # a mirror of the same file
+    ("https://mirror.example/files/tidyframe-1.2.0-py3-none-any.whl", None),  # no hash reported: the name decides
+    ("file:///home/me/wheels/tidyframe-99.0-py3-none-any.whl", "cc" * 32),  # a local file is the user's own choice
+])
+def test_files_the_first_index_serves_and_local_files_are_not_flagged(url, sha256):
+    assert "meta.other-index" not in rule_ids(ON_PRIVATE, chosen=chosen(url, sha256))
+    assert "meta.other-index" not in rule_ids(WELL_KEPT, chosen=chosen(url, sha256))  # index unknown: no claim
 
 
 def test_simple_only_index_says_what_it_could_not_check_instead_of_flagging_it():
