@@ -13,10 +13,10 @@ import re
 
 # !pip install, !pip3 install, !python -m pip install, !python3 -m pip install, !{sys.executable} -m pip install,
 # and the same with an absolute interpreter path; pip's flags may come before `install` (!pip -q install x).
-_MAGIC_INSTALL = re.compile(r"^(?P<indent>\s*)%(?:pip|safepip)\s+(?P<flags>)(?P<args>install\b.*)$")
+_MAGIC_INSTALL = re.compile(r"^(?P<indent>\s*)%(?:pip|safepip)\s+(?P<args>install\b.*)$")
 _PIP_INSTALL = re.compile(
     r"^(?P<indent>\s*)!{1,2}\s*"
-    r"(?:pip3?(?:\.\d+)?|(?:\S*/)?python(?:\d(?:\.\d+)?)?\s+-m\s+pip|\{sys\.executable\}\s+-m\s+pip|\"?\{sys\.executable\}\"?\s+-m\s+pip)"
+    r"(?:pip3?(?:\.\d+)?|(?:\S*/)?python(?:\d(?:\.\d+)?)?\s+-m\s+pip|\"?\{sys\.executable\}\"?\s+-m\s+pip)"
     r"\s+(?P<flags>(?:-[\w-]+\s+)*)(?P<args>install\b.*)$"
 )
 _SHELL_LINE = re.compile(r"^(?P<indent>\s*)!{1,2}(?P<command>.*)$")
@@ -34,10 +34,11 @@ def runs_pip_install(command: str) -> bool:
     for segment in _SEGMENT.split(command):
         words = segment.replace('"', " ").replace("'", " ").split()
         for at, word in enumerate(words):
-            if not _BEFORE_PIP.match(word) and not _PIP_WORD.match(word):
+            if _PIP_WORD.match(word):
+                if "install" in words[at + 1:]:
+                    return True
+            elif not _BEFORE_PIP.match(word):
                 break
-            if _PIP_WORD.match(word) and "install" in words[at + 1:]:
-                return True
     return False
 
 
@@ -51,9 +52,9 @@ def rewrite_line(line: str) -> str:
         if shell and runs_pip_install(shell["command"]):
             return _refusal(shell["indent"]) + newline
         return line
-    args = match["args"]
-    if match["flags"]:  # pip takes its flags after the command too
-        args = "install " + match["flags"].strip() + args.removeprefix("install")
+    args, flags = match["args"], match.groupdict().get("flags")
+    if flags:  # pip takes its flags after the command too
+        args = "install " + flags.strip() + args.removeprefix("install")
     if match["indent"]:
         return f"{match['indent']}%safepip {args}{newline}"
     return f"await get_ipython().run_line_magic('safepip', {'--await ' + args!r}){newline}"
