@@ -1,12 +1,13 @@
 """The one seam for HTTP: a requests session with an on-disk HTTP cache, timeouts, retries and offline mode.
 
 Certificates and proxies: requests reads REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and the *_PROXY variables
-itself; pip's own settings (PIP_CERT, PIP_CLIENT_CERT, PIP_PROXY or the values given) come on top.
+itself; pip's own settings (`cert`, `client-cert`, `proxy` from its configuration files or PIP_* variables,
+see request.pip_network) come on top, so a private index behind its own CA works for both.
 """
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -20,6 +21,15 @@ from .. import __version__
 USER_AGENT = f"jupyter_safepip/{__version__}"
 RETRIES = Retry(total=3, connect=3, read=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504),
                 allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
+
+
+@dataclass(frozen=True)
+class PipNetwork:
+    """pip's network settings that our own requests must share: CA bundle, client certificate, proxy."""
+
+    cert: str | None = None
+    client_cert: str | None = None
+    proxy: str | None = None
 
 
 class OfflineMiss(requests.ConnectionError):
@@ -54,10 +64,10 @@ class _CacheOnlyAdapter(CacheControlAdapter):
         return self.build_response(request, cached, from_cache=True)
 
 
-def make_session(cache_dir: Path, *, offline: bool = False, timeout: float = 15.0, cert: str | None = None,
-                 client_cert: str | None = None, proxy: str | None = None) -> requests.Session:
+def make_session(cache_dir: Path, *, offline: bool = False, timeout: float = 15.0,
+                 network: PipNetwork = PipNetwork()) -> requests.Session:
     """A session for index pages and file downloads; responses are cached under cache_dir per HTTP rules."""
-    session = _base_session(timeout, cert, client_cert, proxy)
+    session = _base_session(timeout, network)
     cache = SeparateBodyFileCache(str(cache_dir))
     adapter_class = _CacheOnlyAdapter if offline else CacheControlAdapter
     adapter = adapter_class(cache=cache, controller_class=_Controller, max_retries=RETRIES)
@@ -66,26 +76,22 @@ def make_session(cache_dir: Path, *, offline: bool = False, timeout: float = 15.
     return session
 
 
-def plain_session(timeout: float = 60.0, cert: str | None = None, client_cert: str | None = None,
-                  proxy: str | None = None) -> requests.Session:
+def plain_session(timeout: float = 60.0, network: PipNetwork = PipNetwork()) -> requests.Session:
     """A session without the HTTP cache, for large files kept elsewhere (the artifact store)."""
-    session = _base_session(timeout, cert, client_cert, proxy)
+    session = _base_session(timeout, network)
     adapter = HTTPAdapter(max_retries=RETRIES)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
 
 
-def _base_session(timeout: float, cert: str | None, client_cert: str | None, proxy: str | None) -> requests.Session:
+def _base_session(timeout: float, network: PipNetwork) -> requests.Session:
     session = _TimeoutSession(timeout)
     session.headers["User-Agent"] = USER_AGENT
-    cert = cert or os.environ.get("PIP_CERT")
-    client_cert = client_cert or os.environ.get("PIP_CLIENT_CERT")
-    proxy = proxy or os.environ.get("PIP_PROXY")
-    if cert:
-        session.verify = cert
-    if client_cert:
-        session.cert = client_cert
-    if proxy:
-        session.proxies = {"http": proxy, "https": proxy}
+    if network.cert:
+        session.verify = network.cert
+    if network.client_cert:
+        session.cert = network.client_cert
+    if network.proxy:
+        session.proxies = {"http": network.proxy, "https": network.proxy}
     return session

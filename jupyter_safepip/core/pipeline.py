@@ -38,6 +38,7 @@ from .model import (
 )
 from .policy import Decision, decide_package, fail_verdict, install_anyway_allowed, is_denied
 from .progress import Progress, ProgressEvent, silent
+from .request import pip_network
 from .scan_cache import ScanCache
 from .settings import Settings
 
@@ -69,8 +70,10 @@ class Pipeline:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         cache = settings.cache_dir
-        self.session = make_session(cache / "http", offline=settings.offline, timeout=settings.timeout)
-        self.store = ArtifactStore(cache / "artifacts", plain_session(), max(settings.timeout, 60.0), settings.offline)
+        network = pip_network()
+        self.session = make_session(cache / "http", offline=settings.offline, timeout=settings.timeout, network=network)
+        self.store = ArtifactStore(cache / "artifacts", plain_session(network=network), max(settings.timeout, 60.0),
+                                   settings.offline)
         self.scans = ScanCache(cache / "scans")
         self._projects: dict[tuple, tuple[float, ProjectInfo | None]] = {}
 

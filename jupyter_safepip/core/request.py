@@ -15,6 +15,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 
+from .http import PipNetwork
 from .model import InstallRequest, PassThrough, Requirement
 
 CHECKED_COMMANDS = frozenset({"install"})
@@ -179,6 +180,15 @@ def _refuse_unfaithful_options(options: optparse.Values) -> None:
         raise RequestError("--dry-run installs nothing: use `safepip check` (or %safepip check) to see what would be installed")
     if getattr(options, "python", None):
         raise RequestError("--python installs into another interpreter: run the guard for that interpreter instead")
+
+
+def pip_network() -> PipNetwork:
+    """pip's CA bundle, client certificate and proxy, as pip reads them (configuration files, PIP_* variables)."""
+    try:
+        options, _ = _pip_install_options([])
+    except RequestError:
+        return PipNetwork()  # a broken pip configuration: pip's own run reports it
+    return PipNetwork(options.cert or None, options.client_cert or None, options.proxy or None)
 
 
 def _pip_install_options(install_args: list[str]) -> tuple[optparse.Values, list[str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
+
+from .tls import LoopbackCertificate
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
 
@@ -54,8 +57,10 @@ class IndexedProject:
 class PackageIndex:
     """An in-memory registry of projects served over HTTP on 127.0.0.1."""
 
-    def __init__(self, json_api: bool = True, json_simple: bool = True, port: int = 0) -> None:
+    def __init__(self, json_api: bool = True, json_simple: bool = True, port: int = 0,
+                 tls: LoopbackCertificate | None = None) -> None:
         self.port = port
+        self.tls = tls  # serve HTTPS with this certificate
         self.projects: dict[str, IndexedProject] = {}
         self.json_api = json_api  # False: /pypi/... answers 404, as on a simple-API-only private index
         self.json_simple = json_simple  # False: simple pages in PEP 503 HTML only, whatever the client accepts
@@ -128,10 +133,15 @@ class PackageIndex:
     def url(self) -> str:
         """The simple API root, e.g. http://127.0.0.1:PORT/simple/."""
         assert self._server is not None, "start() the index first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/simple/"
 
     def start(self) -> "PackageIndex":
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.tls.cert, self.tls.key)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
