@@ -7,10 +7,13 @@ see request.pip_network) come on top, so a private index behind its own CA works
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from cachecontrol import CacheControlAdapter, CacheController
 from cachecontrol.caches import SeparateBodyFileCache
 from requests.adapters import HTTPAdapter
@@ -30,6 +33,7 @@ class PipNetwork:
     cert: str | None = None
     client_cert: str | None = None
     proxy: str | None = None
+    trusted_hosts: tuple[str, ...] = ()  # host or host:port whose certificate pip does not verify
 
 
 class OfflineMiss(requests.ConnectionError):
@@ -44,12 +48,19 @@ class _Controller(CacheController):
 
 
 class _TimeoutSession(requests.Session):
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, trusted_hosts: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.default_timeout = timeout
+        self.trusted_hosts = frozenset(trusted_hosts)
 
     def request(self, method, url, **kwargs):  # type: ignore[override]
         kwargs.setdefault("timeout", self.default_timeout)
+        parts = urlsplit(url)
+        if parts.hostname in self.trusted_hosts or parts.netloc.rpartition("@")[2] in self.trusted_hosts:
+            kwargs["verify"] = False  # as pip does for a --trusted-host, and as quietly
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                return super().request(method, url, **kwargs)
         return super().request(method, url, **kwargs)
 
 
@@ -86,7 +97,7 @@ def plain_session(timeout: float = 60.0, network: PipNetwork = PipNetwork()) -> 
 
 
 def _base_session(timeout: float, network: PipNetwork) -> requests.Session:
-    session = _TimeoutSession(timeout)
+    session = _TimeoutSession(timeout, network.trusted_hosts)
     session.headers["User-Agent"] = USER_AGENT
     if network.cert:
         session.verify = network.cert

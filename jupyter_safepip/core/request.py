@@ -188,7 +188,8 @@ def pip_network() -> PipNetwork:
         options, _ = _pip_install_options([])
     except RequestError:
         return PipNetwork()  # a broken pip configuration: pip's own run reports it
-    return PipNetwork(options.cert or None, options.client_cert or None, options.proxy or None)
+    return PipNetwork(options.cert or None, options.client_cert or None, options.proxy or None,
+                      tuple(options.trusted_hosts or ()))
 
 
 def _pip_install_options(install_args: list[str]) -> tuple[optparse.Values, list[str]]:

@@ -4,6 +4,7 @@ safepip's own requests (index pages, metadata, downloads) use the CA bundle pip 
 from __future__ import annotations
 
 import os
+import warnings
 
 import pytest
 
@@ -28,17 +29,22 @@ def https_index(tmp_path):
     index.stop()
 
 
-def test_the_ca_in_pip_configuration_is_trusted_for_the_check_and_the_install(https_index, target_env, tmp_path,
-                                                                            monkeypatch):
-    index, certificate = https_index
-    assert index.url.startswith("https://127.0.0.1:")
+def guard_with_pip_conf(settings: str, target_env, tmp_path, monkeypatch) -> Guard:
+    """A guard in a process whose only pip configuration is this [global] section (no CA variables either)."""
     pip_conf = tmp_path / "pip.conf"
-    pip_conf.write_text(f"[global]\nindex-url = {index.url}\ncert = {certificate.ca}\n")
+    pip_conf.write_text(f"[global]\n{settings}\n")
     for key in [k for k in os.environ if k.startswith("PIP_") or k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("PIP_CONFIG_FILE", str(pip_conf))
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-    guard = Guard(Settings(python=target_env.python, cache_dir=tmp_path / "safepip-cache"))
+    return Guard(Settings(python=target_env.python, cache_dir=tmp_path / "safepip-cache"))
+
+
+def test_the_ca_in_pip_configuration_is_trusted_for_the_check_and_the_install(https_index, target_env, tmp_path,
+                                                                            monkeypatch):
+    index, certificate = https_index
+    assert index.url.startswith("https://127.0.0.1:")
+    guard = guard_with_pip_conf(f"index-url = {index.url}\ncert = {certificate.ca}", target_env, tmp_path, monkeypatch)
     assessment = guard.check(guard.parse("install tidysecure"), "pip install tidysecure")
     report = assessment.report
     assert not report.errors and not any(p.errors for p in report.packages), report
@@ -47,3 +53,13 @@ def test_the_ca_in_pip_configuration_is_trusted_for_the_check_and_the_install(ht
     result = guard.install(assessment)
     assert result is not None and result.returncode == 0, result.stdout
     assert target_env.imports("tidysecure")
+
+
+def test_a_trusted_host_in_pip_configuration_is_trusted_by_the_check_too(https_index, target_env, tmp_path, monkeypatch):
+    index, _ = https_index
+    guard = guard_with_pip_conf(f"index-url = {index.url}\ntrusted-host = 127.0.0.1", target_env, tmp_path, monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no insecure-request warning reaches the user
+        report = guard.check(guard.parse("install tidysecure"), "pip install tidysecure").report
+    assert not report.errors and not any(p.errors for p in report.packages), report
+    assert report.verdict is Verdict.ALLOW, report.reasons
