@@ -1,8 +1,10 @@
 """Fuzz the pip-line parser: whatever is typed, parse_command returns an InstallRequest or a PassThrough, or
-raises a one-line RequestError; never another exception."""
+raises a one-line RequestError; never another exception. And the notebook input transformer that routes
+`!pip install` lines: it never raises, and what it writes is valid."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import shlex
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from jupyter_safepip.core.model import InstallRequest, PassThrough
 from jupyter_safepip.core.request import PASS_THROUGH_COMMANDS, RequestError, parse_command
+from jupyter_safepip.ipython.shell_escape import REFUSAL, rewrite_cell, runs_pip_install
 from tests.reliability.conftest import tally
 
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -131,3 +134,29 @@ def test_hostile_requirement_files(requirement_files, name):
     path = next(p for p in requirement_files if Path(p).name == name)
     _check(["install", "-r", path])
     _check(f"install -r {shlex.quote(path)} -c {shlex.quote(path)}")
+
+
+shell_lines = st.builds(
+    lambda prefix, words: prefix + " ".join(words),
+    st.sampled_from(["!", "!!", "  !", "%pip ", "%safepip ", "%%bash\n", ""]),
+    st.lists(st.sampled_from([*WORDS, *SHELL_BITS, "cd", "sudo", "python", "-m", "{sys.executable}", "-q", "x"]) | names,
+             max_size=12),
+)
+
+
+@FUZZ
+@given(st.lists(shell_lines | st.text(max_size=200), min_size=1, max_size=4))
+def test_the_input_transformer_keeps_cells_valid_and_never_runs_pip_unchecked(lines):
+    # Whatever is typed, the transformer does not raise; a line it rewrites is valid Python; a shell line that
+    # still runs pip install afterwards is one the guard took apart (never left for the shell to run unchecked).
+    tally("hostile inputs")
+    cell = [line + "\n" for text in lines for line in text.split("\n")]
+    rewritten = rewrite_cell(cell)
+    if len(rewritten) != len(cell):  # a shell cell that installs is refused whole
+        assert rewritten == [f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"]
+        return
+    for before, after in zip(cell, rewritten):
+        if after != before and not after.lstrip().startswith("%"):  # a magic line is IPython's to translate
+            compile(after.strip(), "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        elif after == before and before.lstrip().startswith("!"):
+            assert not runs_pip_install(before.lstrip().lstrip("!")), before
