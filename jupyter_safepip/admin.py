@@ -197,11 +197,7 @@ def _policy_lines() -> tuple[list[str], bool]:
         config = effective_config(config_layers())
     except ConfigError as exc:
         return [f"policy: error: {exc}"], False
-    lines = ["policy (locked settings cannot be changed by users):",
-             f"  {'setting':17} {'value':30} {'set by':12} locked"]
-    for name in sorted(config.values):
-        value = json.dumps(config.values[name])
-        lines.append(f"  {name:17} {value:30} {config.sources[name]:12} {'yes' if name in config.locked else ''}".rstrip())
+    lines = ["policy (locked settings cannot be changed by users):", *(f"  {row}" for row in config.table(json.dumps))]
     lines += [f"  refused: {r}" for r in config.refused]
     return lines, True
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,14 @@ class EffectiveConfig:
     sources: dict  # setting -> layer name
     locked: frozenset[str]
     refused: tuple[str, ...]
+
+    def table(self, show: Callable[[object], str] = str) -> list[str]:
+        """The settings as aligned text rows (setting, value, the layer that set it, locked), header first."""
+        rows = [("setting", "value", "set by", "locked")] + [
+            (name, show(value) if value not in ("", None) else "-", self.sources[name], "yes" if name in self.locked else "")
+            for name, value in sorted(self.values.items())]
+        widths = [max(len(row[column]) for row in rows) for column in range(3)]
+        return [f"{row[0]:{widths[0]}}  {row[1]:{widths[1]}}  {row[2]:{widths[2]}}  {row[3]}".rstrip() for row in rows]
 
 
 def config_layers(config_dirs: list[str] | None = None, environ: dict[str, str] | None = None) -> list[ConfigLayer]:

@@ -129,7 +129,8 @@ class Pipeline:
             request_findings.append(check_not_found(missing.name, suggestion))
         for candidate in resolution.stopped_at:
             request_errors.append(
-                CheckError("resolve", "its dependencies were not resolved: it builds from source and was flagged", candidate.name)
+                CheckError("resolve", "its dependencies were not looked at: this source package was flagged, so pip was "
+                           "not allowed to build it to find them", candidate.name)
             )
 
         candidates = list(resolution.candidates)

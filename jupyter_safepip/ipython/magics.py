@@ -141,13 +141,10 @@ class SafePipMagics(Magics):
     def _show_policy(self) -> None:
         policy = self.guard.settings.policy
         config = self.guard.config
-        lines = [f"{'setting':16} {'value':24} {'set by':12} locked"]
         if config is not None:
-            for name, value in sorted(config.values.items()):
-                lines.append(f"{name:16} {str(value):24} {config.sources[name]:12} {'yes' if name in config.locked else ''}")
-            lines += [f"refused: {r}" for r in config.refused]
+            lines = [*config.table(), *(f"refused: {r}" for r in config.refused)]
         else:
-            lines.append(repr(policy))
+            lines = [repr(policy)]
         print("\n".join(lines))
 
     def _assess(self, request: InstallRequest, command: str, frontend: Frontend):
@@ -210,7 +207,6 @@ class SafePipMagics(Magics):
         if choice.action == "cancel":
             view.close_buttons("Cancelled; nothing was installed.")
             self._record(report, "cancelled")
-            print("safepip: cancelled; nothing was installed.")
             return None
         if choice.action == "suggestion":
             view.close_buttons(f"Checking {choice.suggestion} instead.")
@@ -255,7 +251,9 @@ async def _completed(result):
 
 def _ok_text(report: Report) -> str:
     names = ", ".join(f"{p.candidate.name} {p.candidate.version}" for p in report.packages)
-    return f"safepip checked {len(report.packages)} package(s): {names or 'nothing to install'}"
+    if not names:
+        return "safepip: nothing to install: the request is already satisfied in this environment"
+    return f"safepip checked {len(report.packages)} package(s): {names}"
 
 
 def _ok_line(report: Report) -> str:

@@ -23,6 +23,7 @@ def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
         for cell in nbformat.read(DEMO, as_version=4).cells:
             if cell.cell_type == "code":
                 outcomes[cell.source] = kernel.run(cell.source)
+        checked_only = kernel.run("import freshpkg")
     finally:
         kernel.stop()
         index.stop()
@@ -35,4 +36,6 @@ def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
     hook = outcomes["%pip install sketchy-setup"]
     assert hook.status == "error" and "shell-dropper-command" in hook.text
     assert outcomes["!pip install pandsa"].status == "error"
-    assert outcomes["%safepip check tidyframe"].status == "ok"
+    checked = outcomes["%safepip check freshpkg"]
+    assert checked.status == "ok" and "verdict: WARN" in checked.text and "meta.new-project" in checked.text
+    assert "ModuleNotFoundError" in checked_only.text  # checked, not installed

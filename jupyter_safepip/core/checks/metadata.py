@@ -76,7 +76,7 @@ def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
             f"{info.name} but not this file")
     first_upload = min((r.uploaded for r in info.releases if r.uploaded), default=None)
     if first_upload and _age_days(first_upload, now) < thresholds.new_project_days:
-        add("meta.new-project", f"first upload {first_upload[:10]} ({_age_days(first_upload, now):.0f} days ago)")
+        add("meta.new-project", f"first upload {first_upload[:10]} ({_days(_age_days(first_upload, now))} ago)")
     elif release and release.uploaded and _age_days(release.uploaded, now) < thresholds.new_release_days:
         add("meta.new-release", f"{version} uploaded {release.uploaded[:16]}")
     if len({r.version for r in info.releases}) == 1:
@@ -113,6 +113,10 @@ def _from_another_index(info: ProjectInfo, chosen: Candidate) -> bool:
 
 def _is_source_link(url: str) -> bool:
     return any(hint in url.lower() for hint in SOURCE_HOST_HINTS)
+
+
+def _days(days: float) -> str:
+    return "less than a day" if days < 1 else f"{days:.0f} day{'' if round(days) == 1 else 's'}"
 
 
 def _age_days(iso: str, now: datetime) -> float:
