@@ -139,18 +139,6 @@ def test_a_source_tree_changed_after_the_check_is_not_installed(fault_index, tar
     assert_nothing_installed(env, baseline, "treepkg")
 
 
-def test_an_unchanged_source_tree_still_installs(fault_index, target_env_with_build_tools, tmp_path):
-    # The other side: the digest is stable across the check's own dry run (pip prepares metadata then).
-    env = target_env_with_build_tools
-    tree = _source_tree(tmp_path)
-    guard = guard_for(env.python, tmp_path / "cache", FailMode.OPEN)
-    assessment = check(guard, f"install {tree}")
-    assert assessment.report.verdict is Verdict.ALLOW, assessment.report.reasons
-    result = guard.install(assessment)
-    assert result is not None and result.returncode == 0, result.stdout
-    assert env.imports("treepkg")
-
-
 def test_an_sdist_republished_after_its_inspection_is_not_what_pip_builds(fault_index, target_env_with_build_tools, tmp_path):
     # The index answers safepip's download with a clean sdist, then re-publishes the same version (with a
     # matching hash) as one whose setup.py runs: pip must build the inspected copy, never the new one.
@@ -172,15 +160,17 @@ def test_an_sdist_republished_after_its_inspection_is_not_what_pip_builds(fault_
     assert env.imports("cleansdist")
 
 
-def test_an_editable_source_tree_is_installed_editable(fault_index, target_env_with_build_tools, tmp_path):
-    # `pip install -e .` after the check stays a development install: later edits show without reinstalling.
+@pytest.mark.parametrize("editable", [False, True], ids=["regular", "editable"])
+def test_an_unchanged_source_tree_installs_as_asked(fault_index, target_env_with_build_tools, tmp_path, editable):
+    # The other side: the digest is stable across the check's own dry run (pip prepares metadata then), and
+    # `pip install -e .` stays a development install (later edits show without reinstalling); a regular one does not.
     env = target_env_with_build_tools
     tree = _source_tree(tmp_path)
     guard = guard_for(env.python, tmp_path / "cache", FailMode.OPEN)
-    assessment = check(guard, f"install -e {tree}")
+    assessment = check(guard, f"install {'-e ' if editable else ''}{tree}")
     assert assessment.report.verdict is Verdict.ALLOW, assessment.report.reasons
     result = guard.install(assessment)
     assert result is not None and result.returncode == 0, result.stdout
     (tree / "treepkg" / "__init__.py").write_text("VALUE = 2\n")
     shown = subprocess.run([env.python, "-c", "import treepkg; print(treepkg.VALUE)"], capture_output=True, text=True)
-    assert shown.stdout.strip() == "2", shown.stderr
+    assert shown.stdout.strip() == ("2" if editable else "1"), shown.stderr
