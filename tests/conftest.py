@@ -56,6 +56,10 @@ def package_index(tmp_path_factory) -> FixtureIndex:
     index.add(build_wheel(files, "oldlib", "2.0.0"), age_days=100, yanked="broken build")
     # A brand-new single-release project with no links and no description.
     index.add(build_wheel(files, "freshpkg", "0.1.0"), age_days=0.5)
+    # Plugin-style names that use a famous name as a word: a brand-new one and a long-established one.
+    index.add(build_wheel(files, "celery-routing", "0.1.0"), age_days=3, **ESTABLISHED)
+    index.add(build_wheel(files, "celery-tidyqueue", "1.0.0"), age_days=800, **ESTABLISHED)
+    index.add(build_wheel(files, "celery-tidyqueue", "1.1.0"), age_days=400)
     # A project the index has quarantined (PEP 792).
     index.add(build_wheel(files, "shadylib", "1.0.0"), age_days=400, status="quarantined",
               status_reason="reported as malware", **ESTABLISHED)

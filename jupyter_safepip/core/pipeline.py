@@ -19,6 +19,7 @@ from . import resolve as resolve_mod
 from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
 from .checks.archive import scan_directory
+from .checks.corroborate import corroborate
 from .checks.metadata import check_metadata, check_not_found
 from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable
@@ -167,13 +168,13 @@ class Pipeline:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
-        findings = list(name_findings if candidate.requested else _as_dependency(name_findings))
         tree = local_path(candidate.url)
         if tree is not None and tree.is_dir():
             # A local source tree (pip reports it as a directory): inspected in place, installed from there.
             scan = scan_directory(tree)
-            return _Inspected(tuple(findings) + scan.findings, tuple(errors) + scan.errors, None)
-        findings += self._metadata(candidate, index, errors)
+            return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None)
+        metadata = tuple(self._metadata(candidate, index, errors))
+        findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
         artifact = None
         try:
             artifact = self.store.fetch(candidate)
@@ -283,6 +284,10 @@ def _guarded_findings(check: Callable[[], tuple[Finding, ...]], name: str, packa
         log.exception("%s check failed for %s", name, package)
         errors.append(CheckError(name, f"internal error: {exc}", package))
         return ()
+
+
+def _weighed(candidate: Candidate, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    return findings if candidate.requested else _as_dependency(findings)
 
 
 def _as_dependency(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:

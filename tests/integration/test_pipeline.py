@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_safepip.core.model import Verdict
+from jupyter_safepip.core.model import Severity, Verdict
 from jupyter_safepip.core.settings import Settings
 from jupyter_safepip.guard import Guard
 from jupyter_safepip.testing.builders import build_wheel
@@ -54,6 +54,19 @@ def test_typo_squat_is_blocked_with_did_you_mean(guard):
     finding = next(f for p in report.packages for f in p.findings if f.rule_id == "name.typo")
     assert finding.suggestion == "requests"
     assert "meta.new-project" in rule_ids(report) and "meta.single-release" in rule_ids(report)
+
+
+def test_a_brand_new_project_that_resembles_a_popular_name_is_blocked(guard):
+    report = check(guard, "install celery-routing").report
+    young = next(f for p in report.packages for f in p.findings if f.rule_id == "name.young-lookalike")
+    assert (young.severity, young.suggestion) == (Severity.HIGH, "celery")
+    assert report.verdict is Verdict.BLOCK
+
+
+def test_an_established_project_that_resembles_a_popular_name_gets_only_the_hint(guard):
+    report = check(guard, "install celery-tidyqueue").report
+    assert {"name.resembles"} <= rule_ids(report) and "name.young-lookalike" not in rule_ids(report)
+    assert report.verdict is Verdict.ALLOW, report.reasons
 
 
 def test_not_found_names_suggest_the_popular_project(guard):

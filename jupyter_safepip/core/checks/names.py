@@ -23,6 +23,7 @@ from ..model import Evidence, Finding, Severity
 TARGETS = 5000  # the most downloaded names are what squatters imitate
 COMBO_TARGETS = 1000  # combo-squats bank on names everybody knows
 TOP = 1000  # the very top: near misses of these are caught from further away
+RESEMBLE_TARGETS = 1000  # looser resemblance is only a hint, kept to names everybody knows
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ RULES: dict[str, NameRule] = {
         NameRule("name.affix", Severity.MEDIUM, "The name is a popular project's name with 'py'/'python' or a version number added; squatters use such names to look official."),
         NameRule("name.combo", Severity.MEDIUM, "The name glues a popular project's name to generic words or another popular name; squatters use such names to look like an official add-on."),
         NameRule("name.alias", Severity.MEDIUM, "The name is how people import or call a popular project, but that project is published under another name; a project with this name is someone else's."),
+        NameRule("name.resembles", Severity.INFO, "The name resembles a popular project's, though not closely enough to warn on its own: many legitimate projects do. A brand-new project with such a name is flagged (name.young-lookalike)."),
+        NameRule("name.young-lookalike", Severity.HIGH, "A brand-new project whose name resembles a popular one: this is how most typo-squats look when they are found, while legitimate look-alike projects are usually older."),
         NameRule("name.stdlib-shadow", Severity.MEDIUM, "The name is a module of Python's standard library, which is never installed with pip; a project with this name on the index is not that module."),
     )
 }
@@ -76,6 +79,7 @@ class Snapshot:
     targets: tuple[str, ...]  # squashed (separator-free) forms of the top names, best first
     by_squashed: dict[str, str]  # squashed form -> name, for the top names
     by_skeleton: dict[str, str]  # homoglyph skeleton -> name, for the top names
+    resemble_targets: tuple[str, ...]  # squashed forms of the names a looser resemblance is reported for
     aliases: dict[str, str]  # squashed import or everyday name (cv2, pytorch) -> the project that provides it
     known: tuple[str, ...]  # every popular name, best first
     generic: frozenset[str]
@@ -98,6 +102,7 @@ class Snapshot:
             aliases=known_aliases,
             by_squashed=by_squashed,
             by_skeleton=by_skeleton,
+            resemble_targets=tuple(sq for sq, n in by_squashed.items() if rank[n] <= RESEMBLE_TARGETS),
             known=tuple(rank),
             generic=generic,
             stdlib=frozenset(m.replace("_", "-") for m in sys.stdlib_module_names if not m.startswith("_")),
@@ -159,7 +164,7 @@ def check_against(normal: str, snap: Snapshot) -> tuple[Finding, ...]:
     findings = []
     if normal in snap.stdlib:
         findings.append(_finding("name.stdlib-shadow", normal, None, f"{normal} is a standard-library module"))
-    match = _best_match(normal, snap)
+    match = _best_match(normal, snap) or _resemblance(normal, snap)
     if match is not None:
         findings.append(_finding(match.rule_id, normal, match.target, match.why))
     return tuple(sorted(findings, key=lambda f: -f.severity))
@@ -190,6 +195,8 @@ def _finding(rule_id: str, name: str, target: str | None, why: str) -> Finding:
     rule = RULES[rule_id]
     if target is None:
         message = f"'{name}' is the name of a Python standard-library module: you never need to pip install it."
+    elif rule_id == "name.resembles":
+        message = f"'{name}' resembles the popular package '{target}' (did you mean '{target}'?). {rule.explanation}"
     else:
         message = f"'{name}' looks like the popular package '{target}'. Did you mean '{target}'? {rule.explanation}"
     return Finding(rule_id, rule.severity, message, name, (Evidence(location="name", snippet=why),), target)
@@ -388,6 +395,31 @@ def _combo(name: str, snap: Snapshot) -> _Match | None:
                 extra = "-".join(rest)
                 best = _Match("name.combo", target, f"{name} vs {target}: '{extra}' added", 1.0)
     return best
+
+
+def _resemblance(name: str, snap: Snapshot) -> _Match | None:
+    """A looser likeness to one of the best-known names: one edit more than a typo allows (at most a third
+    of the letters, one of them a slip of the fingers), or the whole name used as a word of a longer one
+    (a plugin-style name). Only a hint unless the project is new."""
+    squashed = _squash(name)
+    found: list[_Match] = []
+    for target_sq, distance, _ in process.extract(squashed, snap.resemble_targets, scorer=OSA.distance, score_cutoff=4, limit=None):
+        target = snap.by_squashed[target_sq]
+        allowed = min(_max_edits(len(target_sq), snap.rank[target]) + 1, (len(target_sq) + 2) // 3)
+        if min(len(squashed), len(target_sq)) < 4 or distance > allowed:
+            continue
+        edits = _edits(squashed, target_sq)
+        if any(e.typo_like for e in edits):
+            why = f"{name} vs {target}: " + ", ".join(e.describe() for e in edits)
+            found.append(_Match("name.resembles", target, why, float(distance)))
+    words = name.split("-")
+    for start in range(len(words)):
+        for end in range(start + 1, len(words) + 1):
+            target = snap.by_squashed.get("".join(words[start:end]))
+            if end - start < len(words) and target and len(target) >= 4 and snap.rank[target] <= RESEMBLE_TARGETS:
+                extra = "-".join(words[:start] + words[end:])
+                found.append(_Match("name.resembles", target, f"{name} vs {target}: '{extra}' added", 1.0))
+    return min(found, key=lambda m: (m.cost, snap.rank[m.target]), default=None)
 
 
 def _is_filler(word: str, snap: Snapshot) -> bool:

@@ -80,7 +80,7 @@ def test_homoglyphs():
     assert (only("rnatplotlib").rule_id, only("rnatplotlib").suggestion) == ("name.homoglyph", "matplotlib")
     assert only("c1ick").suggestion == "click"
     assert only("b0to3").suggestion == "boto3"
-    assert names.check_name("marmot-plotlib") == ()
+    assert "name.homoglyph" not in rule_ids("marmot-plotlib")
 
 
 @pytest.mark.parametrize(
@@ -116,6 +116,28 @@ def test_combos(typed, target):
 @pytest.mark.parametrize("benign", ["requests-cache-sqlite-backend-foo", "numpy-financial-xyz", "my-flask-blog"])
 def test_combo_benign_twins(benign):
     assert "name.combo" not in rule_ids(benign)
+
+
+@pytest.mark.parametrize(
+    ("typed", "target", "how"),
+    [
+        ("celery-routing", "celery", "'routing' added"),  # a famous name used as a word of a longer one
+        ("nunpyy", "numpy", "'y' doubled"),  # one edit more than a typo allows
+    ],
+)
+def test_looser_likeness_is_only_a_hint(typed, target, how):
+    finding = only(typed)
+    assert (finding.rule_id, finding.severity, finding.suggestion) == ("name.resembles", Severity.INFO, target)
+    assert how in finding.evidence[0].snippet and f"did you mean '{target}'" in finding.message
+
+
+def test_resemblance_is_kept_to_the_best_known_names_and_to_a_third_of_the_letters():
+    snap = names.Snapshot.build([("celery", 1), ("zstd", 2), ("obscurelib", names.RESEMBLE_TARGETS + 1)], frozenset(), {})
+    assert [f.rule_id for f in names.check_against("celery-routing", snap)] == ["name.resembles"]
+    assert names.check_against("obscurelib-routing", snap) == ()  # not one of the best-known names
+    assert names.check_against("nuclear", snap) == ()  # three of six letters changed from 'celery'
+    assert names.check_against("zs", snap) == ()  # too short to resemble anything
+    assert names.check_against("zqtw", snap) == ()  # two unrelated letters, no slip of the fingers
 
 
 def test_stdlib_shadow():

@@ -1,0 +1,38 @@
+"""Signals that are weak apart and strong together: findings derived from other checks' findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import Finding
+from .names import RULES as NAME_RULES
+from .names import NameRule
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """A rule whose finding is raised when every finding it needs is present for one package."""
+
+    rule: NameRule
+    needs: frozenset[str]
+
+
+CORROBORATIONS = (
+    Corroboration(NAME_RULES["name.young-lookalike"], frozenset({"name.resembles", "meta.new-project"})),
+)
+
+
+def corroborate(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The findings that the given ones (all about one package) add up to."""
+    by_rule = {f.rule_id: f for f in findings}
+    extra = []
+    for corroboration in CORROBORATIONS:
+        if not corroboration.needs <= by_rule.keys():
+            continue
+        rule, parts = corroboration.rule, [by_rule[need] for need in sorted(corroboration.needs)]
+        suggestion = next((p.suggestion for p in parts if p.suggestion), None)
+        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+        evidence = tuple(e for p in parts for e in p.evidence)
+        extra.append(Finding(rule.id, rule.severity, rule.explanation + hint, parts[0].package, evidence, suggestion))
+    return tuple(extra)
