@@ -100,7 +100,7 @@ def _other_sources(request: InstallRequest, trusted: str, default: str) -> list[
     found += [f"--extra-index-url {u}" for u in request.extra_index_urls if not _same(u, trusted)]
     found += [f"--find-links {u}" for u in request.find_links]
     trusted_host = urlsplit(trusted).hostname
-    found += [f"--trusted-host {h}" for h in request.trusted_hosts if h.split(":")[0] != trusted_host]
+    found += [f"--trusted-host {h}" for h in request.network.trusted_hosts if h.split(":")[0] != trusted_host]
     found += [f"direct reference {r.text}" for r in request.requirements
               if r.url and urlsplit(r.url).scheme not in ("", "file") and not r.url.startswith(trusted.rstrip("/") + "/")]
     return found

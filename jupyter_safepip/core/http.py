@@ -1,14 +1,14 @@
 """The one seam for HTTP: a requests session with an on-disk HTTP cache, timeouts, retries and offline mode.
 
 Certificates and proxies: requests reads REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and the *_PROXY variables
-itself; pip's own settings (`cert`, `client-cert`, `proxy` from its configuration files or PIP_* variables,
-see request.pip_network) come on top, so a private index behind its own CA works for both.
+itself; pip's own settings (`cert`, `client-cert`, `proxy`, `trusted-host` from its configuration files,
+PIP_* variables and the install command line, see model.PipNetwork) come on top, so a private index behind
+its own CA works for both.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,20 +20,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .. import __version__
+from .model import PipNetwork
 
 USER_AGENT = f"jupyter_safepip/{__version__}"
 RETRIES = Retry(total=3, connect=3, read=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504),
                 allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
-
-
-@dataclass(frozen=True)
-class PipNetwork:
-    """pip's network settings that our own requests must share: CA bundle, client certificate, proxy."""
-
-    cert: str | None = None
-    client_cert: str | None = None
-    proxy: str | None = None
-    trusted_hosts: tuple[str, ...] = ()  # host or host:port whose certificate pip does not verify
 
 
 class OfflineMiss(requests.ConnectionError):

@@ -92,6 +92,16 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class PipNetwork:
+    """pip's network settings that our own requests must share: CA bundle, client certificate, proxy."""
+
+    cert: str | None = None
+    client_cert: str | None = None
+    proxy: str | None = None
+    trusted_hosts: tuple[str, ...] = ()  # host or host:port whose certificate pip does not verify
+
+
+@dataclass(frozen=True)
 class InstallRequest:
     """A pip install command line, understood: what was asked and with which pip options."""
 
@@ -100,13 +110,13 @@ class InstallRequest:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
-    trusted_hosts: tuple[str, ...] = ()  # hosts pip may reach without TLS checks
     no_index: bool = False
     no_deps: bool = False
     pre: bool = False
     upgrade: bool = False
     constraints: tuple[str, ...] = ()
     target_options: tuple[str, ...] = ()  # --target/--prefix/--user/--root as given
+    network: PipNetwork = PipNetwork()  # pip's configuration with this command line's --cert, --proxy, ...
 
 
 @dataclass(frozen=True)

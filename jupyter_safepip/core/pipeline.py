@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+import requests
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 
@@ -31,6 +32,7 @@ from .model import (
     Finding,
     InstallRequest,
     PackageReport,
+    PipNetwork,
     ProjectInfo,
     Report,
     Requirement,
@@ -39,7 +41,6 @@ from .model import (
 )
 from .policy import Decision, decide_package, fail_verdict, install_anyway_allowed, is_denied
 from .progress import Progress, ProgressEvent, silent
-from .request import pip_network
 from .scan_cache import ScanCache
 from .settings import Settings
 
@@ -65,30 +66,42 @@ class _Inspected:
     artifact: Artifact | None
 
 
+@dataclass(frozen=True)
+class _Route:
+    """How one request reaches its packages: the index client and the store that downloads its files."""
+
+    index: IndexClient
+    store: ArtifactStore
+
+
 class Pipeline:
-    """The shared machinery of one configuration: index client, artifact store, scan cache."""
+    """The shared machinery of one configuration: HTTP sessions per pip network setting, scan cache."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        cache = settings.cache_dir
-        network = pip_network()
-        self.session = make_session(cache / "http", offline=settings.offline, timeout=settings.timeout, network=network)
-        self.store = ArtifactStore(cache / "artifacts", plain_session(network=network), max(settings.timeout, 60.0),
-                                   settings.offline)
-        self.scans = ScanCache(cache / "scans")
+        self.scans = ScanCache(settings.cache_dir / "scans")
+        self._connections: dict[PipNetwork, tuple[requests.Session, ArtifactStore]] = {}
         self._projects: dict[tuple, tuple[float, ProjectInfo | None]] = {}
 
-    def index_for(self, request: InstallRequest) -> IndexClient:
-        return IndexClient(
-            request.index_url or "",
-            request.extra_index_urls,
-            request.find_links,
-            session=self.session,
-        )
+    def route_for(self, request: InstallRequest) -> _Route:
+        """The index client and artifact store for this request's indexes and network settings (pip's
+        configuration with the command line's --cert, --client-cert, --proxy and --trusted-host)."""
+        session, store = self._connection(request.network)
+        index = IndexClient(request.index_url or "", request.extra_index_urls, request.find_links, session=session)
+        return _Route(index, store)
+
+    def _connection(self, network: PipNetwork) -> tuple[requests.Session, ArtifactStore]:
+        if network not in self._connections:
+            cache, timeout = self.settings.cache_dir, self.settings.timeout
+            session = make_session(cache / "http", offline=self.settings.offline, timeout=timeout, network=network)
+            store = ArtifactStore(cache / "artifacts", plain_session(network=network), max(timeout, 60.0),
+                                  self.settings.offline)
+            self._connections[network] = (session, store)
+        return self._connections[network]
 
     def assess(self, request: InstallRequest, command: str, progress: Progress = silent) -> Assessment:
         """Check everything this request would install, before anything is installed or built."""
-        index = self.index_for(request)
+        route = self.route_for(request)
         policy = self.settings.policy
         request_findings: list[Finding] = []
         request_errors: list[CheckError] = []
@@ -99,7 +112,7 @@ class Pipeline:
             if req.name:
                 request_findings += _guarded_findings(lambda r=req: names.check_name(r.name), "names", req.name, request_errors)
             if req.url:
-                outcome = self._inspect_location(req, local_trees)
+                outcome = self._inspect_location(req, route.store, local_trees)
                 if isinstance(outcome, CheckError):
                     request_errors.append(outcome)
                 else:
@@ -108,7 +121,7 @@ class Pipeline:
         flagged_early = [c for c, i in pre_inspected if _worst_verdict(policy, c, i) > Verdict.ALLOW]
         unresolvable = any(e.check == "request" for e in request_errors)
         resolution = resolve_mod.Resolution(())
-        gate = _SdistGate(self, index)
+        gate = _SdistGate(self, route)
         if not flagged_early and not unresolvable:
             progress(ProgressEvent("resolve", 0, 1, "asking pip what it would install"))
             try:
@@ -135,7 +148,7 @@ class Pipeline:
             )
 
         candidates = list(resolution.candidates)
-        inspected = self._inspect_all(candidates, index, progress)
+        inspected = self._inspect_all(candidates, route, progress)
         seen = {c.name for c in candidates}
         reported = seen | {c.name for c, _ in pre_inspected} | set(gate.results)
         # A resolved package carries its own name findings; keep request-level ones for the rest.
@@ -151,20 +164,20 @@ class Pipeline:
         artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
         return Assessment(request, report, artifacts, tuple(local_trees))
 
-    def _inspect_all(self, candidates: list[Candidate], index: IndexClient, progress: Progress) -> dict[str, _Inspected]:
+    def _inspect_all(self, candidates: list[Candidate], route: _Route, progress: Progress) -> dict[str, _Inspected]:
         total = len(candidates)
         results: dict[str, _Inspected] = {}
         if not total:
             return results
         with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool:
-            futures = {pool.submit(self._inspect, c, index): c for c in candidates}
+            futures = {pool.submit(self._inspect, c, route): c for c in candidates}
             for done, future in enumerate(futures, start=1):
                 candidate = futures[future]
                 results[candidate.name] = future.result()
                 progress(ProgressEvent("inspect", done, total, f"checked {candidate.name} {candidate.version} ({done} of {total})"))
         return results
 
-    def _inspect(self, candidate: Candidate, index: IndexClient) -> _Inspected:
+    def _inspect(self, candidate: Candidate, route: _Route) -> _Inspected:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
@@ -173,11 +186,11 @@ class Pipeline:
             # A local source tree (pip reports it as a directory): inspected in place, installed from there.
             scan = scan_directory(tree)
             return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None)
-        metadata = tuple(self._metadata(candidate, index, errors))
+        metadata = tuple(self._metadata(candidate, route.index, errors))
         findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
         artifact = None
         try:
-            artifact = self.store.fetch(candidate)
+            artifact = route.store.fetch(candidate)
         except ArtifactError as exc:
             errors.append(CheckError("download", str(exc), candidate.name))
         if artifact is not None:
@@ -217,7 +230,8 @@ class Pipeline:
             return []
         return list(check_metadata(info, candidate.version, now=datetime.now(timezone.utc), chosen=candidate))
 
-    def _inspect_location(self, req: Requirement, local_trees: list[InspectedTree]) -> tuple[Candidate, _Inspected] | CheckError:
+    def _inspect_location(self, req: Requirement, store: ArtifactStore,
+                          local_trees: list[InspectedTree]) -> tuple[Candidate, _Inspected] | CheckError:
         """Inspect a path or URL requirement before pip sees it: pip builds these even in a dry run."""
         url = req.url or ""
         target = url.split(" @ ", 1)[-1].strip()
@@ -243,7 +257,7 @@ class Pipeline:
             is_wheel=target.endswith(".whl"),
         )
         try:
-            artifact = self.store.fetch(candidate)
+            artifact = store.fetch(candidate)
         except ArtifactError as exc:
             return CheckError("request", str(exc))
         scan = self.scans.scan(artifact, candidate.name, None)
@@ -258,16 +272,16 @@ class Pipeline:
 class _SdistGate:
     """Fetch and inspect the sdist of a requirement that has no wheel; only a clean one may be built."""
 
-    def __init__(self, pipeline: Pipeline, index: IndexClient) -> None:
+    def __init__(self, pipeline: Pipeline, route: _Route) -> None:
         self.pipeline = pipeline
-        self.index = index
+        self.route = route
         self.results: dict[str, _Inspected] = {}
 
     def __call__(self, requirement: PackagingRequirement) -> tuple[Candidate, bool] | None:
-        candidate = _best_sdist(self.index, requirement)
+        candidate = _best_sdist(self.route.index, requirement)
         if candidate is None:
             return None
-        result = self.pipeline._inspect(candidate, self.index)
+        result = self.pipeline._inspect(candidate, self.route)
         inspected = result.artifact.candidate if result.artifact else candidate
         self.results[inspected.name] = result
         clean = not result.errors and _worst_verdict(self.pipeline.settings.policy, inspected, result) is Verdict.ALLOW

@@ -15,8 +15,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 
-from .http import PipNetwork
-from .model import InstallRequest, PassThrough, Requirement
+from .model import InstallRequest, PassThrough, PipNetwork, Requirement
 
 CHECKED_COMMANDS = frozenset({"install"})
 # pip subcommands that install nothing; anything else that is not `install` is refused, not guessed at.
@@ -93,13 +92,13 @@ def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
         index_url=None if options.no_index else options.index_url,
         extra_index_urls=() if options.no_index else tuple(options.extra_index_urls),
         find_links=tuple(options.find_links),
-        trusted_hosts=tuple(options.trusted_hosts or ()),
         no_index=bool(options.no_index),
         no_deps=bool(options.ignore_dependencies),
         pre=bool(options.pre),
         upgrade=bool(options.upgrade),
         constraints=tuple(options.constraints),
         target_options=_target_options(options),
+        network=_network(options),
     )
 
 
@@ -182,12 +181,9 @@ def _refuse_unfaithful_options(options: optparse.Values) -> None:
         raise RequestError("--python installs into another interpreter: run the guard for that interpreter instead")
 
 
-def pip_network() -> PipNetwork:
-    """pip's CA bundle, client certificate and proxy, as pip reads them (configuration files, PIP_* variables)."""
-    try:
-        options, _ = _pip_install_options([])
-    except RequestError:
-        return PipNetwork()  # a broken pip configuration: pip's own run reports it
+def _network(options: optparse.Values) -> PipNetwork:
+    """pip's CA bundle, client certificate, proxy and trusted hosts: configuration files, PIP_* variables,
+    requirement-file lines and the command line, merged as pip merges them."""
     return PipNetwork(options.cert or None, options.client_cert or None, options.proxy or None,
                       tuple(options.trusted_hosts or ()))
 

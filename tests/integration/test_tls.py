@@ -63,3 +63,25 @@ def test_a_trusted_host_in_pip_configuration_is_trusted_by_the_check_too(https_i
         report = guard.check(guard.parse("install tidysecure"), "pip install tidysecure").report
     assert not report.errors and not any(p.errors for p in report.packages), report
     assert report.verdict is Verdict.ALLOW, report.reasons
+
+
+def test_a_ca_given_on_the_install_line_is_trusted_by_the_check_too(https_index, target_env, tmp_path, monkeypatch):
+    index, certificate = https_index
+    guard = guard_with_pip_conf("", target_env, tmp_path, monkeypatch)
+    line = f"install --cert {certificate.ca} --index-url {index.url} tidysecure"
+    assessment = guard.check(guard.parse(line), f"pip {line}")
+    report = assessment.report
+    assert not report.errors and not any(p.errors for p in report.packages), report
+    assert report.verdict is Verdict.ALLOW, report.reasons
+    result = guard.install(assessment)
+    assert result is not None and result.returncode == 0, result.stdout
+    assert target_env.imports("tidysecure")
+
+
+def test_without_the_ca_the_check_says_it_could_not_check(https_index, target_env, tmp_path, monkeypatch):
+    index, _ = https_index
+    guard = guard_with_pip_conf("", target_env, tmp_path, monkeypatch)
+    line = f"install --index-url {index.url} tidysecure"
+    report = guard.check(guard.parse(line), f"pip {line}").report
+    assert report.errors or any(p.errors for p in report.packages)
+    assert report.verdict is not Verdict.ALLOW
