@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets import Bool, Enum, Float, List, Unicode
+from traitlets import Bool, Enum, Float, List, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
@@ -40,6 +40,7 @@ class SafePip(Configurable):
     offline = Bool(False, help="Use only the cache and shipped data; say which checks could not run.").tag(config=True)
     cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
     history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
+    history_days = Float(365.0, help="Checks older than this many days are deleted from the history; 0 keeps everything.").tag(config=True)
     decision_timeout = Float(600.0, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
     index_url = Unicode("", help="The index to trust: pip resolves from it. Locked, requests naming another index, find-links or --no-index are refused.").tag(config=True)
     enabled = Bool(True, help="Load the guard in kernels. Locked, %unload_ext jupyter_safepip is refused.").tag(config=True)
@@ -120,9 +121,17 @@ def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
                 if value != admin_values.get(name, values[name]):
                     refused.append(f"{name} is locked by the administrator; the {layer.name} value {value!r} was ignored")
                 continue
-            values[name] = value
+            values[name] = _validated(name, value, layer.name)
             sources[name] = layer.name
     return EffectiveConfig(values, sources, frozenset(locked), tuple(refused))
+
+
+def _validated(name: str, value, layer: str):
+    trait = SafePip.class_traits()[name]
+    try:
+        return trait.validate(SafePip(), value)
+    except TraitError:
+        raise ConfigError(f"SafePip.{name} in {layer} configuration: expected {trait.info()}, not {value!r}") from None
 
 
 def settings_from_config(config: EffectiveConfig, python: str = sys.executable) -> Settings:
@@ -141,6 +150,8 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
         )
     except (PolicyError, ValueError) as exc:
         raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None
+    if v["history_days"] < 0:
+        raise ConfigError("SafePip.history_days must not be negative (0 keeps the whole history)")
     return Settings(
         policy=policy,
         python=python,

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import ConfigError, EffectiveConfig, load_settings
-from .core.history import HistoryStore, default_history_path
+from .core.history import KEEP_DAYS, HistoryStore, default_history_path
 from .core.install import install_artifacts
 from .core.model import Finding, InstallRequest, PassThrough, Report, Severity, Verdict
 from .core.pip_runner import PipResult
@@ -64,7 +64,8 @@ class Guard:
     def history(self) -> HistoryStore:
         """The history store the configuration names (SafePip.history_path), else the Jupyter data directory's."""
         configured = self.config.values.get("history_path") if self.config else ""
-        return HistoryStore(Path(configured).expanduser() if configured else default_history_path())
+        keep_days = self.config.values["history_days"] if self.config else KEEP_DAYS
+        return HistoryStore(Path(configured).expanduser() if configured else default_history_path(), keep_days)
 
     def record_refusal(self, attempt: str, message: str, *, source: str, notebook: str | None = None,
                        kernel_id: str | None = None, store: HistoryStore | None = None) -> None:

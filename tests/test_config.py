@@ -48,8 +48,17 @@ def test_admin_locks_are_kept_and_attempts_reported(tmp_path, monkeypatch):
 
 def test_bad_values_are_clear_errors(tmp_path):
     bad = write(tmp_path / "home", warn_at="severe")
-    with pytest.raises(ConfigError, match="unknown severity 'severe'"):
-        settings_from_config(effective_config(config_layers([bad], environ={})))
+    with pytest.raises(ConfigError, match=r"SafePip.warn_at in user configuration: expected any of \['info'.*not 'severe'"):
+        effective_config(config_layers([bad], environ={}))
+    wrong_type = write(tmp_path / "typed", history_days="a year")
+    with pytest.raises(ConfigError, match="SafePip.history_days in user configuration: expected a float, not 'a year'"):
+        effective_config(config_layers([wrong_type], environ={}))
+    negative = write(tmp_path / "negative", history_days=-1)
+    with pytest.raises(ConfigError, match="history_days must not be negative"):
+        settings_from_config(effective_config(config_layers([negative], environ={})))
+    with pytest.raises(ConfigError, match="SAFEPIP_HISTORY_DAYS"):
+        config_layers([], environ={"SAFEPIP_HISTORY_DAYS": "forever"})
+    assert effective_config(config_layers([], environ={"SAFEPIP_HISTORY_DAYS": "30"})).values["history_days"] == 30.0
     with pytest.raises(ConfigError, match="SAFEPIP_OFFLINE"):
         config_layers([], environ={"SAFEPIP_OFFLINE": "maybe"})
     unknown = write(tmp_path / "other", colour="pink")

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +28,8 @@ from .report_json import finding_from_dict, finding_to_dict, report_from_dict, r
 
 DECISIONS = frozenset({"checked", "installed", "install-anyway", "cancelled", "blocked", "timed-out", "failed"})
 SOURCES = frozenset({"magic", "cli", "sidebar"})
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: index on recorded_at, for pruning
+KEEP_DAYS = 365.0
 BUSY_TIMEOUT_SECONDS = 30.0
 RETRY_FIRST_SECONDS = 0.01
 RETRY_MAX_SECONDS = 0.5
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS checks (
     report      TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS checks_verdict ON checks (verdict, id);
+CREATE INDEX IF NOT EXISTS checks_recorded_at ON checks (recorded_at);
 """
 
 
@@ -87,10 +89,20 @@ class HistoryEntry:
 class HistoryStore:
     """Record and query checks in one SQLite file; safe for many processes at once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep_days: float = KEEP_DAYS) -> None:
+        """Open (creating if needed) the store at `path`; entries older than `keep_days` are deleted now
+        (0 keeps everything)."""
+        if keep_days < 0:
+            raise HistoryError("the history cannot keep a negative number of days (0 keeps everything)")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _retry(self._set_up)
+        if keep_days:
+            _retry(lambda: self._prune(datetime.now(timezone.utc) - timedelta(days=keep_days)))
+
+    def _prune(self, before: datetime) -> None:
+        with self._connect() as db, _immediate(db):
+            db.execute("DELETE FROM checks WHERE recorded_at < ?", (before.isoformat(),))
 
     def _set_up(self) -> None:
         with self._connect() as db:

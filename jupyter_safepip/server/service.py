@@ -84,7 +84,7 @@ class SafePipService:
         path = self.history_path(config)
         with self._lock:
             if path not in self._stores:
-                self._stores[path] = HistoryStore(path)
+                self._stores[path] = HistoryStore(path, config.values["history_days"])
             return self._stores[path]
 
     def history_path(self, config: EffectiveConfig) -> Path:

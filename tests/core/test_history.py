@@ -160,3 +160,42 @@ def test_a_finding_repeated_on_its_package_is_kept_once(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.sqlite")
     store.record(report, decision="blocked", source="magic")
     assert store.query()[0].findings == (typo,)
+
+
+def _age(path: Path, entry_id: int, days: float) -> None:
+    """Backdate one entry, as if it had been recorded `days` ago."""
+    from datetime import datetime, timedelta, timezone
+
+    with sqlite3.connect(path) as db:
+        when = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+        db.execute("UPDATE checks SET recorded_at = ? WHERE id = ?", (when, entry_id))
+    db.close()
+
+
+def test_entries_older_than_the_retention_are_deleted_when_the_history_is_opened(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    store = HistoryStore(path)
+    old, recent = (store.record(_report(name), decision="installed", source="magic") for name in ("old", "recent"))
+    _age(path, old, 40)
+    _age(path, recent, 20)
+    assert store.count() == 2  # nothing is deleted behind an open store's back
+    assert [e.package for e in HistoryStore(path, keep_days=0).query()] == ["recent", "old"]  # 0 keeps everything
+    assert [e.package for e in HistoryStore(path, keep_days=30).query()] == ["recent"]
+    with pytest.raises(HistoryError, match="negative"):
+        HistoryStore(path, keep_days=-1)
+
+
+def test_a_history_from_the_first_schema_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    store = HistoryStore(path)
+    store.record(_report("kept"), decision="installed", source="cli")
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX checks_recorded_at")
+        db.execute("PRAGMA user_version=1")
+    db.close()
+    assert [e.package for e in HistoryStore(path).query()] == ["kept"]
+    with sqlite3.connect(path) as db:
+        indexes = {row[1] for row in db.execute("PRAGMA index_list(checks)")}
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.close()
+    assert "checks_recorded_at" in indexes and version == 2
