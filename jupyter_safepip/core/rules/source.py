@@ -66,6 +66,7 @@ class Source:
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
     env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
     string_lines: set[int] = field(default_factory=set)  # lines inside multi-line string literals
+    imports: set[tuple[int, str]] = field(default_factory=set)  # (relative level, dotted module) it may import
     _lines: list[str] | None = None
     _literal_text: str | None = None
 
@@ -171,14 +172,19 @@ class _Collector:
 
     def visit_Import(self, node: ast.Import) -> list[ast.AST]:
         for alias in node.names:
+            self.s.imports.add((0, alias.name))
             if alias.asname:
                 self.s.aliases[alias.asname] = alias.name
         return []
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.AST]:
         module = node.module or ""
+        if module:
+            self.s.imports.add((node.level, module))
         for alias in node.names:
-            self.s.aliases[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+            dotted = f"{module}.{alias.name}" if module else alias.name
+            self.s.imports.add((node.level, dotted))  # the name may be a submodule
+            self.s.aliases[alias.asname or alias.name] = dotted
         return []
 
     def visit_function(self, node: ast.AST) -> None:
@@ -200,6 +206,9 @@ class _Collector:
         name = self.s.resolve(node.func)
         if name:
             self.s.calls.append(Call(name, node.lineno, self.scope, node))
+        first = node.args[0] if node.args else None
+        if name in DYNAMIC_IMPORTS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            self.s.imports.add((0, first.value))
         if name.endswith(("join", "dumps", "encode", "b64encode")) and any(_iterates_environ(self.s, a) for a in node.args):
             self.s.env_iterations.append(node.lineno)
         if self.scope == 0:
