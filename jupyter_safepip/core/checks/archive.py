@@ -128,11 +128,15 @@ def _inspect(
     python = [m for m in members if m.complete and m.name.endswith((".py", ".pyw"))]
     # Code under tests/, docs/, examples/ runs only when someone runs it: not worth parsing, unless the
     # package's own code imports it (a payload kept where nobody looks).
-    aside = {m.name: m for m in python if _where(m.name, layout) is Where.LIBRARY and in_tests_or_docs(m.name)}
+    aside = {m.name for m in python if _where(m.name, layout) is Where.LIBRARY and in_tests_or_docs(m.name)}
+    reached_by = _import_names([m for m in python if m.name in aside])
     queue = [m for m in python if m.name not in aside]
-    imported: set[str] = set()
+    done: set[str] = set()
     while queue:
         member = queue.pop()
+        if member.name in done:
+            continue
+        done.add(member.name)
         where = _where(member.name, layout)
         scanned += 1
         source = load(member.name, member.data)
@@ -140,9 +144,9 @@ def _inspect(
         if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
             found += install.setup_script(source)
         hits += [(replace(hit, at_import=hit.scope in source.import_time), where) for hit in found]
-        imported |= _absolute_imports(member.name, source.imports)
-        for name in [n for n in aside if _is_imported(n, imported)]:
-            queue.append(aside.pop(name))
+        for name in _absolute_imports(member.name, source.imports):
+            for size in range(1, len(name) + 1):  # `import a.b.c` runs a, a.b and a.b.c
+                queue += reached_by.pop(name[:size], [])
     for member in members:
         if member.complete and member.name.endswith(".pth"):
             scanned += 1
@@ -212,17 +216,18 @@ def _absolute_imports(path: str, imports: set[tuple[int, str]]) -> set[tuple[str
     return found
 
 
-def _is_imported(path: str, imported: set[tuple[str, ...]]) -> bool:
-    """Whether an import runs this file: `import a.b.c` runs a, a.b and a.b.c. Names are compared from the
-    end (an sdist keeps its packages under a top directory, or src/), and the part that matches must reach
-    back to the tests/docs directory: `import x` does not run pkg/docs/x.py."""
-    module = _module_parts(path)
-    aside = next((i for i, part in enumerate(path.split("!")[-1].split("/")[:-1]) if is_not_installed_dir(part)), 0)
-    return any(
-        module[len(module) - size:] == name[:size]
-        for name in imported
-        for size in range(len(module) - aside, min(len(name), len(module)) + 1)
-    )
+def _import_names(members: list[Member]) -> dict[tuple[str, ...], list[Member]]:
+    """The dotted names whose import would run each of these files. Names are matched from the end (an sdist
+    keeps its packages under a top directory, or src/), but must reach back to the tests/docs directory:
+    `import x` does not run pkg/docs/x.py, `import docs.x` or `import pkg.docs.x` does."""
+    names: dict[tuple[str, ...], list[Member]] = {}
+    for member in members:
+        module = _module_parts(member.name)
+        dirs = member.name.split("!")[-1].split("/")[:-1]
+        aside = next((i for i, part in enumerate(dirs) if is_not_installed_dir(part)), 0)
+        for start in range(aside + 1):
+            names.setdefault(module[start:], []).append(member)
+    return names
 
 
 def _pth_hits(member: Member) -> list[tuple[Hit, Where]]:
