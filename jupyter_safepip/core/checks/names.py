@@ -11,6 +11,7 @@ import csv
 import functools
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -377,24 +378,22 @@ def _affix(name: str, snap: Snapshot) -> _Match | None:
 
 
 def _combo(name: str, snap: Snapshot) -> _Match | None:
-    words = name.split("-")
-    if len(words) < 2:
-        return None
     best: _Match | None = None
+    for target, rest in _famous_words(name, snap, COMBO_TARGETS):
+        if all(_is_filler(w, snap) for w in rest) and (best is None or snap.rank[target] < snap.rank[best.target]):
+            best = _Match("name.combo", target, f"{name} vs {target}: '{'-'.join(rest)}' added", 1.0)
+    return best
+
+
+def _famous_words(name: str, snap: Snapshot, within: int) -> Iterator[tuple[str, list[str]]]:
+    """(popular name, the other words) for each run of words of the name that spells one of the `within`
+    most popular names (four letters or more) on its own."""
+    words = name.split("-")
     for start in range(len(words)):
         for end in range(start + 1, len(words) + 1):
-            if end - start == len(words):
-                continue
             target = snap.by_squashed.get("".join(words[start:end]))
-            if not target or snap.rank[target] > COMBO_TARGETS or len(target) < 4:
-                continue
-            rest = words[:start] + words[end:]
-            if not all(_is_filler(w, snap) for w in rest):
-                continue
-            if best is None or snap.rank[target] < snap.rank[best.target]:
-                extra = "-".join(rest)
-                best = _Match("name.combo", target, f"{name} vs {target}: '{extra}' added", 1.0)
-    return best
+            if end - start < len(words) and target and len(target) >= 4 and snap.rank[target] <= within:
+                yield target, words[:start] + words[end:]
 
 
 def _resemblance(name: str, snap: Snapshot) -> _Match | None:
@@ -403,7 +402,8 @@ def _resemblance(name: str, snap: Snapshot) -> _Match | None:
     (a plugin-style name). Only a hint unless the project is new."""
     squashed = _squash(name)
     found: list[_Match] = []
-    for target_sq, distance, _ in process.extract(squashed, snap.resemble_targets, scorer=OSA.distance, score_cutoff=4, limit=None):
+    near = process.extract(squashed, snap.resemble_targets, scorer=OSA.distance, score_cutoff=4, limit=None)
+    for target_sq, distance, _ in near:
         target = snap.by_squashed[target_sq]
         allowed = min(_max_edits(len(target_sq), snap.rank[target]) + 1, (len(target_sq) + 2) // 3)
         if min(len(squashed), len(target_sq)) < 4 or distance > allowed:
@@ -412,13 +412,8 @@ def _resemblance(name: str, snap: Snapshot) -> _Match | None:
         if any(e.typo_like for e in edits):
             why = f"{name} vs {target}: " + ", ".join(e.describe() for e in edits)
             found.append(_Match("name.resembles", target, why, float(distance)))
-    words = name.split("-")
-    for start in range(len(words)):
-        for end in range(start + 1, len(words) + 1):
-            target = snap.by_squashed.get("".join(words[start:end]))
-            if end - start < len(words) and target and len(target) >= 4 and snap.rank[target] <= RESEMBLE_TARGETS:
-                extra = "-".join(words[:start] + words[end:])
-                found.append(_Match("name.resembles", target, f"{name} vs {target}: '{extra}' added", 1.0))
+    for target, rest in _famous_words(name, snap, RESEMBLE_TARGETS):
+        found.append(_Match("name.resembles", target, f"{name} vs {target}: '{'-'.join(rest)}' added", 1.0))
     return min(found, key=lambda m: (m.cost, snap.rank[m.target]), default=None)
 
 
