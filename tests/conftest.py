@@ -60,6 +60,9 @@ def package_index(tmp_path_factory) -> FixtureIndex:
     index.add(build_wheel(files, "celery-routing", "0.1.0"), age_days=3, **ESTABLISHED)
     index.add(build_wheel(files, "celery-tidyqueue", "1.0.0"), age_days=800, **ESTABLISHED)
     index.add(build_wheel(files, "celery-tidyqueue", "1.1.0"), age_days=400)
+    # A typo of a popular name that has been on the index for years, with several releases.
+    for version, age in (("1.0.0", 1200), ("1.1.0", 800), ("1.2.0", 300)):
+        index.add(build_wheel(files, "pandsa", version), age_days=age, **ESTABLISHED)
     # A project the index has quarantined (PEP 792).
     index.add(build_wheel(files, "shadylib", "1.0.0"), age_days=400, status="quarantined",
               status_reason="reported as malware", **ESTABLISHED)

@@ -20,8 +20,8 @@ from . import resolve as resolve_mod
 from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
 from .checks.archive import scan_directory
-from .checks.corroborate import corroborate
-from .checks.metadata import check_metadata, check_not_found
+from .checks.corroborate import corroborate, temper_names
+from .checks.metadata import check_metadata, check_not_found, established
 from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable
 from .install import InspectedTree, tree_digest
@@ -186,7 +186,8 @@ class Pipeline:
             # A local source tree (pip reports it as a directory): inspected in place, installed from there.
             scan = scan_directory(tree)
             return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None)
-        metadata = tuple(self._metadata(candidate, route.index, errors))
+        metadata, settled = self._metadata(candidate, route.index, errors)
+        name_findings = temper_names(name_findings, settled)
         findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
         artifact = None
         try:
@@ -214,21 +215,24 @@ class Pipeline:
         self._projects[key] = (time.monotonic(), info)
         return info
 
-    def _metadata(self, candidate: Candidate, index: IndexClient, errors: list[CheckError]) -> list[Finding]:
+    def _metadata(self, candidate: Candidate, index: IndexClient,
+                  errors: list[CheckError]) -> tuple[tuple[Finding, ...], str | None]:
+        """The metadata findings, and why the project counts as established (None if it does not)."""
         try:
             info = self._project(index, candidate.name, candidate.version)
         except IndexUnavailable as exc:
             errors.append(CheckError("metadata", str(exc), candidate.name))
-            return []
+            return (), None
         except Exception as exc:  # noqa: BLE001
             log.exception("metadata lookup failed for %s", candidate.name)
             errors.append(CheckError("metadata", f"internal error: {exc}", candidate.name))
-            return []
+            return (), None
         if info is None:
             # Found by pip (e.g. on a find-links directory) but not on an index with metadata.
             errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
-            return []
-        return list(check_metadata(info, candidate.version, now=datetime.now(timezone.utc), chosen=candidate))
+            return (), None
+        now = datetime.now(timezone.utc)
+        return check_metadata(info, candidate.version, now=now, chosen=candidate), established(info, now=now)
 
     def _inspect_location(self, req: Requirement, store: ArtifactStore,
                           local_trees: list[InspectedTree]) -> tuple[Candidate, _Inspected] | CheckError:

@@ -69,6 +69,14 @@ def test_an_established_project_that_resembles_a_popular_name_gets_only_the_hint
     assert report.verdict is Verdict.ALLOW, report.reasons
 
 
+def test_an_established_typo_of_a_popular_name_warns_instead_of_blocking(guard):
+    report = check(guard, "install pandsa").report
+    typo = next(f for p in report.packages for f in p.findings if f.rule_id == "name.typo")
+    assert (typo.severity, typo.suggestion) == (Severity.MEDIUM, "pandas")
+    assert "established" in typo.message
+    assert report.verdict is Verdict.WARN, report.reasons
+
+
 def test_not_found_names_suggest_the_popular_project(guard):
     report = check(guard, "install nunpy").report
     assert report.verdict is Verdict.BLOCK

@@ -1,11 +1,12 @@
-"""Signals that are weak apart and strong together: findings derived from other checks' findings."""
+"""Signals that are weak apart and strong together, and a signal that tempers another: findings derived
+from other checks' findings and facts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..model import Finding
+from ..model import Evidence, Finding, Severity
 from .names import RULES as NAME_RULES
 from .names import NameRule
 
@@ -36,3 +37,17 @@ def corroborate(findings: Sequence[Finding]) -> tuple[Finding, ...]:
         evidence = tuple(e for p in parts for e in p.evidence)
         extra.append(Finding(rule.id, rule.severity, rule.explanation + hint, parts[0].package, evidence, suggestion))
     return tuple(extra)
+
+
+def temper_names(findings: Sequence[Finding], established: str | None) -> tuple[Finding, ...]:
+    """Blocking look-alike name findings one level lower on an established project (`established` says why):
+    squats are caught while they are young, and a legitimate look-alike with years of releases should warn,
+    not block (a user may then install it even where an administrator switched off Install anyway)."""
+    if established is None:
+        return tuple(findings)
+    return tuple(
+        replace(f, severity=Severity(f.severity - 1), message=f"{f.message} (Lowered one level: the project is "
+                f"established, {established}.)", evidence=(*f.evidence, Evidence("index", None, established)))
+        if f.rule_id.startswith("name.") and f.severity >= Severity.HIGH else f
+        for f in findings
+    )

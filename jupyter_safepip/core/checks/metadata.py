@@ -43,10 +43,23 @@ SOURCE_HOST_HINTS = ("github.com", "gitlab", "bitbucket.org", "codeberg.org", "s
 
 @dataclass(frozen=True)
 class MetadataThresholds:
-    """How new is 'new'."""
+    """How new is 'new', and how old and busy a project must be to count as established."""
 
     new_project_days: int = 30
     new_release_days: int = 2
+    established_days: int = 365
+    established_releases: int = 3
+
+
+def established(info: ProjectInfo, *, now: datetime, thresholds: MetadataThresholds = MetadataThresholds()) -> str | None:
+    """Why the project counts as established (long on the index, several releases), or None when it does not."""
+    first_upload = min((r.uploaded for r in info.releases if r.uploaded), default=None)
+    releases = len({r.version for r in info.releases})
+    if first_upload is None or releases < thresholds.established_releases:
+        return None
+    if _age_days(first_upload, now) < thresholds.established_days:
+        return None
+    return f"on the index since {first_upload[:10]}, {releases} releases"
 
 
 def check_metadata(info: ProjectInfo, version: str, *, now: datetime,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from jupyter_safepip.core.checks.metadata import RULES, MetadataThresholds, check_metadata, check_not_found
+from jupyter_safepip.core.checks.metadata import RULES, MetadataThresholds, check_metadata, check_not_found, established
 from jupyter_safepip.core.model import Candidate, ProjectInfo, Release, Severity, Vulnerability
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -87,6 +87,15 @@ def test_project_age_threshold_is_configurable():
     info = replace(WELL_KEPT, releases=(Release("1.0.0", ago(20)), Release("1.2.0", ago(10))))
     assert "meta.new-project" in rule_ids(info)
     assert "meta.new-project" not in rule_ids(info, thresholds=MetadataThresholds(new_project_days=14))
+
+
+def test_established_means_long_on_the_index_with_several_releases():
+    assert established(WELL_KEPT, now=NOW) == f"on the index since {ago(900)[:10]}, 3 releases"
+    assert established(replace(WELL_KEPT, releases=WELL_KEPT.releases[:2]), now=NOW) is None  # two releases
+    young = replace(WELL_KEPT, releases=tuple(replace(r, uploaded=ago(100)) for r in WELL_KEPT.releases))
+    assert established(young, now=NOW) is None
+    undated = replace(WELL_KEPT, releases=tuple(replace(r, uploaded=None) for r in WELL_KEPT.releases))
+    assert established(undated, now=NOW) is None  # a simple-API index without dates proves nothing
 
 
 def test_a_fresh_release_of_an_old_project():
