@@ -18,6 +18,7 @@ from traitlets import Bool, Enum, Float, List, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
+from .core.history import KEEP_DAYS, MAX_KEEP_DAYS
 from .core.model import Severity
 from .core.policy import FailMode, ListEntry, Policy, PolicyError
 from .core.settings import Settings, default_cache_dir
@@ -40,7 +41,7 @@ class SafePip(Configurable):
     offline = Bool(False, help="Use only the cache and shipped data; say which checks could not run.").tag(config=True)
     cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
     history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
-    history_days = Float(365.0, help="Checks older than this many days are deleted from the history; 0 keeps everything.").tag(config=True)
+    history_days = Float(KEEP_DAYS, min=0, max=MAX_KEEP_DAYS, help="Checks older than this many days are deleted from the history; 0 keeps everything.").tag(config=True)
     decision_timeout = Float(600.0, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
     index_url = Unicode("", help="The index to trust: pip resolves from it. Locked, requests naming another index, find-links or --no-index are refused.").tag(config=True)
     enabled = Bool(True, help="Load the guard in kernels. Locked, %unload_ext jupyter_safepip is refused.").tag(config=True)
@@ -121,17 +122,22 @@ def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
                 if value != admin_values.get(name, values[name]):
                     refused.append(f"{name} is locked by the administrator; the {layer.name} value {value!r} was ignored")
                 continue
-            values[name] = _validated(name, value, layer.name)
+            values[name] = _validated(defaults, name, value, layer.name)
             sources[name] = layer.name
     return EffectiveConfig(values, sources, frozenset(locked), tuple(refused))
 
 
-def _validated(name: str, value, layer: str):
+def _validated(defaults: SafePip, name: str, value, layer: str):
     trait = SafePip.class_traits()[name]
     try:
-        return trait.validate(SafePip(), value)
+        valid = trait.validate(defaults, value)
+        if valid != valid:  # NaN passes a Float trait's bounds
+            raise TraitError(name)
+        return valid
     except TraitError:
-        raise ConfigError(f"SafePip.{name} in {layer} configuration: expected {trait.info()}, not {value!r}") from None
+        limits = getattr(trait, "min", None), getattr(trait, "max", None)
+        bounds = f" from {limits[0]:g} to {limits[1]:g}" if None not in limits else ""
+        raise ConfigError(f"SafePip.{name} in {layer} configuration: expected {trait.info()}{bounds}, not {value!r}") from None
 
 
 def settings_from_config(config: EffectiveConfig, python: str = sys.executable) -> Settings:
@@ -150,8 +156,6 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
         )
     except (PolicyError, ValueError) as exc:
         raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None
-    if v["history_days"] < 0:
-        raise ConfigError("SafePip.history_days must not be negative (0 keeps the whole history)")
     return Settings(
         policy=policy,
         python=python,

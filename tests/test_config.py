@@ -51,11 +51,14 @@ def test_bad_values_are_clear_errors(tmp_path):
     with pytest.raises(ConfigError, match=r"SafePip.warn_at in user configuration: expected any of \['info'.*not 'severe'"):
         effective_config(config_layers([bad], environ={}))
     wrong_type = write(tmp_path / "typed", history_days="a year")
-    with pytest.raises(ConfigError, match="SafePip.history_days in user configuration: expected a float, not 'a year'"):
+    with pytest.raises(ConfigError, match="SafePip.history_days in user configuration: expected a float from 0 to 36500, not 'a year'"):
         effective_config(config_layers([wrong_type], environ={}))
-    negative = write(tmp_path / "negative", history_days=-1)
-    with pytest.raises(ConfigError, match="history_days must not be negative"):
-        settings_from_config(effective_config(config_layers([negative], environ={})))
+    for days in (-1, 1e6):
+        out_of_range = write(tmp_path / f"range{days}", history_days=days)
+        with pytest.raises(ConfigError, match=f"expected a float from 0 to 36500, not {days!r}"):
+            effective_config(config_layers([out_of_range], environ={}))
+    with pytest.raises(ConfigError, match="history_days in env-var configuration"):
+        effective_config(config_layers([], environ={"SAFEPIP_HISTORY_DAYS": "nan"}))
     with pytest.raises(ConfigError, match="SAFEPIP_HISTORY_DAYS"):
         config_layers([], environ={"SAFEPIP_HISTORY_DAYS": "forever"})
     assert effective_config(config_layers([], environ={"SAFEPIP_HISTORY_DAYS": "30"})).values["history_days"] == 30.0

@@ -30,6 +30,7 @@ DECISIONS = frozenset({"checked", "installed", "install-anyway", "cancelled", "b
 SOURCES = frozenset({"magic", "cli", "sidebar"})
 SCHEMA_VERSION = 2  # 2: index on recorded_at, for pruning
 KEEP_DAYS = 365.0
+MAX_KEEP_DAYS = 36500.0  # a century: "keep everything" is 0
 BUSY_TIMEOUT_SECONDS = 30.0
 RETRY_FIRST_SECONDS = 0.01
 RETRY_MAX_SECONDS = 0.5
@@ -92,8 +93,8 @@ class HistoryStore:
     def __init__(self, path: Path, keep_days: float = KEEP_DAYS) -> None:
         """Open (creating if needed) the store at `path`; entries older than `keep_days` are deleted now
         (0 keeps everything)."""
-        if keep_days < 0:
-            raise HistoryError("the history cannot keep a negative number of days (0 keeps everything)")
+        if not 0 <= keep_days <= MAX_KEEP_DAYS:
+            raise HistoryError(f"the history keeps entries for 0 to {MAX_KEEP_DAYS:.0f} days (0 keeps everything)")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _retry(self._set_up)

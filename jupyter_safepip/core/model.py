@@ -93,7 +93,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class PipNetwork:
-    """pip's network settings that our own requests must share: CA bundle, client certificate, proxy."""
+    """pip's network settings that our own requests must share: CA bundle, client certificate, proxy, and the
+    hosts pip reaches without verifying their certificate."""
 
     cert: str | None = None
     client_cert: str | None = None

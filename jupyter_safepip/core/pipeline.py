@@ -6,6 +6,7 @@ A check that raises becomes a CheckError the user sees, never a pass.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8
 PROJECT_MEMO_SECONDS = 300.0
+MAX_NETWORKS = 8  # pip network settings (CA, proxy, ...) whose HTTP sessions are kept for reuse
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Pipeline:
         self.settings = settings
         self.scans = ScanCache(settings.cache_dir / "scans")
         self._connections: dict[PipNetwork, tuple[requests.Session, ArtifactStore]] = {}
+        self._connections_lock = threading.Lock()  # the server runs checks from a thread pool
         self._projects: dict[tuple, tuple[float, ProjectInfo | None]] = {}
 
     def route_for(self, request: InstallRequest) -> _Route:
@@ -91,13 +94,16 @@ class Pipeline:
         return _Route(index, store)
 
     def _connection(self, network: PipNetwork) -> tuple[requests.Session, ArtifactStore]:
-        if network not in self._connections:
-            cache, timeout = self.settings.cache_dir, self.settings.timeout
-            session = make_session(cache / "http", offline=self.settings.offline, timeout=timeout, network=network)
-            store = ArtifactStore(cache / "artifacts", plain_session(network=network), max(timeout, 60.0),
-                                  self.settings.offline)
-            self._connections[network] = (session, store)
-        return self._connections[network]
+        with self._connections_lock:
+            if network not in self._connections:
+                if len(self._connections) >= MAX_NETWORKS:  # each distinct --cert/--proxy typed adds one
+                    del self._connections[next(iter(self._connections))]
+                cache, timeout = self.settings.cache_dir, self.settings.timeout
+                session = make_session(cache / "http", offline=self.settings.offline, timeout=timeout, network=network)
+                store = ArtifactStore(cache / "artifacts", plain_session(network=network), max(timeout, 60.0),
+                                      self.settings.offline)
+                self._connections[network] = (session, store)
+            return self._connections[network]
 
     def assess(self, request: InstallRequest, command: str, progress: Progress = silent) -> Assessment:
         """Check everything this request would install, before anything is installed or built."""

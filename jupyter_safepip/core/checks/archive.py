@@ -14,7 +14,7 @@ from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, A
 from ..model import CheckError, Finding
 from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
-from ..rules.combine import in_tests_or_docs, is_not_installed_dir, to_findings
+from ..rules.combine import tests_or_docs_dir, to_findings
 from ..rules.source import load, shorten
 
 CHECK = "archive"
@@ -127,31 +127,32 @@ def _inspect(
     scanned = 0
     python = [m for m in members if m.complete and m.name.endswith((".py", ".pyw"))]
     # Code under tests/, docs/, examples/ runs only when someone runs it: not worth parsing, unless the
-    # package's own code imports it (a payload kept where nobody looks).
-    aside = {m.name for m in python if _where(m.name, layout) is Where.LIBRARY and in_tests_or_docs(m.name)}
-    reached_by = _import_names([m for m in python if m.name in aside])
-    queue = [m for m in python if m.name not in aside]
+    # package's own code imports it (a payload kept where nobody looks); then it runs when its importer does.
+    aside = {m.name: depth for m in python if (depth := _tests_or_docs(m.name, layout)) is not None}
+    reached_by = _import_names([(m, aside[m.name]) for m in python if m.name in aside and "!" not in m.name], layout)
+    queue = sorted(((m, _where(m.name, layout)) for m in python if m.name not in aside),
+                   key=lambda entry: entry[1] is Where.INSTALL)  # install-time code first: it is popped first
     done: set[str] = set()
     while queue:
-        member = queue.pop()
+        member, where = queue.pop()
         if member.name in done:
             continue
         done.add(member.name)
-        where = _where(member.name, layout)
         scanned += 1
         source = load(member.name, member.data)
         found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
         if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
             found += install.setup_script(source)
         hits += [(replace(hit, at_import=hit.scope in source.import_time), where) for hit in found]
-        for name in _absolute_imports(member.name, source.imports):
+        for name in _absolute_imports(_relative(member.name, layout), source.imports):
             for size in range(1, len(name) + 1):  # `import a.b.c` runs a, a.b and a.b.c
-                queue += reached_by.pop(name[:size], [])
+                queue += [(imported, where) for imported in reached_by.pop(name[:size], [])]
     for member in members:
         if member.complete and member.name.endswith(".pth"):
             scanned += 1
             hits += _pth_hits(member)
-    hits += [(h, Where.LIBRARY) for h in binaries.match(members, layout.pure_wheel)]
+    hits += [(h, Where.LIBRARY if _tests_or_docs(h.path, layout) is None else Where.TESTS)
+             for h in binaries.match(members, layout.pure_wheel)]
     meta = _metadata_member(by_name, layout)
     if meta is not None:
         text = meta.data.decode("utf-8", "replace")
@@ -199,33 +200,42 @@ def _where(name: str, layout: _Layout) -> Where:
     return Where.LIBRARY
 
 
+def _relative(name: str, layout: _Layout) -> str:
+    return name[len(layout.root):] if layout.root and name.startswith(layout.root) else name
+
+
+def _tests_or_docs(name: str, layout: _Layout) -> int | None:
+    """For library code under tests/, docs/, examples/...: the depth of that directory below the archive's root."""
+    return None if _where(name, layout) is not Where.LIBRARY else tests_or_docs_dir(_relative(name, layout))
+
+
 def _module_parts(path: str) -> tuple[str, ...]:
     """A file's dotted module path ('pkg/docs/__init__.py' -> pkg, docs), with any leading directories."""
-    parts = path.split("!")[-1].split("/")
+    parts = path.split("/")
     stem = parts[-1].rsplit(".", 1)[0]
     return tuple(parts[:-1]) if stem == "__init__" else (*parts[:-1], stem)
 
 
 def _absolute_imports(path: str, imports: set[tuple[int, str]]) -> set[tuple[str, ...]]:
-    """What a file imports, relative imports resolved against the file's own package."""
-    package = _module_parts(path) if path.endswith("__init__.py") else _module_parts(path)[:-1]
+    """What a file imports, relative imports resolved against the file's own package (its directory)."""
+    package = tuple(path.split("/")[:-1])
     found = set()
     for level, dotted in imports:
+        if level - 1 > len(package):
+            continue  # beyond the top of the archive: not one of its files
         base = package[: len(package) - level + 1] if level else ()
         found.add((*base, *dotted.split(".")))
     return found
 
 
-def _import_names(members: list[Member]) -> dict[tuple[str, ...], list[Member]]:
-    """The dotted names whose import would run each of these files. Names are matched from the end (an sdist
-    keeps its packages under a top directory, or src/), but must reach back to the tests/docs directory:
-    `import x` does not run pkg/docs/x.py, `import docs.x` or `import pkg.docs.x` does."""
+def _import_names(entries: list[tuple[Member, int]], layout: _Layout) -> dict[tuple[str, ...], list[Member]]:
+    """The dotted names whose import would run each of these files (each with the depth of its tests/docs
+    directory). Names are matched from the end (an sdist may keep its packages under src/), but must reach
+    back to the tests/docs directory: `import x` does not run pkg/docs/x.py, `import pkg.docs.x` does."""
     names: dict[tuple[str, ...], list[Member]] = {}
-    for member in members:
-        module = _module_parts(member.name)
-        dirs = member.name.split("!")[-1].split("/")[:-1]
-        aside = next((i for i, part in enumerate(dirs) if is_not_installed_dir(part)), 0)
-        for start in range(aside + 1):
+    for member, depth in entries:
+        module = _module_parts(_relative(member.name, layout))
+        for start in range(depth + 1):
             names.setdefault(module[start:], []).append(member)
     return names
 

@@ -1,5 +1,4 @@
-"""Signals that are weak apart and strong together, and a signal that tempers another: findings derived
-from other checks' findings and facts."""
+"""How checks weigh on each other: a finding is raised, or lowered, by what the other checks found."""
 
 from __future__ import annotations
 

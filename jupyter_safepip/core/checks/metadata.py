@@ -53,7 +53,7 @@ class MetadataThresholds:
 
 def established(info: ProjectInfo, *, now: datetime, thresholds: MetadataThresholds = MetadataThresholds()) -> str | None:
     """Why the project counts as established (long on the index, several releases), or None when it does not."""
-    first_upload = min((r.uploaded for r in info.releases if r.uploaded), default=None)
+    first_upload = _first_upload(info)
     releases = len({r.version for r in info.releases})
     if first_upload is None or releases < thresholds.established_releases:
         return None
@@ -87,7 +87,7 @@ def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
     if chosen is not None and _from_another_index(info, chosen):
         add("meta.other-index", f"{chosen.filename} from {urlsplit(chosen.url).netloc}; {info.index_url} has "
             f"{info.name} but not this file")
-    first_upload = min((r.uploaded for r in info.releases if r.uploaded), default=None)
+    first_upload = _first_upload(info)
     if first_upload and _age_days(first_upload, now) < thresholds.new_project_days:
         add("meta.new-project", f"first upload {first_upload[:10]} ({_days(_age_days(first_upload, now))} ago)")
     elif release and release.uploaded and _age_days(release.uploaded, now) < thresholds.new_release_days:
@@ -122,6 +122,10 @@ def _from_another_index(info: ProjectInfo, chosen: Candidate) -> bool:
     if name not in served:
         return True
     return bool(chosen.sha256 and served[name] and served[name] != chosen.sha256)
+
+
+def _first_upload(info: ProjectInfo) -> str | None:
+    return min((r.uploaded for r in info.releases if r.uploaded), default=None)
 
 
 def _is_source_link(url: str) -> bool:

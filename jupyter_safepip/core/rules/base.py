@@ -12,6 +12,7 @@ class Where(enum.Enum):
     INSTALL = "runs during pip install"
     STARTUP = "runs every time Python starts"
     LIBRARY = "runs when the package is imported or used"
+    TESTS = "ships with the tests, docs or examples and runs only if someone runs those"
 
 
 @dataclass(frozen=True)

@@ -28,24 +28,27 @@ RAISED_ON_IMPORT = frozenset({
     "shell-exec", "shell-exec-tool", "shell-hidden", "shell-suspicious-command", "network-fetch", "network-download-exec",
     "secrets-env-dump", "network-raw-socket",
 })
-# Code in tests or docs only runs when someone runs the tests or builds the docs.
+# Code in tests or docs only runs when someone runs the tests or builds the docs. Below the top level, any
+# directory whose name has such a word; at the top (an sdist's own tests/, a wheel's stray tests package),
+# only the conventional names, since a top-level directory is usually the package itself (`sample_utils`).
 _NOT_INSTALLED_DIR = re.compile(r"(?:^|[\W_])(?:tests?|testing|testsuite|docs?|examples?|benchmarks?|samples?)(?:[\W_]|$)", re.IGNORECASE)
+_NOT_INSTALLED_TOP = re.compile(r"(?:tests?|testing|docs?|examples?|benchmarks?|samples?)", re.IGNORECASE)
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
 
-def is_not_installed_dir(name: str) -> bool:
-    """A directory name like tests/, docs/, examples/: code there runs only when someone runs it."""
-    return bool(_NOT_INSTALLED_DIR.search(name))
-
-
-def in_tests_or_docs(path: str) -> bool:
-    """Code under tests/, docs/, examples/...: it runs only when someone runs the tests or builds the docs,
-    or when the package's own code imports it."""
-    return any(is_not_installed_dir(part) for part in path.split("/")[:-1])
+def tests_or_docs_dir(path: str) -> int | None:
+    """Which directory of a path (relative to the archive's root) puts it under tests/, docs/, examples/...
+    (its index), or None."""
+    for depth, name in enumerate(path.split("/")[:-1]):
+        if (_NOT_INSTALLED_TOP.fullmatch(name) if depth == 0 else _NOT_INSTALLED_DIR.search(name)):
+            return depth
+    return None
 
 
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
+    if where is Where.TESTS:
+        return Severity(max(rule.library - 2, Severity.INFO))
     if where is not Where.LIBRARY:
         return rule.install
     if rule.family != "archive" and _TEST_FILE.match(hit.path.split("/")[-1]):
@@ -58,7 +61,7 @@ def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
 def combined(hits: Iterable[tuple[Hit, Where]]) -> list[tuple[Hit, Where]]:
     """Extra hits for combinations: several behaviours at install time, or secrets next to a network sink."""
     extra: list[tuple[Hit, Where]] = []
-    install = [(h, w) for h, w in hits if w is not Where.LIBRARY]
+    install = [(h, w) for h, w in hits if w in (Where.INSTALL, Where.STARTUP)]
     families = {RULES[h.rule_id].family for h, _ in install if h.rule_id not in NOT_COMBINED} & BEHAVIOUR_FAMILIES
     strong = {RULES[h.rule_id].family for h, _ in install if h.rule_id not in WEAK_RULES} & STRONG_FAMILIES
     if len(families) >= 3:
