@@ -47,7 +47,7 @@ def render_text(report: Report, colour: bool = False) -> str:
 
 def _finding_line(finding: Finding, paint) -> str:
     text = f"  [{paint(finding.severity.label, finding.severity)}] {finding.rule_id}: {finding.message}"
-    if finding.suggestion:
+    if finding.suggestion and f"'{finding.suggestion}'" not in finding.message:
         text += f" (did you mean {finding.suggestion}?)"
     for evidence in finding.evidence[:MAX_EVIDENCE]:
         text += f"\n      {evidence}"

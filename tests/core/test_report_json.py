@@ -29,3 +29,10 @@ def test_text_report_shows_verdict_suggestion_and_what_was_not_checked():
     assert "could not check (metadata): timed out" in text
     assert "verdict: BLOCK" in text
     assert "\033[" not in text and "\033[" in render_text(REPORT, colour=True)
+
+
+def test_a_suggestion_the_message_already_makes_is_not_repeated():
+    said = Finding("name.typo", Severity.HIGH, "Did you mean 'requests'?", "reqeusts", (), "requests")
+    report = Report("pip install reqeusts", (PackageReport(REPORT.packages[0].candidate, (said,), (), Verdict.BLOCK),),
+                    (), Verdict.BLOCK, True)
+    assert render_text(report).lower().count("did you mean") == 1

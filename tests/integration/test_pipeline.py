@@ -139,7 +139,7 @@ def test_allowed_install_installs_exactly_the_inspected_files(guard, target_env)
         assert installed[artifact.candidate.name] == artifact.sha256
 
 
-@pytest.mark.parametrize(("package", "why"), [("reqeusts", "did you mean requests"), ("pthpkg", "install-pth-executable")])
+@pytest.mark.parametrize(("package", "why"), [("reqeusts", "Did you mean 'requests'?"), ("pthpkg", "install-pth-executable")])
 def test_blocked_install_changes_nothing(guard, pip_uses_index, target_env, package, why):
     before = target_env.pip_list()
     result = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", package, "tidyframe"],

@@ -30,7 +30,7 @@ def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
     assert outcomes["%pip install tidyframe"].status == "ok"
     assert "'1.2.0'" in outcomes["import tidyframe\ntidyframe.__version__"].text
     blocked = outcomes["%pip install pandsa"]
-    assert blocked.status == "error" and "did you mean pandas" in blocked.text
+    assert blocked.status == "error" and "Did you mean 'pandas'?" in blocked.text
     warned = outcomes["%pip install freshpkg"]
     assert warned.status == "error" and "verdict: WARN" in warned.text  # nobody to ask: the default policy refuses
     hook = outcomes["%pip install sketchy-setup"]

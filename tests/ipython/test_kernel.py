@@ -101,7 +101,7 @@ def imports(kernel: Kernel, module: str) -> bool:
 def test_typo_squat_is_blocked_and_not_importable(unattended):
     result = unattended.run("%pip install reqeusts")
     assert result.status == "error"
-    assert "did you mean requests" in result.text and "nothing was installed" in result.text
+    assert "Did you mean 'requests'?" in result.text and "nothing was installed" in result.text
     assert "Traceback" not in result.text
     assert not imports(unattended, "reqeusts")
 
