@@ -4,7 +4,8 @@
 
 typosquats-dev.csv: recall (flagged: a name finding that warns under the default policy) and right
 "did you mean" (the first suggestion equals the labelled target); then the same counting the
-`name.resembles` hint, which blocks only together with a brand-new project (`name.young-lookalike`). legit-lookalikes.csv: false positives, once with the shipped snapshot and once with
+`name.resembles` hint, which blocks only together with a brand-new project (`name.young-lookalike`).
+legit-lookalikes.csv: false positives, once with the shipped snapshot and once with
 those names held out of it (as if the snapshot were stale). popular.csv: nothing popular flagged.
 ordinary-names.txt: the noise floor. Times are per name, warm, after the one-time load.
 """
@@ -92,10 +93,12 @@ def main() -> None:
     fp_shipped = [n for n in lookalikes if check(n)]  # any finding, the hint included
     held_out = set(lookalikes)
     stale = names.Snapshot.build([(n, r) for n, r in snap.rank.items() if n not in held_out], snap.generic, {})
-    fp_stale = [f"{n} -> {suggestion(warning(check(n, stale)))}" for n in lookalikes if warning(check(n, stale))]
+    stale_warnings = [(n, warning(check(n, stale))) for n in lookalikes]
+    fp_stale = [f"{n} -> {suggestion(w)}" for n, w in stale_warnings if w]
     popular_flagged = [n for n in popular if check(n)]
     noise = [(n, check(n)) for n in ordinary]
-    noisy = [f"{n} -> {warning(f)[0].rule_id} {warning(f)[0].suggestion}" for n, f in noise if warning(f)]
+    noise_warnings = [(n, warning(f)) for n, f in noise]
+    noisy = [f"{n} -> {w[0].rule_id} {w[0].suggestion}" for n, w in noise_warnings if w]
     noise_hinted = [f"{n} -> {f[0].suggestion}: {f[0].evidence[0].snippet}" for n, f in noise if hint(f)]
 
     timings.sort()

@@ -18,7 +18,7 @@ from traitlets import Bool, Enum, Float, List, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
-from .core.history import KEEP_DAYS, MAX_KEEP_DAYS
+from .core.history import KEEP_DAYS, MAX_KEEP_DAYS, default_history_path
 from .core.model import Severity
 from .core.policy import FailMode, ListEntry, Policy, PolicyError
 from .core.settings import Settings, default_cache_dir
@@ -138,6 +138,12 @@ def _validated(defaults: SafePip, name: str, value, layer: str):
         limits = getattr(trait, "min", None), getattr(trait, "max", None)
         bounds = f" from {limits[0]:g} to {limits[1]:g}" if None not in limits else ""
         raise ConfigError(f"SafePip.{name} in {layer} configuration: expected {trait.info()}{bounds}, not {value!r}") from None
+
+
+def configured_history_path(config: EffectiveConfig | None) -> Path:
+    """The history file SafePip.history_path names, else the one in the Jupyter data directory."""
+    configured = config.values.get("history_path") if config else ""
+    return Path(configured).expanduser() if configured else default_history_path()
 
 
 def settings_from_config(config: EffectiveConfig, python: str = sys.executable) -> Settings:

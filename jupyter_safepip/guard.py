@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import ConfigError, EffectiveConfig, load_settings
-from .core.history import KEEP_DAYS, HistoryStore, default_history_path
+from .config import ConfigError, EffectiveConfig, configured_history_path, load_settings
+from .core.history import KEEP_DAYS, HistoryStore
 from .core.install import install_artifacts
 from .core.model import Finding, InstallRequest, PassThrough, Report, Severity, Verdict
 from .core.pip_runner import PipResult
@@ -63,9 +62,8 @@ class Guard:
 
     def history(self) -> HistoryStore:
         """The history store the configuration names (SafePip.history_path), else the Jupyter data directory's."""
-        configured = self.config.values.get("history_path") if self.config else ""
         keep_days = self.config.values["history_days"] if self.config else KEEP_DAYS
-        return HistoryStore(Path(configured).expanduser() if configured else default_history_path(), keep_days)
+        return HistoryStore(configured_history_path(self.config), keep_days)
 
     def record_refusal(self, attempt: str, message: str, *, source: str, notebook: str | None = None,
                        kernel_id: str | None = None, store: HistoryStore | None = None) -> None:

@@ -9,8 +9,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import EffectiveConfig, config_layers, effective_config, settings_from_config
-from ..core.history import HistoryEntry, HistoryStore, default_history_path
+from ..config import EffectiveConfig, config_layers, configured_history_path, effective_config, settings_from_config
+from ..core.history import HistoryEntry, HistoryStore
 from ..core.model import InstallRequest, Report
 from ..core.request import RequestError, split_command_line
 from ..guard import Guard, LockedError
@@ -88,10 +88,7 @@ class SafePipService:
             return self._stores[key]
 
     def history_path(self, config: EffectiveConfig) -> Path:
-        if self._history_path is not None:
-            return self._history_path
-        configured = config.values.get("history_path")
-        return Path(configured).expanduser() if configured else default_history_path()
+        return self._history_path if self._history_path is not None else configured_history_path(config)
 
     def _guard_for(self, config: EffectiveConfig) -> Guard:
         with self._lock:

@@ -101,9 +101,9 @@ class Source:
             node = node.value
         if isinstance(node, ast.Call):
             inner = self.resolve(node.func)
-            first = node.args[0] if node.args else None
-            if inner in DYNAMIC_IMPORTS and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                parts.append(first.value)  # __import__("os").system is os.system
+            module = dynamic_import(inner, node)
+            if module is not None:
+                parts.append(module)  # __import__("os").system is os.system
             else:
                 parts.append(f"{inner}()" if inner else "()")
         elif isinstance(node, ast.Name):
@@ -113,6 +113,14 @@ class Source:
         else:
             return ""
         return ".".join(reversed(parts))
+
+
+def dynamic_import(name: str, call: ast.Call) -> str | None:
+    """The module a call to `name` imports when it is __import__ or import_module of a literal, else None."""
+    first = call.args[0] if call.args else None
+    if name in DYNAMIC_IMPORTS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
 
 
 def is_decoder(name: str) -> bool:
@@ -206,9 +214,9 @@ class _Collector:
         name = self.s.resolve(node.func)
         if name:
             self.s.calls.append(Call(name, node.lineno, self.scope, node))
-        first = node.args[0] if node.args else None
-        if name in DYNAMIC_IMPORTS and isinstance(first, ast.Constant) and isinstance(first.value, str):
-            self.s.imports.add((0, first.value))
+        module = dynamic_import(name, node)
+        if module is not None:
+            self.s.imports.add((0, module))
         if name.endswith(("join", "dumps", "encode", "b64encode")) and any(_iterates_environ(self.s, a) for a in node.args):
             self.s.env_iterations.append(node.lineno)
         if self.scope == 0:
