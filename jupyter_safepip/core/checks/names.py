@@ -110,6 +110,12 @@ class Snapshot:
         )
 
 
+    @property
+    def popular_targets(self) -> tuple[str, ...]:
+        """The squashed top names without the everyday aliases."""
+        return self.targets[: len(self.by_squashed)]
+
+
 def _squash(name: str) -> str:
     return name.replace("-", "")
 
@@ -414,7 +420,25 @@ def _resemblance(name: str, snap: Snapshot) -> _Match | None:
             found.append(_Match("name.resembles", target, why, float(distance)))
     for target, rest in _famous_words(name, snap, RESEMBLE_TARGETS):
         found.append(_Match("name.resembles", target, f"{name} vs {target}: '{'-'.join(rest)}' added", 1.0))
-    return min(found, key=lambda m: (m.cost, snap.rank[m.target]), default=None)
+    best = min(found, key=lambda m: (m.cost, snap.rank[m.target]), default=None)
+    return best and _closer(name, best, snap)
+
+
+def _closer(name: str, match: _Match, snap: Snapshot) -> _Match:
+    """The "did you mean" for a resemblance: a popular name (of the top TARGETS) fewer edits away than the
+    best-known one it resembles, when there is one; whether the name is hinted at all stays decided above."""
+    squashed = _squash(name)
+    closer = min(int(match.cost) - 1, 2)
+    if closer < 1:
+        return match
+    near = process.extract(squashed, snap.popular_targets, scorer=OSA.distance, score_cutoff=closer, limit=None)
+    near = [(target_sq, d) for target_sq, d, _ in near if min(len(squashed), len(target_sq)) >= 4 and d <= (len(target_sq) + 2) // 3]
+    if not near:
+        return match
+    target_sq, distance = min(near, key=lambda n: (n[1], snap.rank[snap.by_squashed[n[0]]]))
+    target = snap.by_squashed[target_sq]
+    why = f"{name} vs {target}: " + ", ".join(e.describe() for e in _edits(squashed, target_sq))
+    return _Match("name.resembles", target, why, float(distance))
 
 
 def _is_filler(word: str, snap: Snapshot) -> bool:

@@ -140,6 +140,16 @@ def test_resemblance_is_kept_to_the_best_known_names_and_to_a_third_of_the_lette
     assert names.check_against("zqtw", snap) == ()  # two unrelated letters, no slip of the fingers
 
 
+def test_a_resemblance_suggests_a_closer_popular_name_when_there_is_one():
+    near_and_less_known = ("colored", names.RESEMBLE_TARGETS + 500)  # two edits from coloriv: no typo of it
+    snap = names.Snapshot.build([("colorama", 1), near_and_less_known], frozenset(), {})
+    (finding,) = names.check_against("coloriv", snap)  # three edits from colorama: a resemblance
+    assert (finding.rule_id, finding.suggestion) == ("name.resembles", "colored")
+    assert finding.evidence[0].snippet.startswith("coloriv vs colored:")
+    (finding,) = names.check_against("coloriv", names.Snapshot.build([("colorama", 1)], frozenset(), {}))
+    assert finding.suggestion == "colorama"
+
+
 def test_stdlib_shadow():
     (finding,) = names.check_name("subprocess")
     assert finding.rule_id == "name.stdlib-shadow"
