@@ -246,6 +246,18 @@ def test_tests_imported_by_setup_py_run_at_install_time(tmp_path: Path) -> None:
     assert severity(scan, "shell-dropper-command") is Severity.CRITICAL
 
 
+def test_a_test_module_is_weighed_down_unless_the_package_imports_it(tmp_path: Path) -> None:
+    alone = scan_archive(make_wheel(tmp_path / "a", {"demo/__init__.py": "", "demo/test_utils.py": DROPPER}))
+    imported = scan_archive(make_wheel(tmp_path / "b", {"demo/__init__.py": "from . import test_utils\n",
+                                                        "demo/test_utils.py": DROPPER}))
+    assert severity(alone, "shell-dropper-command") < severity(imported, "shell-dropper-command")
+    assert "test module" in next(f.message for f in alone.findings if f.rule_id == "shell-dropper-command")
+    assert "test module" not in next(f.message for f in imported.findings if f.rule_id == "shell-dropper-command")
+    setup = scan_archive(make_sdist(tmp_path / "s", {"setup.py": "import conftest\nfrom setuptools import setup\nsetup()\n",
+                                                     "conftest.py": DROPPER}))
+    assert severity(setup, "shell-dropper-command") is Severity.CRITICAL
+
+
 def test_test_data_is_weighed_down_and_nested_test_archives_are_not_promoted(tmp_path: Path) -> None:
     elf = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
     assert severity(scan_archive(make_wheel(tmp_path / "a", {"demo/logo.png": elf})), "binary-disguised") is Severity.HIGH

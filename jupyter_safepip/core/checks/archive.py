@@ -14,7 +14,7 @@ from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, A
 from ..model import CheckError, Finding
 from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
-from ..rules.combine import tests_or_docs_dir, to_findings
+from ..rules.combine import is_test_module, tests_or_docs_dir, to_findings
 from ..rules.source import load, shorten
 
 CHECK = "archive"
@@ -126,14 +126,21 @@ def _inspect(
     hits += [(Hit(i.kind, i.name, None, i.detail), Where.LIBRARY) for i in issues]
     scanned = 0
     python = [m for m in members if m.complete and m.name.endswith((".py", ".pyw"))]
+    wheres = {m.name: _where(m.name, layout) for m in python}
+    library = [m for m in python if wheres[m.name] is Where.LIBRARY]
     # Code under tests/, docs/, examples/ runs only when someone runs it: not worth parsing, unless the
     # package's own code imports it (a payload kept where nobody looks); then it runs when its importer does.
-    aside = {m.name: depth for m in python if (depth := _tests_or_docs(m.name, layout)) is not None}
-    reached_by = _import_names([(m, aside[m.name]) for m in python if m.name in aside and "!" not in m.name], layout)
-    queue = sorted(((m, _where(m.name, layout)) for m in python if m.name not in aside),
+    aside = {m.name: depth for m in library if (depth := tests_or_docs_dir(_relative(m.name, layout))) is not None}
+    # Test modules in the package (pkg/test_x.py) are read last, weighed down, unless its own code imports them.
+    test_modules = [m for m in library if m.name not in aside and is_test_module(m.name)]
+    held_back = {m.name for m in test_modules}
+    reached_by = _import_names([(m, aside[m.name]) for m in library if m.name in aside and "!" not in m.name]
+                               + [(m, len(_module_parts(_relative(m.name, layout))) - 1) for m in test_modules if "!" not in m.name],
+                               layout)
+    queue = sorted(((m, wheres[m.name]) for m in python if m.name not in aside and m.name not in held_back),
                    key=lambda entry: entry[1] is Where.INSTALL)  # install-time code first: it is popped first
     done: set[str] = set()
-    while queue:
+    while queue or (queue := [(m, Where.TEST_MODULE) for m in test_modules if m.name not in done]):  # then those
         member, where = queue.pop()
         if member.name in done:
             continue
@@ -229,9 +236,10 @@ def _absolute_imports(path: str, imports: set[tuple[int, str]]) -> set[tuple[str
 
 
 def _import_names(entries: list[tuple[Member, int]], layout: _Layout) -> dict[tuple[str, ...], list[Member]]:
-    """The dotted names whose import would run each of these files (each with the depth of its tests/docs
-    directory). Names are matched from the end (an sdist may keep its packages under src/), but must reach
-    back to the tests/docs directory: `import x` does not run pkg/docs/x.py, `import pkg.docs.x` does."""
+    """The dotted names whose import would run each of these files (each with the index of the module part a
+    name must include: its tests/docs directory, or the file itself). Names are matched from the end (an sdist
+    may keep its packages under src/), but must reach back that far: `import x` does not run pkg/docs/x.py,
+    `import pkg.docs.x` does."""
     names: dict[tuple[str, ...], list[Member]] = {}
     for member, depth in entries:
         module = _module_parts(_relative(member.name, layout))

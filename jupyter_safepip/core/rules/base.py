@@ -13,6 +13,7 @@ class Where(enum.Enum):
     STARTUP = "runs every time Python starts"
     LIBRARY = "runs when the package is imported or used"
     TESTS = "ships with the tests, docs or examples and runs only if someone runs those"
+    TEST_MODULE = "is a test module (test_*.py, conftest.py) that nothing in the package imports: it runs only in a test run"
 
 
 @dataclass(frozen=True)

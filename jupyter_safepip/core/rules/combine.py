@@ -45,14 +45,19 @@ def tests_or_docs_dir(path: str) -> int | None:
     return None
 
 
+def is_test_module(path: str) -> bool:
+    """Whether a file is named like a test module (test_x.py, x_test.py, conftest.py)."""
+    return bool(_TEST_FILE.match(path.rsplit("/", 1)[-1]))
+
+
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
     if where is Where.TESTS:
         return Severity(max(rule.library - 2, Severity.INFO))
+    if where is Where.TEST_MODULE:
+        return Severity(max(rule.library - 1, Severity.INFO))
     if where is not Where.LIBRARY:
         return rule.install
-    if rule.family != "archive" and _TEST_FILE.match(hit.path.split("/")[-1]):
-        return Severity(max(rule.library - 1, Severity.INFO))
     if hit.at_import and rule.id in RAISED_ON_IMPORT:
         return Severity(min(rule.library + 1, rule.install))
     return rule.library
@@ -70,12 +75,12 @@ def combined(hits: Iterable[tuple[Hit, Where]]) -> list[tuple[Hit, Where]]:
     elif len(families) == 2 and strong:
         first = install[0][0]
         extra.append((Hit("combined-install-pair", first.path, None, " + ".join(sorted(families))), Where.INSTALL))
-    by_file: dict[str, list[Hit]] = defaultdict(list)
+    by_file: dict[tuple[str, Where], list[Hit]] = defaultdict(list)
     for hit, where in hits:
-        if where is Where.LIBRARY:
-            by_file[hit.path].append(hit)
-    for path, file_hits in by_file.items():
-        extra += [(hit, Where.LIBRARY) for hit in _library_combinations(path, file_hits)]
+        if where in (Where.LIBRARY, Where.TEST_MODULE):
+            by_file[hit.path, where].append(hit)
+    for (path, where), file_hits in by_file.items():
+        extra += [(hit, where) for hit in _library_combinations(path, file_hits)]
     return extra
 
 
