@@ -62,7 +62,7 @@ def install_argv(request: InstallRequest, requirements_file: Path, has_sdist: bo
     """pip arguments for a hash-checked, dependency-free install of pinned local files."""
     args = [
         "install", "--no-deps", "--no-index", "--require-hashes",
-        "-r", str(requirements_file), *request.target_options,
+        "-r", str(requirements_file), *request.install_options,
     ]
     if request.upgrade:
         args.append("--upgrade")
@@ -92,7 +92,7 @@ def install_artifacts(
         if local_trees and all(r.returncode == 0 for r in results):
             # A directory has no single hash; it was inspected in place and is installed from there.
             trees = [arg for t in local_trees for arg in (("-e", str(t.path)) if t.editable else (str(t.path),))]
-            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *trees, *request.target_options]
+            args = ["install", "--no-deps", "--no-index", "--no-build-isolation", *trees, *request.install_options]
             results.append(run_pip(python, args, on_output=on_output))
     failed = [r for r in results if r.returncode != 0]
     return (failed or results or [None])[-1]

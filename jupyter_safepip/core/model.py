@@ -116,7 +116,7 @@ class InstallRequest:
     pre: bool = False
     upgrade: bool = False
     constraints: tuple[str, ...] = ()
-    target_options: tuple[str, ...] = ()  # --target/--prefix/--user/--root as given
+    install_options: tuple[str, ...] = ()  # where and how to install: --target/--user/--force-reinstall/... as given
     network: PipNetwork = PipNetwork()  # pip's configuration with this command line's --cert, --proxy, ...
 
 

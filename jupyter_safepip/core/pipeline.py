@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import requests
 from packaging.requirements import Requirement as PackagingRequirement
@@ -113,6 +114,7 @@ class Pipeline:
         request_errors: list[CheckError] = []
         local_trees: list[InspectedTree] = []
         pre_inspected: list[tuple[Candidate, _Inspected]] = []
+        kept: dict[str, str] = {}  # a location as typed -> the same requirement on its kept, inspected copy
 
         for req in request.requirements:
             if req.name:
@@ -123,6 +125,8 @@ class Pipeline:
                     request_errors.append(outcome)
                 else:
                     pre_inspected.append(outcome)
+                    if outcome[1].artifact is not None:
+                        kept[req.text] = _on_kept_copy(req, outcome[1].artifact.path)
 
         flagged_early = [c for c, i in pre_inspected if _worst_verdict(policy, c, i) > Verdict.ALLOW]
         unresolvable = any(e.check == "request" for e in request_errors)
@@ -131,9 +135,10 @@ class Pipeline:
         if not flagged_early and not unresolvable:
             progress(ProgressEvent("resolve", 0, 1, "asking pip what it would install"))
             try:
-                resolution = resolve_mod.resolve(
-                    request, self.settings.python, gate, timeout=self.settings.pip_timeout
-                )
+                # pip reads the inspected copies of archives typed as paths or URLs: fetching a URL again
+                # could bring other bytes, and pip builds an sdist in the dry run.
+                on_kept = replace(request, pip_args=tuple(kept.get(arg.strip(), arg) for arg in request.pip_args))
+                resolution = resolve_mod.resolve(on_kept, self.settings.python, gate, timeout=self.settings.pip_timeout)
             except resolve_mod.ResolutionError as exc:
                 request_errors.append(CheckError("resolve", f"pip could not resolve the request: {exc}"))
             except IndexUnavailable as exc:  # the index failed pip, then us while looking for an sdist
@@ -256,7 +261,10 @@ class Pipeline:
             candidate = Candidate(name, "", path.resolve().as_uri(), path.name, None, True, False)
             return candidate, _Inspected(scan.findings, scan.errors, None)
         if path is not None and not path.exists():
-            return CheckError("request", f"{target}: no such file or directory")
+            return CheckError("request", f"{req.text}: no such file or directory")
+        if path is None and req.source != "command line" and not target.split("#", 1)[0].endswith(".whl"):
+            return CheckError("request", f"{req.text} ({req.source}): pip would download this source archive again "
+                              "and build it, unchecked; give it on the command line, or download it and give its path")
         candidate = Candidate(
             name=canonicalize_name(name.split("-", 1)[0]) if not req.name else req.name,
             version="",
@@ -321,6 +329,13 @@ def _as_dependency(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
         replace(f, severity=Severity(max(f.severity - 1, Severity.INFO)), message=f"{f.message} (a dependency)")
         for f in findings
     )
+
+
+def _on_kept_copy(req: Requirement, path: Path) -> str:
+    """The requirement as typed, pointing at the kept copy of its archive (extras and marker kept)."""
+    extras = f"[{','.join(req.extras)}]" if req.extras else ""
+    marker = f"; {req.marker}" if req.marker else ""
+    return f"{req.name}{extras} @ {path.as_uri()}{marker}" if req.name else f"{path}{extras}{marker}"
 
 
 def _worst_verdict(policy, candidate: Candidate, inspected: _Inspected) -> Verdict:

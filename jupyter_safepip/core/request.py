@@ -6,6 +6,7 @@ index settings seen here are the ones pip itself will use.
 
 from __future__ import annotations
 
+import logging
 import optparse
 import os
 import shlex
@@ -21,10 +22,10 @@ CHECKED_COMMANDS = frozenset({"install"})
 # pip subcommands that install nothing; anything else that is not `install` is refused, not guessed at.
 PASS_THROUGH_COMMANDS = frozenset(
     {"uninstall", "list", "show", "freeze", "check", "config", "cache", "index", "inspect", "hash", "help",
-     "debug", "search", "completion", "lock"}
+     "debug", "search", "completion"}
 )
-# `download` and `wheel` fetch and may build packages (running setup.py) without installing them.
-REFUSED_COMMANDS = {"download": "pip download", "wheel": "pip wheel"}
+# `download`, `wheel` and `lock` fetch and may build packages (running setup.py) without installing them.
+REFUSED_COMMANDS = {"download": "pip download", "wheel": "pip wheel", "lock": "pip lock"}
 TARGET_OPTIONS = ("target_dir", "prefix_path", "root_path", "use_user_site")
 
 
@@ -49,9 +50,11 @@ def split_command_line(line: str | Sequence[str]) -> list[str]:
     if "\n" in line.strip() or "\r" in line:
         raise RequestError("a pip command must be on one line")
     try:
-        return shlex.split(line)
+        words = shlex.split(line)
     except ValueError as exc:
         raise RequestError(f"cannot split the command line: {exc}") from None
+    comment = next((i for i, word in enumerate(words) if word.startswith("#")), len(words))
+    return words[:comment]  # as the shell drops `# a comment` (a `#` inside a word, as in #egg=, stays)
 
 
 def parse_command(line: str | Sequence[str]) -> InstallRequest | PassThrough:
@@ -59,23 +62,43 @@ def parse_command(line: str | Sequence[str]) -> InstallRequest | PassThrough:
     args = split_command_line(line)
     if args[:1] == ["pip"] or args[:1] == ["pip3"]:
         args = args[1:]
-    command_index = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
-    if command_index is None:
+    general, rest = _general_options(args)
+    if not rest:
+        if {"-V", "--version", "-h", "--help"} & set(general):
+            return PassThrough(tuple(args))
         raise RequestError("no pip command given (for example: install pandas)")
-    command = args[command_index]
+    command = rest[0]
     if command in PASS_THROUGH_COMMANDS:
         return PassThrough(tuple(args))
     if command in REFUSED_COMMANDS:
         raise RequestError(f"{REFUSED_COMMANDS[command]} can build packages unchecked; use install, or run it outside the guard")
     if command not in CHECKED_COMMANDS:
         raise RequestError(f"unknown pip command {command!r}")
-    # Global options (-q, -v, --isolated, ...) may precede the command; pip accepts them after it too.
-    install_args = args[:command_index] + args[command_index + 1 :]
-    return parse_install_args(install_args)
+    # Global options (-q, --cache-dir DIR, ...) may precede the command; pip accepts them after it too.
+    return parse_install_args(general + rest[1:])
+
+
+def _general_options(args: list[str]) -> tuple[list[str], list[str]]:
+    """Split off the options before the command as pip's own main parser does (`--cache-dir DIR install`)."""
+    from pip._internal.cli.main_parser import create_main_parser
+    from pip._internal.exceptions import PipError
+
+    if {"-h", "--help"} & set(args[: next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))]):
+        return args, []  # pip prints its help
+    parser = create_main_parser()
+    parser.__class__ = type("SafePipMainParser", (_RaisingParser, parser.__class__), {})
+    try:
+        _options, rest = parser.parse_args(list(args))
+    except PipError as exc:
+        raise RequestError(_first_line(str(exc))) from None
+    return args[: len(args) - len(rest)], rest
 
 
 def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
     """Parse the arguments of `pip install` with pip's own parser and requirement-file reader."""
+    if "--" in install_args:  # the check adds its own options after the user's: none may become a requirement
+        at = list(install_args).index("--")
+        install_args = [*install_args[:at], *install_args[at + 1 :]]
     options, positional = _pip_install_options(list(install_args))
     _refuse_unfaithful_options(options)
     requirements: list[Requirement] = [parse_requirement(text) for text in positional]
@@ -97,7 +120,7 @@ def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
         pre=bool(options.pre),
         upgrade=bool(options.upgrade),
         constraints=tuple(options.constraints),
-        target_options=_target_options(options),
+        install_options=_install_options(options),
         network=_network(options),
     )
 
@@ -105,8 +128,11 @@ def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
 def parse_requirement(text: str, *, editable: bool = False, source: str = "command line") -> Requirement:
     """One requirement as typed: a name with specifier/extras/marker, a direct URL, a VCS URL or a path."""
     text = text.strip()
-    if editable or _looks_like_location(text):
-        return Requirement(text=text, name=_egg_name(text), url=text, editable=editable, source=source)
+    if editable:
+        return Requirement(text=text, name=_egg_name(text), url=text, editable=True, source=source)
+    location = _pip_location(text, source)
+    if location is not None:
+        return location
     try:
         parsed = PackagingRequirement(text)
     except InvalidRequirement as exc:
@@ -200,26 +226,56 @@ def _pip_install_options(install_args: list[str]) -> tuple[optparse.Values, list
         raise RequestError(_first_line(str(exc))) from None
 
 
-def _target_options(options: optparse.Values) -> tuple[str, ...]:
-    found = []
-    if options.target_dir:
-        found.append(f"--target={options.target_dir}")
-    if options.prefix_path:
-        found.append(f"--prefix={options.prefix_path}")
-    if options.root_path:
-        found.append(f"--root={options.root_path}")
-    if options.use_user_site:
-        found.append("--user")
+def _install_options(options: optparse.Values) -> tuple[str, ...]:
+    """The options that say where and how the checked files are installed (not what is installed), as pip
+    read them: passed on to the install of the kept files."""
+    found: list[str] = []
+    for dest, flag in (("target_dir", "--target"), ("prefix_path", "--prefix"), ("root_path", "--root"),
+                       ("json_report_file", "--report")):
+        if getattr(options, dest, None):
+            found.append(f"{flag}={getattr(options, dest)}")
+    for dest, flag in (("use_user_site", "--user"), ("force_reinstall", "--force-reinstall"),
+                       ("ignore_installed", "--ignore-installed"), ("override_externally_managed", "--break-system-packages")):
+        if getattr(options, dest, None):
+            found.append(flag)
+    for dest, flag in (("compile", "--no-compile"), ("warn_script_location", "--no-warn-script-location"),
+                       ("warn_about_conflicts", "--no-warn-conflicts")):
+        if getattr(options, dest, True) is False:
+            found.append(flag)
+    for key, values in (getattr(options, "config_settings", None) or {}).items():  # used if an sdist is built
+        found += [f"--config-settings={key}={value}" for value in (values if isinstance(values, list) else [values])]
+    found += ["-v"] * (options.verbose or 0) + ["-q"] * (options.quiet or 0)
     return tuple(found)
 
 
-def _looks_like_location(text: str) -> bool:
+def _pip_location(text: str, source: str) -> Requirement | None:
+    """A path or URL requirement as pip reads it (an archive by any of pip's extensions, with or without
+    `./`, extras or a marker), or None for a name with a specifier. Asking pip itself means that whatever
+    pip would fetch or build from a location is inspected as one."""
+    from pip._internal.exceptions import PipError
+    from pip._internal.req.constructors import parse_req_from_line
+    from pip._internal.utils.filetypes import is_archive_file
+
     try:
         if PackagingRequirement(text).url:  # PEP 508 `name @ url`, spaces or not: packaging reads the name
-            return False
+            return None
     except InvalidRequirement:
         pass
-    return "://" in text or text.startswith((".", "/", "~")) or text.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2"))
+    pip_log = logging.getLogger("pip._internal.req.constructors")
+    level, pip_log.level = pip_log.level, logging.ERROR  # "looks like a filename, but the file does not exist":
+    try:                                                  # the check says that itself, in its own words
+        parts = parse_req_from_line(text, None)
+    except (PipError, ValueError) as exc:  # a directory pip cannot install, a wheel name pip cannot read
+        if "://" in text or text.startswith((".", "/", "~")) or is_archive_file(text):
+            raise RequestError(f"invalid requirement {text!r} ({source}): {_first_line(str(exc))}") from None
+        return None
+    finally:
+        pip_log.level = level
+    if parts.link is None:
+        return None
+    name = canonicalize_name(parts.requirement.name) if parts.requirement is not None else None
+    return Requirement(text=text, name=name, extras=tuple(sorted(parts.extras)), url=parts.link.url, source=source,
+                       marker=str(parts.markers) if parts.markers else "")
 
 
 def _egg_name(text: str) -> str | None:

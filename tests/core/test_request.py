@@ -42,16 +42,43 @@ def test_nested_requirement_files_and_constraints(tmp_path: Path):
 def test_paths_urls_and_vcs_are_locations():
     request = parse_command("install ./dist/pkg-1.0.tar.gz git+https://127.0.0.1/repo.git#egg=Repo_Name")
     archive, vcs = request.requirements
-    assert archive.name is None and archive.url == "./dist/pkg-1.0.tar.gz"
+    assert archive.name is None and archive.url == Path("dist/pkg-1.0.tar.gz").resolve().as_uri()
     assert vcs.name == "repo-name" and vcs.url.startswith("git+")
+
+
+@pytest.mark.parametrize("typed", ["pkg-1.0.tgz", "pkg-1.0.tar", "pkg-1.0.tar.xz", "PKG-1.0.TAR.GZ", "pkg-1.0.zip"])
+def test_archives_are_locations_as_pip_reads_them(typed, tmp_path, monkeypatch):
+    """pip builds a local archive named like this even without ./; the check must treat it as one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / typed).write_bytes(b"")
+    (plain,) = parse_command(["install", typed]).requirements
+    assert plain.name is None and plain.url == (tmp_path / typed).as_uri()
+    (with_extras,) = parse_command(["install", f"{typed}[fast]; python_version > '3'"]).requirements
+    assert with_extras.url == plain.url and with_extras.extras == ("fast",) and "python_version" in with_extras.marker
 
 
 def test_install_locations_are_recorded():
     request = parse_command("install --user --target /tmp/t x")
-    assert "--user" in request.target_options and "--target=/tmp/t" in request.target_options
+    assert "--user" in request.install_options and "--target=/tmp/t" in request.install_options
 
 
-@pytest.mark.parametrize("line", ["list", "show pandas", "uninstall -y pandas", "freeze", "-q list"])
+def test_how_to_install_is_kept_for_the_install_of_the_checked_files():
+    request = parse_command("install --force-reinstall -I --no-compile --report r.json --config-settings k=v -q six")
+    assert set(request.install_options) == {"--force-reinstall", "--ignore-installed", "--no-compile", "--report=r.json",
+                                            "--config-settings=k=v", "-q"}
+    assert parse_command("install six").install_options == ()
+
+
+@pytest.mark.parametrize("line", ["--cache-dir list install six", "--proxy http://127.0.0.1:9 install six",
+                                  "install six # the usual one", "install -- six"])
+def test_global_options_with_values_and_comments_still_make_an_install(line):
+    request = parse_command(line)
+    assert isinstance(request, InstallRequest) and [r.name for r in request.requirements] == ["six"]
+    assert "--" not in request.pip_args and "#" not in " ".join(request.pip_args)
+
+
+@pytest.mark.parametrize("line", ["list", "show pandas", "uninstall -y pandas", "freeze", "-q list", "--version",
+                                  "--proxy http://127.0.0.1:9 list"])
 def test_other_subcommands_pass_through(line):
     assert isinstance(parse_command(line), PassThrough)
 
@@ -66,6 +93,7 @@ def test_other_subcommands_pass_through(line):
         ("install 'unclosed", "cannot split"),
         ("frobnicate x", "unknown pip command"),
         ("download x", "can build packages unchecked"),
+        ("lock ./x.tar.gz", "can build packages unchecked"),
         ("-q", "no pip command"),
         ("install -r /nonexistent/requirements.txt", "Could not open requirements file"),
     ],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from jupyter_safepip.core.model import Severity, Verdict
 from jupyter_safepip.core.settings import Settings
 from jupyter_safepip.guard import Guard
-from jupyter_safepip.testing.builders import build_wheel
+from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_sdist
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED
 
@@ -227,6 +229,55 @@ def test_local_source_tree_is_inspected_before_pip_builds_it(guard, target_env, 
     assert report.verdict >= Verdict.WARN
     assert "secrets-env-dump" in rule_ids(report)
     assert not marker.exists(), "pip built the tree before it was inspected"
+
+
+def test_a_local_archive_named_without_a_path_is_inspected_before_pip_builds_it(guard, tmp_path, monkeypatch):
+    marker = tmp_path / "ARCHIVE_SETUP_RAN"
+    sdist = canary_sdist(tmp_path / "dist", marker)
+    monkeypatch.chdir(tmp_path)
+    for typed in ("canarypkg-1.0.0.tgz", "canarypkg-1.0.0.tar[extra]"):  # pip reads both as local archives
+        Path(typed.split("[")[0]).write_bytes(sdist.read_bytes())  # .tar holds gzip bytes: pip sniffs, so does the scan
+        report = check(guard, f"install {typed}").report
+        assert report.verdict >= Verdict.WARN and "secrets-env-dump" in rule_ids(report), typed
+    assert not marker.exists(), "pip built an archive the check took for a name"
+
+
+@pytest.fixture
+def swapping_server(tmp_path):
+    """A server on 127.0.0.1 that serves a clean sdist the first time and a canary under the same URL after."""
+    marker = tmp_path / "SWAPPED_SETUP_RAN"
+    bodies = [build_sdist(tmp_path / "clean", "swappkg", "1.0.0").read_bytes(),
+              canary_sdist(tmp_path / "evil", marker, name="swappkg").read_bytes()]
+    served: list[int] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = bodies[min(len(served), 1)]
+            served.append(len(body))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/swappkg-1.0.0.tar.gz", marker, served
+    server.shutdown()
+
+
+def test_an_sdist_by_url_is_fetched_once_and_pip_builds_the_inspected_copy(swapping_server, target_env_with_build_tools,
+                                                                            tmp_path):
+    url, marker, served = swapping_server
+    guard = Guard(Settings(python=target_env_with_build_tools.python, cache_dir=tmp_path / "safepip-cache"))
+    report = check(guard, f"install {url}").report
+    errors = [e.check for p in report.packages for e in p.errors]
+    assert errors == ["metadata"], errors  # a URL has no index metadata; pip resolved it (from the kept copy)
+    assert [p.candidate.name for p in report.packages] == ["swappkg"] and not report.packages[0].findings
+    assert len(served) == 1, "the URL was fetched again after its inspection"
+    assert not marker.exists(), "pip built a copy that was never inspected"
 
 
 def test_clean_local_wheel_file_is_checked_and_installed_by_hash(guard, target_env, tmp_path):
