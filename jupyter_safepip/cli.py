@@ -61,9 +61,17 @@ def exit_code(report: Report) -> int:
     return int(report.verdict)
 
 
+def _emit(text: str) -> None:
+    """Print to stdout; a reader that stopped early (`| head`) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout again at exit
+
+
 def _run(args: list[str]) -> int:
-    if not args or args[0] in {"-h", "--help", "help"}:
-        print(USAGE)
+    if not args or args[0] in {"-h", "--help", "help"} or {"-h", "--help"} & set(args[1:]):
+        print(USAGE + ("\n\ncheck and install take the arguments of `pip install`." if args else ""))
         return 0 if args else EXIT_USAGE
     command, rest = args[0], args[1:]
     flags = {a for a in rest if a in OWN_FLAGS}
@@ -87,9 +95,9 @@ def _run(args: list[str]) -> int:
     assessment = guard.check(parsed, "pip install " + " ".join(rest), progress=_progress_printer())
     report = assessment.report
     if "--json" in flags:
-        print(json.dumps(report_to_dict(report), indent=2))
+        _emit(json.dumps(report_to_dict(report), indent=2))
     else:
-        print(render_text(report, colour=sys.stdout.isatty()))
+        _emit(render_text(report, colour=sys.stdout.isatty()))
     if command == "check":
         return exit_code(report)
     if not _decide_install(report, assume_yes="--yes" in flags or "-y" in flags, policy=guard.settings.policy):
@@ -138,11 +146,11 @@ def _scan(paths: list[str], flags: set[str]) -> int:
     if "--sarif" in flags:
         from .core.sarif import sarif_from_scans
 
-        print(json.dumps(sarif_from_scans(results), indent=2))
+        _emit(json.dumps(sarif_from_scans(results), indent=2))
     elif "--json" in flags:
-        print(json.dumps(report_to_dict(report), indent=2))
+        _emit(json.dumps(report_to_dict(report), indent=2))
     else:
-        print(render_text(report, colour=sys.stdout.isatty()))
+        _emit(render_text(report, colour=sys.stdout.isatty()))
     return exit_code(report)
 
 

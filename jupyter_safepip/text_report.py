@@ -21,8 +21,8 @@ def render_text(report: Report, colour: bool = False) -> str:
     rows = [(p.candidate.name, p.candidate.version or "-", p.verdict, len(p.findings), "yes" if p.candidate.requested else "dep")
             for p in report.packages]
     if rows:
-        width = max(len(r[0]) for r in rows)
-        vwidth = max(len(r[1]) for r in rows)
+        width = max(len("package"), *(len(r[0]) for r in rows))
+        vwidth = max(len("version"), *(len(r[1]) for r in rows))
         lines.append(f"{'package'.ljust(width)}  {'version'.ljust(vwidth)}  verdict  findings  requested")
         for name, version, verdict, count, requested in rows:
             lines.append(f"{name.ljust(width)}  {version.ljust(vwidth)}  {paint(verdict.label.ljust(7), verdict)}  {str(count).rjust(8)}  {requested}")
@@ -38,7 +38,10 @@ def render_text(report: Report, colour: bool = False) -> str:
         for error in package.errors:
             lines.append(f"  could not check ({error.check}): {error.reason}")
     for error in report.errors:
-        lines.append(f"could not check ({error.check}): {error.reason}")
+        where = f"{error.package}: " if error.package else ""
+        lines.append(f"could not check ({error.check}): {where}{error.reason}")
+    if not (report.packages or report.errors or any(f.rule_id == "meta.not-found" for f in report.request_findings)):
+        lines.append("nothing to install: the request is already satisfied in this environment")
     lines.append("")
     lines.append(f"verdict: {paint(report.verdict.label.upper(), report.verdict)}" + (
         f" ({'; '.join(report.reasons)})" if report.reasons else ""))

@@ -169,10 +169,10 @@ def _project_info(name: str, page: SimplePage, release: dict | None, version: st
     if release is None:
         return ProjectInfo(name, tuple(releases.values()), page.status, page.status_reason)
     info = release.get("info") or {}
-    for version, files in (release.get("releases") or {}).items():
-        if version not in releases and files:
+    for listed, files in (release.get("releases") or {}).items():
+        if listed not in releases and files:
             times = [f.get("upload_time_iso_8601") for f in files if f.get("upload_time_iso_8601")]
-            releases[version] = Release(version, min(times, default=None), all(f.get("yanked") for f in files))
+            releases[listed] = Release(listed, min(times, default=None), all(f.get("yanked") for f in files))
     maintainers = tuple(dict.fromkeys(m for m in (info.get("maintainer"), info.get("author"),
                                                     info.get("maintainer_email"), info.get("author_email")) if m))
     return ProjectInfo(

@@ -152,6 +152,10 @@ class Pipeline:
         for missing in resolution.not_found:
             suggestion = names.suggest(missing.name)
             request_findings.append(check_not_found(missing.name, suggestion))
+            # pip stops at the first name it cannot find: say which of the others it never got to.
+            request_errors += [CheckError("resolve", f"not checked: pip stopped at {missing.name}, which is not on the "
+                                          "index", req.name)
+                               for req in request.requirements if req.name and not req.url and req.name != missing.name]
         for candidate in resolution.stopped_at:
             request_errors.append(
                 CheckError("resolve", "its dependencies were not looked at: this source package was flagged, so pip was "

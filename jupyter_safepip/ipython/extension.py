@@ -6,6 +6,7 @@ import logging
 
 from ..core.settings import default_cache_dir
 from .magics import SafePipMagics
+from .shell_commands import guard_shell_commands, release_shell_commands
 from .shell_escape import rewrite_cell
 
 _STATE_KEY = "_jupyter_safepip_original_pip"
@@ -35,9 +36,11 @@ def load_ipython_extension(ip) -> None:
     # Remember whatever %pip was (IPython may hold a lazy stub that re-registers itself when called),
     # and delegate non-install subcommands to IPython's own implementation directly.
     setattr(ip, _STATE_KEY, ip.magics_manager.magics["line"].get("pip"))
-    ip.register_magics(SafePipMagics(ip, original_pip=PackagingMagics(ip).pip))
+    magics = SafePipMagics(ip, original_pip=PackagingMagics(ip).pip)
+    ip.register_magics(magics)
     if rewrite_cell not in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.append(rewrite_cell)
+    guard_shell_commands(ip, magics.guarded_pip)
 
 
 def _switched_off() -> bool:
@@ -66,4 +69,5 @@ def unload_ipython_extension(ip) -> None:
     ip.magics_manager.magics["line"].pop("safepip", None)
     if rewrite_cell in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.remove(rewrite_cell)
+    release_shell_commands(ip)
     setattr(ip, _STATE_KEY, None)

@@ -227,7 +227,8 @@ class SafePipMagics(Magics):
             display(HTML(_ok_line(report)))
         else:
             print(_ok_text(report))
-        print("Note: you may need to restart the kernel to use updated packages.")
+        if result is not None:
+            print("Note: you may need to restart the kernel to use updated packages.")
         return None
 
     def _record(self, report: Report, decision: str) -> None:

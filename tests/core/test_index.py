@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_safepip.core.http import make_session
-from jupyter_safepip.core.index import JSON_SIMPLE, IndexClient, IndexUnavailable
+from jupyter_safepip.core.index import JSON_SIMPLE, IndexClient, IndexUnavailable, SimplePage, _project_info
 from jupyter_safepip.testing.builders import build_sdist, build_wheel
 from jupyter_safepip.testing.index import PackageIndex
 
@@ -172,3 +172,12 @@ def test_timeouts_and_refused_connections_become_clear_errors(private_index, tmp
     index.stop()
     with pytest.raises(IndexUnavailable, match="cannot connect"):
         client(index.url, tmp_path / "b", timeout=0.2).files("demo")
+
+
+def test_the_vulnerabilities_of_the_version_a_project_document_describes_are_known():
+    document = {"info": {"version": "1.1.0"}, "vulnerabilities": [],
+                "releases": {"1.1.0": [{"upload_time_iso_8601": "2024-01-01T00:00:00Z"}],
+                             "0.9.0": [{"upload_time_iso_8601": "2023-01-01T00:00:00Z"}]}}
+    page = SimplePage(())
+    assert _project_info("demo", page, document, "1.1.0").vulnerabilities_known
+    assert not _project_info("demo", page, document, "0.9.0").vulnerabilities_known  # only the latest is listed

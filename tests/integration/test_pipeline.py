@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import shlex
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ import pytest
 from jupyter_safepip.core.model import Severity, Verdict
 from jupyter_safepip.core.settings import Settings
 from jupyter_safepip.guard import Guard
+from jupyter_safepip.text_report import render_text
 from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_sdist
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED
@@ -186,6 +188,24 @@ def test_check_cli_json_and_exit_codes(guard, pip_uses_index):
     assert warn.returncode == 1
     bad = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "check", "pan das"], capture_output=True, text=True, env=env)
     assert bad.returncode == 64 and "invalid requirement" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_check_cli_help_a_closed_pipe_and_names_pip_never_reached(guard, pip_uses_index):
+    env = _cli_env(guard, pip_uses_index)
+    cli = [sys.executable, "-m", "jupyter_safepip.cli"]
+    helped = subprocess.run([*cli, "check", "--help"], capture_output=True, text=True, env=env)
+    assert helped.returncode == 0 and "safepip check [--json]" in helped.stdout
+    piped = subprocess.run(f"{shlex.join(cli)} check --json reqeusts | head -c 1", shell=True, capture_output=True,
+                           text=True, env=env)
+    assert piped.stdout == "{" and "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+    unknown = subprocess.run([*cli, "check", "no-such-project-here", "tidyframe"], capture_output=True, text=True, env=env)
+    assert "tidyframe: not checked: pip stopped at no-such-project-here" in unknown.stdout, unknown.stdout
+
+
+def test_check_says_when_everything_is_already_installed(guard, target_env):
+    assert guard.install(check(guard, "install tidyutils")).returncode == 0
+    report = check(guard, "install tidyutils").report
+    assert report.packages == () and "already satisfied" in render_text(report)
 
 
 def _cli_env(guard: Guard, index) -> dict[str, str]:

@@ -116,6 +116,28 @@ def test_shell_escape_installs_are_caught(unattended):
     assert other.status == "ok" and "untouched" in other.text
 
 
+def test_shell_installs_the_transformer_never_sees_are_caught_when_they_run(unattended):
+    unattended.run("cmd = 'pip install reqeusts'")
+    for cell in ("!{cmd}", "%system pip install reqeusts", "out = !pip install reqeusts", "x = %sx pip install reqeusts",
+                 "def f():\n    local_cmd = 'pip install reqeusts'\n    get_ipython().system(local_cmd)\nf()",
+                 "%time !pip install reqeusts", "%uv pip install reqeusts"):
+        result = unattended.run(cell)
+        assert result.status == "error", cell
+        assert "Traceback" not in result.text and ("name.typo" in result.text or "cannot check" in result.text), cell
+    assert "untouched here" in unattended.run("word = 'here'\n!echo untouched {word}").text  # other commands as before
+    assert not imports(unattended, "reqeusts")
+
+
+def test_an_install_in_the_cell_that_loads_the_extension_is_checked(package_index, tmp_path):
+    kernel = Kernel(tmp_path, package_index.url, SAFEPIP_NONINTERACTIVE="1")
+    try:
+        result = kernel.run("%load_ext jupyter_safepip\n!pip install reqeusts")
+        assert result.status == "error" and "name.typo" in result.text, result.text
+        assert not imports(kernel, "reqeusts")
+    finally:
+        kernel.stop()
+
+
 def test_shell_installs_the_guard_cannot_take_apart_are_refused(unattended):
     for cell in ("!pip -q install reqeusts", "!cd / && pip install reqeusts", "%%bash\ncd /\npip install reqeusts"):
         result = unattended.run(cell)
