@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,12 +163,23 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
         )
     except (PolicyError, ValueError) as exc:
         raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None
-    return Settings(
-        policy=policy,
-        python=python,
-        cache_dir=Path(v["cache_dir"]).expanduser() if v["cache_dir"] else default_cache_dir(),
-        offline=bool(v["offline"]),
-    )
+    cache_dir = Path(v["cache_dir"]).expanduser() if v["cache_dir"] else default_cache_dir()
+    return Settings(policy=policy, python=python, cache_dir=_usable(cache_dir, config.sources.get("cache_dir")),
+                    offline=bool(v["offline"]))
+
+
+def _usable(cache_dir: Path, source: str | None) -> Path:
+    """The cache directory, created if need be; a ConfigError when it cannot hold files."""
+    try:
+        if cache_dir.exists() and not cache_dir.is_dir():
+            raise NotADirectoryError(20, "not a directory")
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=cache_dir):
+            pass
+    except OSError as exc:
+        origin = f" ({source} configuration)" if source else ""
+        raise ConfigError(f"SafePip.cache_dir {cache_dir}{origin} cannot be used: {exc.strerror or exc}") from None
+    return cache_dir
 
 
 def load_settings(python: str = sys.executable, session: dict | None = None) -> tuple[Settings, EffectiveConfig]:

@@ -98,3 +98,15 @@ def test_index_and_enabled_settings_and_text_values():
         parse_setting("colour", "pink")
     with pytest.raises(ConfigError, match="SAFEPIP_BLOCK_AT='severe'"):
         config_layers([], environ={"SAFEPIP_BLOCK_AT": "severe"})
+
+
+def test_a_cache_directory_that_cannot_hold_files_is_a_clear_error(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for unusable in (a_file, a_file / "below"):
+        config = effective_config(config_layers([], environ={"SAFEPIP_CACHE_DIR": str(unusable)}))
+        with pytest.raises(ConfigError, match=r"SafePip.cache_dir .* \(env-var configuration\) cannot be used: [Nn]ot a directory"):
+            settings_from_config(config)
+    fresh = tmp_path / "new" / "cache"
+    assert settings_from_config(effective_config(config_layers([], environ={"SAFEPIP_CACHE_DIR": str(fresh)}))).cache_dir == fresh
+    assert fresh.is_dir()

@@ -1,8 +1,9 @@
 """What the front end running this kernel can do: show widgets, ask on a terminal, or neither.
 
-Rule: inside a Jupyter kernel, widgets are shown unless SAFEPIP_NONINTERACTIVE is set (nbconvert,
-papermill, CI) or the kernel runs under nbclient-based tools that set it; in a terminal IPython with a
-TTY the user is asked y/N; otherwise the policy decides.
+Rule: inside a Jupyter kernel, widgets are shown when the cell came from a front end a person uses; not
+when the client said it cannot take input (nbconvert, papermill and other nbclient-based runners send
+`allow_stdin: false`), nor when SAFEPIP_NONINTERACTIVE is set. In a terminal IPython with a TTY the user
+is asked y/N; otherwise the policy decides.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def detect_frontend(shell) -> Frontend:
     in_kernel = getattr(shell, "kernel", None) is not None
     noninteractive = os.environ.get(NONINTERACTIVE_ENV, "").strip().lower() in {"1", "true", "yes"}
     if in_kernel:
-        return Frontend(widgets=not noninteractive, tty=False, colour=False,
+        person = getattr(shell.kernel, "_allow_stdin", True)  # the execute request's allow_stdin
+        return Frontend(widgets=person and not noninteractive, tty=False, colour=False,
                         sync_poll=hasattr(shell.kernel, "do_one_iteration"))
     tty = sys.stdin.isatty() and not noninteractive
     return Frontend(widgets=False, tty=tty, colour=sys.stdout.isatty())

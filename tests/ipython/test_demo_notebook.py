@@ -39,3 +39,21 @@ def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
     checked = outcomes["%safepip check freshpkg"]
     assert checked.status == "ok" and "verdict: WARN" in checked.text and "meta.new-project" in checked.text
     assert "ModuleNotFoundError" in checked_only.text  # checked, not installed
+
+
+def test_demo_notebook_runs_headless_to_the_end_as_nbconvert_runs_it(tmp_path):
+    """nbclient (nbconvert, papermill) says nobody can answer: the policy decides, no cell waits for a click."""
+    from nbclient import NotebookClient
+
+    index = build_demo_index(tmp_path / "demo-files")
+    kernel = Kernel(tmp_path, index.url, SAFEPIP_DECISION_TIMEOUT="60")  # a widget would wait; fail fast if one does
+    try:
+        notebook = nbformat.read(DEMO, as_version=4)
+        NotebookClient(notebook, km=kernel.km, timeout=300).execute()  # raises on an error in an untagged cell
+    finally:
+        kernel.stop()
+        index.stop()
+    outputs = {c.source: "".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs)
+               for c in notebook.cells if c.cell_type == "code"}
+    assert "with nobody to ask" in outputs["%pip install pandsa"]
+    assert "'1.2.0'" in str([c.outputs for c in notebook.cells if c.source.startswith("import tidyframe")])

@@ -51,8 +51,8 @@ class Kernel:
         self.kc.wait_for_ready(timeout=60)
         self.history = tmp / "history.sqlite"
 
-    def run(self, code: str, timeout: float = 180, on_comm_open=None) -> CellResult:
-        msg_id = self.kc.execute(code)
+    def run(self, code: str, timeout: float = 180, on_comm_open=None, allow_stdin: bool = True) -> CellResult:
+        msg_id = self.kc.execute(code, allow_stdin=allow_stdin)
         result = CellResult("?", "")
         while True:
             msg = self.kc.get_iopub_msg(timeout=timeout)
@@ -215,6 +215,13 @@ def test_widget_cancel_leaves_the_environment_unchanged(interactive):
     assert {"Cancel", "Install anyway", "Did you mean requests?"} <= set(buttons)
     assert result.status == "ok", result.text
     assert not imports(interactive, "reqeusts")
+
+
+def test_a_runner_that_takes_no_input_gets_the_policy_not_a_widget(interactive):
+    """nbconvert and papermill send allow_stdin: false; a widget there would wait for a click that never comes."""
+    result = interactive.run("%pip install reqeusts", timeout=60, allow_stdin=False)
+    assert result.status == "error" and "with nobody to ask" in result.text, result.text
+    assert _buttons(result.comm_opens) == {}
 
 
 @pytest.mark.parametrize("interactive", [{"SAFEPIP_INSTALL_ANYWAY": "false"}], indirect=True)
