@@ -80,7 +80,7 @@ def _run(args: list[str]) -> int:
         return _scan(rest, flags)
     if command not in {"check", "install"}:
         raise UsageError(f"unknown command {command!r}")
-    from .guard import Guard, LockedError
+    from .guard import Guard, IncompleteRequest, LockedError
 
     guard = Guard(python=os.environ.get("SAFEPIP_PYTHON") or sys.executable)
     if "--offline" in flags:
@@ -103,7 +103,11 @@ def _run(args: list[str]) -> int:
     if not _decide_install(report, assume_yes="--yes" in flags or "-y" in flags, policy=guard.settings.policy):
         print("safepip: nothing was installed", file=sys.stderr)
         return exit_code(report) or EXIT_COULD_NOT_CHECK
-    result = guard.install(assessment, on_output=lambda line: print(line, end=""))
+    try:
+        result = guard.install(assessment, on_output=lambda line: print(line, end=""))
+    except IncompleteRequest as exc:
+        print(f"safepip: {exc}", file=sys.stderr)
+        return EXIT_COULD_NOT_CHECK
     if result is not None and result.returncode != 0:
         print(f"safepip: pip failed: {result.error_summary}", file=sys.stderr)
         return result.returncode

@@ -28,6 +28,10 @@ class LockedError(RequestError):
         self.attempt = attempt
 
 
+class IncompleteRequest(ValueError):
+    """An install was asked for a request that was not resolved as a whole."""
+
+
 class Guard:
     """A configured pipeline for one interpreter; cheap to keep for the life of a kernel or server."""
 
@@ -55,7 +59,10 @@ class Guard:
         return self.pipeline.assess(request, command, progress)
 
     def install(self, assessment: Assessment, on_output: Callable[[str], None] | None = None) -> PipResult | None:
-        """Install exactly the inspected files of an assessment (the caller has decided to)."""
+        """Install exactly the inspected files of an assessment (the caller has decided to); IncompleteRequest
+        when pip never worked out the whole request, since part of it would be left out unsaid."""
+        if assessment.unresolved is not None:
+            raise IncompleteRequest(f"nothing was installed: pip never worked out the whole request ({assessment.unresolved})")
         return install_artifacts(
             assessment.request, assessment.artifacts, assessment.local_trees, self.settings.python, on_output
         )

@@ -60,6 +60,7 @@ class Assessment:
     report: Report
     artifacts: tuple[Artifact, ...]
     local_trees: tuple[InspectedTree, ...] = ()  # source directories inspected in place
+    unresolved: str | None = None  # why pip never worked out the whole request: then nothing can be installed
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,9 @@ class Pipeline:
         packages = tuple(self._package_report(c, inspected[c.name]) for c in candidates)
         report = _report(command, policy, packages, tuple(request_errors), tuple(request_findings))
         artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
-        return Assessment(request, report, artifacts, tuple(local_trees))
+        gaps = [e for e in request_errors if e.check in ("request", "resolve")]
+        unresolved = f"{gaps[0].package + ': ' if gaps[0].package else ''}{gaps[0].reason}" if gaps else None
+        return Assessment(request, report, artifacts, tuple(local_trees), unresolved)
 
     def _inspect_all(self, candidates: list[Candidate], route: _Route, progress: Progress) -> dict[str, _Inspected]:
         total = len(candidates)

@@ -15,7 +15,7 @@ from ..config import ConfigError, load_settings, parse_setting
 from ..core.model import InstallRequest, PassThrough, Report, Verdict
 from ..core.policy import installs_unattended
 from ..core.request import RequestError
-from ..guard import Guard, LockedError
+from ..guard import Guard, IncompleteRequest, LockedError
 from ..text_report import render_text
 from .frontend import Frontend, detect_frontend
 
@@ -217,8 +217,12 @@ class SafePipMagics(Magics):
         return self._do_install(assessment, "install-anyway", frontend)
 
     def _do_install(self, assessment, decision: str, frontend: Frontend):
-        result = self.guard.install(assessment, on_output=lambda text: print(text, end=""))
         report = assessment.report
+        try:
+            result = self.guard.install(assessment, on_output=lambda text: print(text, end=""))
+        except IncompleteRequest as exc:
+            self._record(report, "failed")
+            raise UsageError(f"safepip: {exc}") from None
         if result is not None and result.returncode != 0:
             self._record(report, "failed")
             raise UsageError(f"safepip: pip failed: {result.error_summary}")

@@ -16,7 +16,7 @@ import pytest
 
 from jupyter_safepip.core.model import Severity, Verdict
 from jupyter_safepip.core.settings import Settings
-from jupyter_safepip.guard import Guard
+from jupyter_safepip.guard import Guard, IncompleteRequest
 from jupyter_safepip.text_report import render_text
 from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_sdist
 from jupyter_safepip.testing.index import PackageIndex
@@ -200,6 +200,15 @@ def test_check_cli_help_a_closed_pipe_and_names_pip_never_reached(guard, pip_use
     assert piped.stdout == "{" and "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
     unknown = subprocess.run([*cli, "check", "no-such-project-here", "tidyframe"], capture_output=True, text=True, env=env)
     assert "tidyframe: not checked: pip stopped at no-such-project-here" in unknown.stdout, unknown.stdout
+
+
+def test_install_anyway_on_a_request_pip_never_worked_out_installs_nothing_and_says_so(guard, target_env):
+    before = target_env.pip_list()
+    assessment = check(guard, "install tidyutils git+https://127.0.0.1:9/x.git#egg=x")
+    assert assessment.unresolved and "VCS" in assessment.unresolved
+    with pytest.raises(IncompleteRequest, match="nothing was installed: pip never worked out the whole request"):
+        guard.install(assessment)
+    assert target_env.pip_list() == before
 
 
 def test_check_says_when_everything_is_already_installed(guard, target_env):
