@@ -88,7 +88,8 @@ def use_trusted_index(request: InstallRequest, trusted: str, locked: bool, comma
     others = _other_sources(request, trusted, default)
     if others and locked:
         raise LockedError(
-            f"the administrator allows only the index {trusted}; refused: {', '.join(others)}", command)
+            f"the administrator allows only the index {trusted}; refused: {', '.join(others)} (typed on the line, or "
+            "set in pip's configuration: `pip config list` and PIP_* variables show where)", command)
     if request.no_index or (request.index_url and _same(request.index_url, trusted)):
         return request
     if request.index_url and not _same(request.index_url, default):

@@ -129,6 +129,8 @@ def parse_requirement(text: str, *, editable: bool = False, source: str = "comma
     """One requirement as typed: a name with specifier/extras/marker, a direct URL, a VCS URL or a path."""
     text = text.strip()
     if editable:
+        if not text.startswith(("git+", "hg+", "svn+", "bzr+")):
+            _refuse_missing(text, text, source)
         return Requirement(text=text, name=_egg_name(text), url=text, editable=True, source=source)
     location = _pip_location(text, source)
     if location is not None:
@@ -265,17 +267,29 @@ def _pip_location(text: str, source: str) -> Requirement | None:
     level, pip_log.level = pip_log.level, logging.ERROR  # "looks like a filename, but the file does not exist":
     try:                                                  # the check says that itself, in its own words
         parts = parse_req_from_line(text, None)
-    except (PipError, ValueError) as exc:  # a directory pip cannot install, a wheel name pip cannot read
-        if "://" in text or text.startswith((".", "/", "~")) or is_archive_file(text):
-            raise RequestError(f"invalid requirement {text!r} ({source}): {_first_line(str(exc))}") from None
+    except (PipError, ValueError):  # no such path, a directory pip cannot install, a wheel name pip cannot read
+        if "://" in text or text.startswith((".", "/", "~")) or os.sep in text or is_archive_file(text):
+            _refuse_missing(text, text, source)
+            return Requirement(text=text, name=None, url=text, source=source)  # the inspection says what is wrong
         return None
     finally:
         pip_log.level = level
     if parts.link is None:
         return None
+    if parts.link.is_file:
+        _refuse_missing(text, parts.link.file_path, source)
     name = canonicalize_name(parts.requirement.name) if parts.requirement is not None else None
     return Requirement(text=text, name=name, extras=tuple(sorted(parts.extras)), url=parts.link.url, source=source,
                        marker=str(parts.markers) if parts.markers else "")
+
+
+def _refuse_missing(text: str, location: str, source: str) -> None:
+    """A local path that is not there is a typing mistake: say so now rather than as a check that could not run."""
+    if "://" in location and not location.startswith("file:"):
+        return
+    path = os.path.expanduser(location.removeprefix("file://") if location.startswith("file://") else location)
+    if not os.path.exists(path.split("[", 1)[0].split(";", 1)[0].strip()):
+        raise RequestError(f"{text} ({source}): no such file or directory")
 
 
 def _egg_name(text: str) -> str | None:

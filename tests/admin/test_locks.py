@@ -81,8 +81,10 @@ def test_the_trusted_index_is_what_pip_resolves_from(tmp_path, monkeypatch):
     assert request.pip_args[-2:] == ("--index-url", TRUSTED)  # last, so it wins over pip's own configuration
     same = guard(tmp_path).parse(f"install -i {TRUSTED}/ tidyframe --extra-index-url {TRUSTED}")
     assert same.index_url == TRUSTED + "/"
+    (tmp_path / "my-project").mkdir()
+    monkeypatch.chdir(tmp_path)
     local = guard(tmp_path).parse("install ./my-project")  # the user's own code is still inspected, not refused
-    assert local.requirements[0].url == "./my-project"
+    assert local.requirements[0].url.endswith("my-project")
     monkeypatch.setenv("PIP_INDEX_URL", TRUSTED)
     assert guard(tmp_path).parse("install tidyframe").index_url == TRUSTED
 

@@ -25,7 +25,10 @@ def test_options_are_understood_and_kept_for_pip():
     assert request.pip_args[-1] == "tidyframe"
 
 
-def test_nested_requirement_files_and_constraints(tmp_path: Path):
+def test_nested_requirement_files_and_constraints(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # pip reads -e paths in requirement files from the working directory
+    (tmp_path / "local_pkg").mkdir()
+    (tmp_path / "local_pkg" / "setup.py").write_text("")
     (tmp_path / "inner.txt").write_text("tidycore==1.0  # pinned\n-e ./local_pkg\n")
     (tmp_path / "constraints.txt").write_text("tidyutils<2\n")
     outer = tmp_path / "requirements.txt"
@@ -39,7 +42,10 @@ def test_nested_requirement_files_and_constraints(tmp_path: Path):
     assert "tidyutils" not in names  # a constraint is not a requirement
 
 
-def test_paths_urls_and_vcs_are_locations():
+def test_paths_urls_and_vcs_are_locations(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "pkg-1.0.tar.gz").write_bytes(b"")
     request = parse_command("install ./dist/pkg-1.0.tar.gz git+https://127.0.0.1/repo.git#egg=Repo_Name")
     archive, vcs = request.requirements
     assert archive.name is None and archive.url == Path("dist/pkg-1.0.tar.gz").resolve().as_uri()
@@ -96,6 +102,9 @@ def test_other_subcommands_pass_through(line):
         ("lock ./x.tar.gz", "can build packages unchecked"),
         ("-q", "no pip command"),
         ("install -r /nonexistent/requirements.txt", "Could not open requirements file"),
+        ("install ./nonexistent-1.0.tar.gz", "no such file or directory"),
+        ("install file:///nonexistent/x-1.0-py3-none-any.whl", "no such file or directory"),
+        ("install -e /nonexistent/project", "no such file or directory"),
     ],
 )
 def test_bad_input_is_a_one_line_error(line, expected):
