@@ -117,9 +117,9 @@ def _run(args: list[str]) -> int:
 def _decide_install(report: Report, assume_yes: bool, policy) -> bool:
     if report.verdict is Verdict.ALLOW and not report.could_not_check:
         return True
+    if assume_yes and report.install_anyway_allowed:
+        return True  # the answer given in advance, terminal or not; an administrator's install_anyway=false still holds
     if sys.stdin.isatty() and report.install_anyway_allowed:
-        if assume_yes:
-            return True
         answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
         return answer.strip().lower() in {"y", "yes"}
     if report.verdict is Verdict.BLOCK:

@@ -43,7 +43,7 @@ class SafePip(Configurable):
     cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
     history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
     history_days = Float(KEEP_DAYS, min=0, max=MAX_KEEP_DAYS, help="Checks older than this many days are deleted from the history; 0 keeps everything.").tag(config=True)
-    decision_timeout = Float(600.0, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
+    decision_timeout = Float(600.0, min=1, max=86400, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
     index_url = Unicode("", help="The index to trust: pip resolves from it. Locked, requests naming another index, find-links or --no-index are refused.").tag(config=True)
     enabled = Bool(True, help="Load the guard in kernels. Locked, %unload_ext jupyter_safepip is refused.").tag(config=True)
     locked = List(Unicode(), help="Settings users cannot change (administrator layers only).").tag(config=True)
@@ -73,13 +73,19 @@ class EffectiveConfig:
     locked: frozenset[str]
     refused: tuple[str, ...]
 
-    def table(self, show: Callable[[object], str] = str) -> list[str]:
+    def table(self, show: Callable[[object], str] | None = None) -> list[str]:
         """The settings as aligned text rows (setting, value, the layer that set it, locked), header first."""
+        show = show or _plain
         rows = [("setting", "value", "set by", "locked")] + [
             (name, show(value) if value not in ("", None) else "-", self.sources[name], "yes" if name in self.locked else "")
             for name, value in sorted(self.values.items())]
         widths = [max(len(row[column]) for row in rows) for column in range(3)]
         return [f"{row[0]:{widths[0]}}  {row[1]:{widths[1]}}  {row[2]:{widths[2]}}  {row[3]}".rstrip() for row in rows]
+
+
+def _plain(value: object) -> str:
+    """A setting's value as people write it (365, not 365.0)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def config_layers(config_dirs: list[str] | None = None, environ: dict[str, str] | None = None) -> list[ConfigLayer]:

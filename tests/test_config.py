@@ -110,3 +110,8 @@ def test_a_cache_directory_that_cannot_hold_files_is_a_clear_error(tmp_path):
     fresh = tmp_path / "new" / "cache"
     assert settings_from_config(effective_config(config_layers([], environ={"SAFEPIP_CACHE_DIR": str(fresh)}))).cache_dir == fresh
     assert fresh.is_dir()
+
+
+def test_a_decision_timeout_must_be_a_usable_number_of_seconds():
+    with pytest.raises(ConfigError, match="decision_timeout in env-var configuration: expected a float from 1 to 86400"):
+        effective_config(config_layers([], environ={"SAFEPIP_DECISION_TIMEOUT": "-5"}))

@@ -260,12 +260,12 @@ class Pipeline:
         if target.split("+", 1)[0] in {"git", "hg", "svn", "bzr"}:
             return CheckError("request", f"{target}: a VCS requirement cannot be inspected before pip builds it")
         path = local_path(target)
-        name = req.name or (path.name if path else target.rsplit("/", 1)[-1])
+        name = req.name or (path.resolve().name if path else target.rsplit("/", 1)[-1])
         if path is not None and path.is_dir():
             digest = tree_digest(path)  # before the scan: a change during the scan is caught at install
             scan = scan_directory(path)
             local_trees.append(InspectedTree(path, digest, editable=req.editable))
-            candidate = Candidate(name, "", path.resolve().as_uri(), path.name, None, True, False)
+            candidate = Candidate(name, "", path.resolve().as_uri(), path.resolve().name, None, True, False)
             return candidate, _Inspected(scan.findings, scan.errors, None)
         if path is not None and not path.exists():
             return CheckError("request", f"{req.text}: no such file or directory")

@@ -36,7 +36,7 @@ class ListEntry:
         try:
             req = Requirement(text.strip())
         except InvalidRequirement as exc:
-            raise PolicyError(f"invalid allow/deny entry {text!r}: {exc}") from None
+            raise PolicyError(f"invalid allow/deny entry {text!r}: {str(exc).splitlines()[0]}") from None
         return cls(text=text.strip(), name=canonicalize_name(req.name), specifier=str(req.specifier))
 
     def matches(self, name: str, version: str | None) -> bool:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import optparse
 import os
+import re
 import shlex
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
@@ -26,7 +28,7 @@ PASS_THROUGH_COMMANDS = frozenset(
 )
 # `download`, `wheel` and `lock` fetch and may build packages (running setup.py) without installing them.
 REFUSED_COMMANDS = {"download": "pip download", "wheel": "pip wheel", "lock": "pip lock"}
-TARGET_OPTIONS = ("target_dir", "prefix_path", "root_path", "use_user_site")
+MAX_NAME = 200  # characters: a project name becomes part of file names (at most 255 bytes)
 
 
 class RequestError(ValueError):
@@ -90,7 +92,7 @@ def _general_options(args: list[str]) -> tuple[list[str], list[str]]:
     try:
         _options, rest = parser.parse_args(list(args))
     except PipError as exc:
-        raise RequestError(_first_line(str(exc))) from None
+        raise RequestError(_pip_error_text(exc)) from None
     return args[: len(args) - len(rest)], rest
 
 
@@ -101,6 +103,7 @@ def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
         install_args = [*install_args[:at], *install_args[at + 1 :]]
     options, positional = _pip_install_options(list(install_args))
     _refuse_unfaithful_options(options)
+    _refuse_unusable_indexes(options)
     requirements: list[Requirement] = [parse_requirement(text) for text in positional]
     requirements += [parse_requirement(text, editable=True) for text in options.editables]
     for path in options.requirements:
@@ -138,7 +141,9 @@ def parse_requirement(text: str, *, editable: bool = False, source: str = "comma
     try:
         parsed = PackagingRequirement(text)
     except InvalidRequirement as exc:
-        raise RequestError(f"invalid requirement {text!r} ({source}): {_first_line(str(exc))}") from None
+        raise RequestError(f"invalid requirement {text[:80]!r} ({source}): {_first_line(str(exc))}") from None
+    if len(parsed.name) > MAX_NAME:
+        raise RequestError(f"a project name of {len(parsed.name):,} characters ({source}) is not one an index can serve")
     return Requirement(
         text=text,
         name=canonicalize_name(parsed.name),
@@ -176,7 +181,7 @@ def read_requirement_file(path: str, options: optparse.Values, constraint: bool 
                     source = f"{line.filename} (line {line.lineno})"
                     requirements.append(parse_requirement(line.requirement, editable=line.is_editable, source=source))
     except PipError as exc:
-        raise RequestError(_first_line(str(exc))) from None
+        raise RequestError(_pip_error_text(exc)) from None
     except OSError as exc:
         raise RequestError(f"cannot read requirements file {path}: {exc.strerror or exc}") from None
     except RequestError:
@@ -209,6 +214,18 @@ def _refuse_unfaithful_options(options: optparse.Values) -> None:
         raise RequestError("--python installs into another interpreter: run the guard for that interpreter instead")
 
 
+def _refuse_unusable_indexes(options: optparse.Values) -> None:
+    """An index that is not a URL pip could read is a typing mistake: one line now, not a failed resolution."""
+    for flag, urls in (("--index-url", [options.index_url]), ("--extra-index-url", options.extra_index_urls or [])):
+        for url in urls:
+            try:
+                parts = urlsplit(url)
+            except ValueError as exc:
+                raise RequestError(f"{flag} {url}: {exc}") from None
+            if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.hostname):
+                raise RequestError(f"{flag} {url}: not an http(s) or file URL")
+
+
 def _network(options: optparse.Values) -> PipNetwork:
     """pip's CA bundle, client certificate, proxy and trusted hosts: configuration files, PIP_* variables,
     requirement-file lines and the command line, merged as pip merges them."""
@@ -225,7 +242,7 @@ def _pip_install_options(install_args: list[str]) -> tuple[optparse.Values, list
     try:
         return command.parse_args(install_args)
     except PipError as exc:
-        raise RequestError(_first_line(str(exc))) from None
+        raise RequestError(_pip_error_text(exc)) from None
 
 
 def _install_options(options: optparse.Values) -> tuple[str, ...]:
@@ -296,6 +313,16 @@ def _egg_name(text: str) -> str | None:
     if "#egg=" in text:
         return canonicalize_name(text.split("#egg=", 1)[1].split("&", 1)[0])
     return None
+
+
+def _pip_error_text(exc: Exception) -> str:
+    """One line from a pip error; pip's richer errors keep their text in `message` and `context`."""
+    message = getattr(exc, "message", None)
+    if message is None:
+        return _first_line(str(exc))
+    context = getattr(exc, "context", None)
+    text = f"{message} ({context})" if context else str(message)
+    return _first_line(re.sub(r"\[/?[a-z ]*\]", "", text))  # rich markup such as [magenta]host[/]
 
 
 def _first_line(text: str) -> str:

@@ -24,6 +24,13 @@ USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments
 
 
 @magics_class
+# Settings that mean nothing once the guard is loaded in a kernel, and what to do instead.
+NOT_PER_KERNEL = {
+    "enabled": "%unload_ext jupyter_safepip takes the guard out of this kernel (SafePip.enabled is read when kernels start)",
+    "locked": "locks are set by an administrator's configuration",
+}
+
+
 class SafePipMagics(Magics):
     """The magics; `original_pip` is IPython's own %pip, used for every subcommand that installs nothing."""
 
@@ -129,6 +136,8 @@ class SafePipMagics(Magics):
         except ConfigError as exc:
             raise UsageError(f"safepip: {exc}") from None
         self.refuse_if_locked(name, f"%safepip policy {name} {raw}")
+        if name in NOT_PER_KERNEL:
+            raise UsageError(f"safepip: {name} is not a setting of one kernel: {NOT_PER_KERNEL[name]}")
         previous = dict(self.session)
         self.session[name] = value
         try:

@@ -168,6 +168,12 @@ def test_bad_input_is_a_one_line_error(unattended):
     assert "invalid requirement" in result.text and "Traceback" not in result.text
 
 
+def test_settings_that_are_not_per_kernel_are_refused_with_what_to_do(unattended):
+    result = unattended.run("%safepip policy enabled false")
+    assert result.status == "error" and "%unload_ext jupyter_safepip" in result.text and "Traceback" not in result.text
+    assert unattended.run("%pip install reqeusts").status == "error"  # still guarded
+
+
 def test_decisions_are_recorded_in_history(unattended):
     from jupyter_safepip.core.history import HistoryStore
 
