@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments> | %safepip policy [<setting> <value>]"
 
 
-@magics_class
 # Settings that mean nothing once the guard is loaded in a kernel, and what to do instead.
 NOT_PER_KERNEL = {
     "enabled": "%unload_ext jupyter_safepip takes the guard out of this kernel (SafePip.enabled is read when kernels start)",
@@ -31,6 +30,7 @@ NOT_PER_KERNEL = {
 }
 
 
+@magics_class
 class SafePipMagics(Magics):
     """The magics; `original_pip` is IPython's own %pip, used for every subcommand that installs nothing."""
 
