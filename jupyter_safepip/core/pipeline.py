@@ -16,12 +16,18 @@ from pathlib import Path
 
 import requests
 from packaging.requirements import Requirement as PackagingRequirement
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 from . import resolve as resolve_mod
 from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
-from .checks.archive import scan_directory
+from .checks.archive import name_from_filename, scan_directory
 from .checks.corroborate import corroborate, temper_names
 from .checks.metadata import check_metadata, check_not_found, established
 from .http import make_session, plain_session
@@ -272,20 +278,22 @@ class Pipeline:
         if path is None and req.source != "command line" and not target.split("#", 1)[0].endswith(".whl"):
             return CheckError("request", f"{req.text} ({req.source}): pip would download this source archive again "
                               "and build it, unchecked; give it on the command line, or download it and give its path")
+        filename = path.name if path else target.rsplit("/", 1)[-1].split("#", 1)[0]
+        named = req.name or _standard_name(filename)  # else only a guess from a file name the user chose
         candidate = Candidate(
-            name=canonicalize_name(name.split("-", 1)[0]) if not req.name else req.name,
+            name=named or name_from_filename(filename),
             version="",
             url=path.resolve().as_uri() if path else target,
-            filename=(path.name if path else target.rsplit("/", 1)[-1].split("#", 1)[0]),
+            filename=filename,
             sha256=None,
             requested=True,
-            is_wheel=target.endswith(".whl"),
+            is_wheel=filename.lower().endswith(".whl"),
         )
         try:
             artifact = store.fetch(candidate)
         except ArtifactError as exc:
             return CheckError("request", str(exc))
-        scan = self.scans.scan(artifact, candidate.name, None)
+        scan = self.scans.scan(artifact, candidate.name, None, name_is_known=named is not None)
         return artifact.candidate, _Inspected(scan.findings, scan.errors, artifact)
 
     def _package_report(self, candidate: Candidate, inspected: _Inspected) -> PackageReport:
@@ -336,6 +344,16 @@ def _as_dependency(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
         replace(f, severity=Severity(max(f.severity - 1, Severity.INFO)), message=f"{f.message} (a dependency)")
         for f in findings
     )
+
+
+def _standard_name(filename: str) -> str | None:
+    """The project name in a wheel or sdist file named by the packaging rules, else None."""
+    try:
+        if filename.lower().endswith(".whl"):
+            return canonicalize_name(parse_wheel_filename(filename)[0])
+        return canonicalize_name(parse_sdist_filename(filename)[0])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
 
 
 def _on_kept_copy(req: Requirement, path: Path) -> str:

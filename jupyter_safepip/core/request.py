@@ -80,6 +80,15 @@ def parse_command(line: str | Sequence[str]) -> InstallRequest | PassThrough:
     return parse_install_args(general + rest[1:])
 
 
+def pip_command(args: Sequence[str]) -> str | None:
+    """The pip subcommand in pip's arguments (`--cache-dir x download y` -> download), or None."""
+    try:
+        _general, rest = _general_options(list(args))
+    except RequestError:
+        rest = [a for a in args if not a.startswith("-")]
+    return rest[0] if rest else None
+
+
 def _general_options(args: list[str]) -> tuple[list[str], list[str]]:
     """Split off the options before the command as pip's own main parser does (`--cache-dir DIR install`)."""
     from pip._internal.cli.main_parser import create_main_parser
@@ -285,7 +294,8 @@ def _pip_location(text: str, source: str) -> Requirement | None:
     try:                                                  # the check says that itself, in its own words
         parts = parse_req_from_line(text, None)
     except (PipError, ValueError):  # no such path, a directory pip cannot install, a wheel name pip cannot read
-        if "://" in text or text.startswith((".", "/", "~")) or os.sep in text or is_archive_file(text):
+        head = text.split(";", 1)[0].split("[", 1)[0].strip()  # what pip reads as the path, markers and extras aside
+        if "://" in head or head.startswith((".", "/", "~")) or os.sep in head or is_archive_file(head):
             _refuse_missing(text, text, source)
             return Requirement(text=text, name=None, url=text, source=source)  # the inspection says what is wrong
         return None

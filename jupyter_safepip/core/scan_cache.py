@@ -38,14 +38,18 @@ class ScanCache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def scan(self, artifact: Artifact, name: str, version: str | None) -> ArchiveScan:
-        subject = {"sha256": artifact.sha256, "name": name, "version": version, "rules": rules_fingerprint()}
+    def scan(self, artifact: Artifact, name: str, version: str | None, name_is_known: bool = True) -> ArchiveScan:
+        """The archive's scan (cached by content); the archive's own metadata must name `name` unless the name
+        is only a guess from a file name nobody chose by pip's rules (a local `x.tgz`)."""
+        subject = {"sha256": artifact.sha256, "name": name, "version": version, "rules": rules_fingerprint(),
+                   "name_is_known": name_is_known}
         key = hashlib.sha256("|".join(str(v) for v in subject.values()).encode()).hexdigest()
         path = self.root / key[:2] / f"{key}.json"
         cached = _load(path, subject)
         if cached is not None:
             return cached
-        result = scan_archive(artifact.path, package=name, expected_name=name, expected_version=version or None)
+        result = scan_archive(artifact.path, package=name, expected_name=name if name_is_known else None,
+                              expected_version=version or None)
         _store(path, subject, result)
         return result
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import sys
 
+from ..core.request import REFUSED_COMMANDS, pip_command
+
 # !pip install, !pip3 install, !python -m pip install, !python3 -m pip install, !{sys.executable} -m pip install,
 # and the same with an absolute interpreter path; pip's flags may come before `install` (!pip -q install x).
 _MAGIC_INSTALL = re.compile(r"^(?P<indent>\s*)%(?:pip|safepip)\s+(?P<args>install\b.*)$")
@@ -27,6 +29,8 @@ _OTHER_INSTALLER = re.compile(r"^(?P<indent>\s*)%uv\s+pip\s+install\b")  # IPyth
 _SHELL_LINE = re.compile(r"^(?P<indent>\s*)!{1,2}(?P<command>.*)$")
 _SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|system|script\s+(?:\S*/)?(?:env\s+)?(?:ba|z|da|k)?sh)\b")
 _SEGMENT = re.compile(r"\$\(|[;&|()`<>\n]")
+_CELL_MAGIC = re.compile(r"^\s*%%(?P<name>\w+)")
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})  # they run their body as IPython code
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _PIP_WORD = re.compile(r"^(?:\S*/)?pip(?:3(?:\.\d+)?)?(?:\.__main__)?$")
 # Words that may stand before pip in a command that still runs pip: wrappers, shells, variables, an
@@ -34,23 +38,25 @@ _PIP_WORD = re.compile(r"^(?:\S*/)?pip(?:3(?:\.\d+)?)?(?:\.__main__)?$")
 _BEFORE_PIP = re.compile(r"^(?:sudo|env|time|nohup|exec|command|nice|xargs|uv|(?:\S*/)?(?:ba|z|da|k)?sh|"
                          r"\S*python[\d.]*|\"?\{sys\.executable\}\"?|-\S*|\w+=\S*)$")
 REFUSAL = ("safepip: this shell command runs pip install where safepip cannot check it (after cd/&&, in a pipe, "
-           "under sudo or another tool); nothing was run. Put the install on a line of its own: %pip install ...")
+           "under sudo or another tool), or pip download/wheel/lock, which build packages unchecked; nothing was run. "
+           "Put the install on a line of its own: %pip install ...")
 
 
 def runs_pip_install(command: str) -> bool:
-    """Whether a shell command runs `pip install` in any of its parts (`cd x && pip install y`, `sudo pip ...`)."""
+    """Whether a shell command runs `pip install` in any of its parts (`cd x && pip install y`, `sudo pip ...`),
+    or a pip command that builds packages without installing them (download, wheel, lock)."""
     for segment in _SEGMENT.split(command):
         words = re.sub(r"(?<!\S)-m(?=pip)", "-m ", segment.replace('"', " ").replace("'", " ")).split()
         for at, word in enumerate(words):
             if _PIP_WORD.match(word):
-                if "install" in words[at + 1:]:
+                if "install" in words[at + 1:] or pip_command(words[at + 1:]) in REFUSED_COMMANDS:
                     return True
             elif not _BEFORE_PIP.match(word):
                 break
     return False
 
 
-def rewrite_line(line: str) -> str:
+def rewrite_line(line: str, can_await: bool = True) -> str:
     """The guarded spelling of a shell pip install line, a refusal for one the guard cannot take apart, or the line."""
     text = line.rstrip("\n")
     newline = "\n" if line.endswith("\n") else ""
@@ -63,7 +69,7 @@ def rewrite_line(line: str) -> str:
             return _refusal((shell or other)["indent"]) + newline
         return line
     args = _install_args(match)
-    if match["indent"] or _inside_a_magic():
+    if match["indent"] or not can_await or _inside_a_magic():
         return f"{match['indent']}%safepip {args}{newline}"
     return f"await get_ipython().run_line_magic('safepip', {'--await ' + args!r}){newline}"
 
@@ -88,7 +94,11 @@ def rewrite_cell(lines: list[str]) -> list[str]:
     """An IPython input transformer (runs before IPython handles `!` escapes and cell magics)."""
     if lines and _SHELL_CELL.match(lines[0]) and runs_pip_install("\n".join(lines[1:])):
         return [_refusal("") + "\n"]
-    return [rewrite_line(line) for line in _joined_continuations(lines)]
+    magic = _CELL_MAGIC.match(lines[0]) if lines else None
+    if magic and magic["name"] not in _PYTHON_CELL_MAGICS:
+        return lines  # %%writefile, %%html, ...: the body is text, not code
+    # The body of %%time or %%capture is code the magic runs itself: it cannot await.
+    return [rewrite_line(line, can_await=magic is None) for line in _joined_continuations(lines)]
 
 
 def _joined_continuations(lines: list[str]) -> list[str]:

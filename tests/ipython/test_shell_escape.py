@@ -18,7 +18,8 @@ def test_indented_installs_stay_synchronous():
     assert rewrite_line("    !pip install x") == "    %safepip install x"
 
 
-@pytest.mark.parametrize("line", ["!ls -la", "!pip list", "%pip uninstall -y x", "print('pip install x')", "!echo pip install x"])
+@pytest.mark.parametrize("line", ["!ls -la", "!pip list", "%pip uninstall -y x", "print('pip install x')", "!echo pip install x",
+                                  "!pip show wheel", "!pip uninstall -y wheel"])
 def test_other_lines_are_untouched(line):
     assert rewrite_line(line) == line
 
@@ -38,7 +39,7 @@ def test_pip_flags_before_install_move_after_it():
     "!PIP_INDEX_URL=http://127.0.0.1:9/ pip install x", "!uv pip install x", "!/usr/bin/pip3.11 install x",
     "!pip --proxy http://127.0.0.1:9 install x", "!!cd x && python -m pip install y", '!bash -c "pip install x"',
     "!echo x | xargs pip install", "!python -m pip.__main__ install x", "!python3 -m pip install x | tail -1",
-    "!pip install x > log.txt",
+    "!pip install x > log.txt", "!pip download --no-deps x.tgz", "!pip wheel -w out .", "!pip --cache-dir c lock x",
 ])
 def test_shell_installs_the_guard_cannot_take_apart_are_refused(line):
     assert rewrite_line(line + "\n") == f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"
@@ -64,3 +65,12 @@ def test_another_installer_magic_is_refused():
 def test_a_continued_install_line_is_joined_before_it_is_rewritten():
     cell = ["%pip install --quiet \\\n", "    x\n", "print(1)\n"]
     assert rewrite_cell(cell) == ["await get_ipython().run_line_magic('safepip', '--await install --quiet x')\n", "print(1)\n"]
+
+
+def test_lines_in_the_body_of_a_cell_magic_are_not_awaited():
+    assert rewrite_cell(["%%time\n", "!pip install x\n"]) == ["%%time\n", "%safepip install x\n"]
+
+
+def test_the_body_of_a_text_cell_magic_is_left_as_written():
+    cell = ["%%writefile setup.sh\n", "!pip install x\n"]
+    assert rewrite_cell(cell) == cell

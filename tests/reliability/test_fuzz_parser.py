@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from jupyter_safepip.core.model import InstallRequest, PassThrough
 from jupyter_safepip.core.request import PASS_THROUGH_COMMANDS, RequestError, parse_command
-from jupyter_safepip.ipython.shell_escape import REFUSAL, rewrite_cell, runs_pip_install
+from jupyter_safepip.ipython.shell_escape import REFUSAL, _joined_continuations, rewrite_cell, runs_pip_install
 from tests.reliability.conftest import tally
 
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -150,8 +150,9 @@ def test_the_input_transformer_keeps_cells_valid_and_never_runs_pip_unchecked(li
     # Whatever is typed, the transformer does not raise; a line it rewrites is valid Python; a shell line that
     # still runs pip install afterwards is one the guard took apart (never left for the shell to run unchecked).
     tally("hostile inputs")
-    cell = [line + "\n" for text in lines for line in text.split("\n")]
-    rewritten = rewrite_cell(cell)
+    typed = [line + "\n" for text in lines for line in text.split("\n")]
+    rewritten = rewrite_cell(typed)
+    cell = _joined_continuations(typed)  # `!pip install \` and its next line are one command
     if len(rewritten) != len(cell):  # a shell cell that installs is refused whole
         assert rewritten == [f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"]
         return
