@@ -55,7 +55,7 @@ async def _execute(ws_url, token, code, timeout, on_comm_open) -> CellResult:
     session = uuid.uuid4().hex
     try:
         execute_request = _message(session, "shell", "execute_request", {
-            "code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False,
+            "code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": True,  # as JupyterLab sends it
             "stop_on_error": True})
         msg_id = execute_request["header"]["msg_id"]
         await ws.write_message(json.dumps(execute_request))
