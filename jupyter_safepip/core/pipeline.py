@@ -176,8 +176,11 @@ class Pipeline:
         # A resolved package carries its own name findings; keep request-level ones for the rest.
         request_findings = [f for f in request_findings if not (f.rule_id.startswith("name.") and f.package in reported)]
         stopped = [(c, gate.results[c.name]) for c in resolution.stopped_at]
+        # pip names a path or URL by its metadata: the same tree or file, resolved, is not listed twice.
+        resolved_as = {c.url for c in resolution.candidates} | {c.sha256 for c in resolution.candidates if c.sha256}
         for candidate, result in pre_inspected + stopped:
-            if candidate.name not in seen:
+            same = candidate.url in resolved_as or (result.artifact is not None and result.artifact.sha256 in resolved_as)
+            if candidate.name not in seen and not same:
                 candidates.append(candidate)
                 inspected[candidate.name] = result
         progress(ProgressEvent("decide", 1, 1, "applying the policy"))

@@ -309,14 +309,18 @@ def test_an_sdist_by_url_is_fetched_once_and_pip_builds_the_inspected_copy(swapp
     assert not marker.exists(), "pip built a copy that was never inspected"
 
 
-def test_a_clean_local_sdist_is_named_by_its_file_and_not_faulted_for_a_name_the_user_chose(guard, tmp_path):
-    hyphenated = build_sdist(tmp_path / "dist", "my-tidy-pkg", "1.0.0")  # my_tidy_pkg-1.0.0.tar.gz
-    renamed = tmp_path / "download.tar.gz"
-    renamed.write_bytes(hyphenated.read_bytes())
-    for path, name in ((hyphenated, "my-tidy-pkg"), (renamed, "download")):
-        report = check(guard, f"install {path}").report
-        package = next(p for p in report.packages if p.candidate.requested)
-        assert package.candidate.name == name and "metadata-name-mismatch" not in rule_ids(report), path.name
+def test_a_local_archive_or_tree_is_listed_once_under_its_project_name(pip_uses_index, target_env_with_build_tools,
+                                                                       tmp_path):
+    guard = Guard(Settings(python=target_env_with_build_tools.python, cache_dir=tmp_path / "safepip-cache"))
+    renamed = tmp_path / "download.tar.gz"  # a file name the user chose: not faulted for it
+    renamed.write_bytes(build_sdist(tmp_path / "dist", "my-tidy-pkg", "1.0.0").read_bytes())
+    tree = tmp_path / "proj"
+    tree.mkdir()
+    (tree / "setup.py").write_text("from setuptools import setup\nsetup(name='tidyproj', version='1.0')\n")
+    for location, name in ((renamed, "my-tidy-pkg"), (tree, "tidyproj")):
+        report = check(guard, f"install {location}").report
+        assert [p.candidate.name for p in report.packages] == [name], location.name
+        assert "metadata-name-mismatch" not in rule_ids(report)
 
 
 def test_clean_local_wheel_file_is_checked_and_installed_by_hash(guard, target_env, tmp_path):
