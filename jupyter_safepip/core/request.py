@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 
+from .artifacts import local_path
 from .model import InstallRequest, PassThrough, PipNetwork, Requirement
 
 CHECKED_COMMANDS = frozenset({"install"})
@@ -141,8 +142,7 @@ def parse_requirement(text: str, *, editable: bool = False, source: str = "comma
     """One requirement as typed: a name with specifier/extras/marker, a direct URL, a VCS URL or a path."""
     text = text.strip()
     if editable:
-        if not text.startswith(("git+", "hg+", "svn+", "bzr+")):
-            _refuse_missing(text, text, source)
+        _refuse_missing(text, _path_part(text), source)
         return Requirement(text=text, name=_egg_name(text), url=text, editable=True, source=source)
     location = _pip_location(text, source)
     if location is not None:
@@ -294,9 +294,9 @@ def _pip_location(text: str, source: str) -> Requirement | None:
     try:                                                  # the check says that itself, in its own words
         parts = parse_req_from_line(text, None)
     except (PipError, ValueError):  # no such path, a directory pip cannot install, a wheel name pip cannot read
-        head = text.split(";", 1)[0].split("[", 1)[0].strip()  # what pip reads as the path, markers and extras aside
+        head = _path_part(text)
         if "://" in head or head.startswith((".", "/", "~")) or os.sep in head or is_archive_file(head):
-            _refuse_missing(text, text, source)
+            _refuse_missing(text, head, source)
             return Requirement(text=text, name=None, url=text, source=source)  # the inspection says what is wrong
         return None
     finally:
@@ -310,12 +310,16 @@ def _pip_location(text: str, source: str) -> Requirement | None:
                        marker=str(parts.markers) if parts.markers else "")
 
 
+def _path_part(text: str) -> str:
+    """What pip reads as the path or URL of a requirement, its marker and extras aside."""
+    return text.split(";", 1)[0].split("[", 1)[0].strip()
+
+
 def _refuse_missing(text: str, location: str, source: str) -> None:
-    """A local path that is not there is a typing mistake: say so now rather than as a check that could not run."""
-    if "://" in location and not location.startswith("file:"):
-        return
-    path = os.path.expanduser(location.removeprefix("file://") if location.startswith("file://") else location)
-    if not os.path.exists(path.split("[", 1)[0].split(";", 1)[0].strip()):
+    """A local path that is not there is a typing mistake: say so now rather than as a check that could not run.
+    Remote and VCS URLs are left to the inspection."""
+    path = local_path(location)
+    if path is not None and not path.exists():
         raise RequestError(f"{text} ({source}): no such file or directory")
 
 
