@@ -62,6 +62,11 @@ class ConfigLayer:
 
     name: str  # system, environment, user, env-var
     values: dict
+    where: str = ""  # the directory the files are in, for messages
+
+    @property
+    def origin(self) -> str:
+        return f" ({self.where})" if self.where else ""
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,8 @@ def _plain(value: object) -> str:
 
 def config_layers(config_dirs: list[str] | None = None, environ: dict[str, str] | None = None) -> list[ConfigLayer]:
     """The layers in the order they apply, lowest first."""
-    from jupyter_core.paths import jupyter_config_path
-
-    dirs = list(reversed(config_dirs if config_dirs is not None else jupyter_config_path()))
-    layers = [ConfigLayer(_layer_name(Path(d)), _load_dir(Path(d))) for d in dirs]
+    dirs = list(reversed(config_dirs if config_dirs is not None else _config_dirs()))
+    layers = [ConfigLayer(_layer_name(Path(d)), _load_dir(Path(d)), d) for d in dirs]
     env = os.environ if environ is None else environ
     from_env = {}
     for name in SETTING_NAMES:
@@ -124,17 +127,17 @@ def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
             if name == "locked":
                 continue
             if name not in SETTING_NAMES:
-                raise ConfigError(f"unknown setting SafePip.{name} in {layer.name} configuration")
+                raise ConfigError(f"unknown setting SafePip.{name} in {layer.name} configuration{layer.origin}")
             if name in locked and layer.name not in ADMIN_LAYERS:
                 if value != admin_values.get(name, values[name]):
                     refused.append(f"{name} is locked by the administrator; the {layer.name} value {value!r} was ignored")
                 continue
-            values[name] = _validated(defaults, name, value, layer.name)
+            values[name] = _validated(defaults, name, value, layer)
             sources[name] = layer.name
     return EffectiveConfig(values, sources, frozenset(locked), tuple(refused))
 
 
-def _validated(defaults: SafePip, name: str, value, layer: str):
+def _validated(defaults: SafePip, name: str, value, layer: ConfigLayer):
     trait = SafePip.class_traits()[name]
     try:
         valid = trait.validate(defaults, value)
@@ -144,7 +147,8 @@ def _validated(defaults: SafePip, name: str, value, layer: str):
     except TraitError:
         limits = getattr(trait, "min", None), getattr(trait, "max", None)
         bounds = f" from {limits[0]:g} to {limits[1]:g}" if None not in limits else ""
-        raise ConfigError(f"SafePip.{name} in {layer} configuration: expected {trait.info()}{bounds}, not {value!r}") from None
+        raise ConfigError(f"SafePip.{name} in {layer.name} configuration: expected {trait.info()}{bounds}, "
+                          f"not {value!r}{layer.origin}") from None
 
 
 def configured_history_path(config: EffectiveConfig | None) -> Path:
@@ -204,11 +208,26 @@ def parse_setting(name: str, raw: str, origin: str | None = None):
     return _parse_env(name, raw, origin or f"SAFEPIP_{name.upper()}")
 
 
+def _config_dirs() -> list[str]:
+    """Jupyter's config directories, highest first, always with the administrator's: JUPYTER_NO_CONFIG or
+    JUPYTER_CONFIG_PATH, which a user can set in a kernel, leave out only the user's own."""
+    from jupyter_core.paths import ENV_CONFIG_PATH, SYSTEM_CONFIG_PATH, jupyter_config_path
+
+    dirs = jupyter_config_path()
+    if os.environ.get("JUPYTER_NO_CONFIG"):
+        dirs = []  # Jupyter's stand-in is an empty temporary directory
+    return dirs + [d for d in ENV_CONFIG_PATH + SYSTEM_CONFIG_PATH if d not in dirs]
+
+
 def _layer_name(directory: Path) -> str:
+    """Which layer a config directory is, by where it is (never by a variable a user can set)."""
+    from jupyter_core.paths import SYSTEM_CONFIG_PATH
+
     resolved = directory.resolve()
     if resolved.is_relative_to(Path(sys.prefix).resolve()):
         return "environment"
-    if str(resolved).startswith(("/etc", "/usr")) or os.environ.get("PROGRAMDATA", "\0") in str(resolved):
+    system_roots = [Path(d).resolve() for d in SYSTEM_CONFIG_PATH] + [Path("/etc"), Path("/usr")]
+    if any(resolved.is_relative_to(root) for root in system_roots):
         return "system"
     return "user"
 

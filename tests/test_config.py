@@ -115,3 +115,42 @@ def test_a_cache_directory_that_cannot_hold_files_is_a_clear_error(tmp_path):
 def test_a_decision_timeout_must_be_a_usable_number_of_seconds():
     with pytest.raises(ConfigError, match="decision_timeout in env-var configuration: expected a float from 1 to 86400"):
         effective_config(config_layers([], environ={"SAFEPIP_DECISION_TIMEOUT": "-5"}))
+
+
+@pytest.fixture
+def admin_environment(tmp_path, monkeypatch):
+    """An environment prefix whose etc/jupyter is the administrator's, and a user config dir, both under tmp."""
+    prefix = tmp_path / "env"
+    admin = prefix / "etc" / "jupyter"
+    write(admin, fail_mode="closed", allow=[], locked=["fail_mode", "allow"])
+    monkeypatch.setattr("sys.prefix", str(prefix))
+    monkeypatch.setattr("jupyter_core.paths.ENV_CONFIG_PATH", [str(admin)])
+    monkeypatch.setattr("jupyter_core.paths.SYSTEM_CONFIG_PATH", [])
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", write(tmp_path / "home", fail_mode="open", allow=["anything"]))
+    monkeypatch.delenv("JUPYTER_CONFIG_PATH", raising=False)
+    return admin
+
+
+@pytest.mark.parametrize("variable", ["JUPYTER_NO_CONFIG", "JUPYTER_CONFIG_PATH"])
+def test_variables_a_user_sets_in_a_kernel_do_not_hide_the_administrators_files(admin_environment, tmp_path, monkeypatch, variable):
+    monkeypatch.setenv(variable, "1" if variable == "JUPYTER_NO_CONFIG" else write(tmp_path / "mine", fail_mode="open"))
+    config = effective_config(config_layers(environ={}))
+    assert config.values["fail_mode"] == "closed" and config.values["allow"] == []
+    assert config.locked == frozenset({"fail_mode", "allow"})
+    assert config.sources["fail_mode"] == "environment"
+
+
+def test_which_layer_a_directory_is_does_not_follow_variables_a_user_sets(tmp_path, monkeypatch):
+    from jupyter_safepip.config import _layer_name
+
+    monkeypatch.setenv("PROGRAMDATA", "")  # an empty string is "in" every path
+    assert _layer_name(tmp_path / "home" / ".jupyter") == "user"
+    monkeypatch.setattr("sys.prefix", str(tmp_path / "env"))
+    assert _layer_name(tmp_path / "env" / "etc" / "jupyter") == "environment"
+    assert _layer_name(Path("/etc/jupyter")) == "system"
+
+
+def test_a_bad_value_names_the_directory_of_the_file(tmp_path):
+    bad = write(tmp_path / "home", history_days="a year")
+    with pytest.raises(ConfigError, match=f"not 'a year' \\({bad}\\)"):
+        effective_config(config_layers([bad], environ={}))

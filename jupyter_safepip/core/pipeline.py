@@ -47,7 +47,7 @@ from .model import (
     Severity,
     Verdict,
 )
-from .policy import Decision, decide_package, fail_verdict, install_anyway_allowed, is_denied
+from .policy import Decision, decide_package, denied_whatever_version, fail_verdict, install_anyway_allowed, is_denied
 from .progress import Progress, ProgressEvent, silent
 from .scan_cache import ScanCache
 from .settings import Settings
@@ -185,7 +185,8 @@ class Pipeline:
                 inspected[candidate.name] = result
         progress(ProgressEvent("decide", 1, 1, "applying the policy"))
         packages = tuple(self._package_report(c, inspected[c.name]) for c in candidates)
-        report = _report(command, policy, packages, tuple(request_errors), tuple(request_findings))
+        requested = tuple(r.name for r in request.requirements if r.name)
+        report = _report(command, policy, packages, tuple(request_errors), tuple(request_findings), requested)
         artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
         gaps = [e for e in request_errors if e.check in ("request", "resolve")]
         unresolved = f"{gaps[0].package + ': ' if gaps[0].package else ''}{gaps[0].reason}" if gaps else None
@@ -367,7 +368,9 @@ def _on_kept_copy(req: Requirement, path: Path) -> str:
 
 
 def _worst_verdict(policy, candidate: Candidate, inspected: _Inspected) -> Verdict:
-    return decide_package(policy, candidate, candidate.name, inspected.findings, inspected.errors).verdict
+    """The verdict on a source pip would build to resolve: by its findings, whatever the allow list says
+    (an allow entry skips the verdict, not the inspection that must come before any build)."""
+    return decide_package(replace(policy, allow=()), candidate, candidate.name, inspected.findings, inspected.errors).verdict
 
 
 def _best_sdist(index: IndexClient, requirement: PackagingRequirement) -> Candidate | None:
@@ -398,8 +401,10 @@ def _report(
     packages: tuple[PackageReport, ...],
     errors: tuple[CheckError, ...],
     request_findings: tuple[Finding, ...],
+    requested: tuple[str, ...] = (),
 ) -> Report:
-    """The whole request's verdict: the worst package, request-level findings and errors, the fail mode."""
+    """The whole request's verdict: the worst package, request-level findings and errors, the fail mode; a
+    requested name the deny list names whatever the version blocks even when pip could not resolve it."""
     verdict = max((p.verdict for p in packages), default=Verdict.ALLOW)
     reasons = [f"{p.candidate.name}: {r}" for p in packages if p.verdict is not Verdict.ALLOW for r in p.reasons]
     request_decision: Decision = decide_package(policy, None, "(request)", request_findings, errors)
@@ -412,6 +417,11 @@ def _report(
     if not packages and not request_findings and errors:
         verdict = max(verdict, fail_verdict(policy))
     denied = any(is_denied(policy, p.candidate.name, p.candidate.version) for p in packages)
+    listed = {canonicalize_name(p.candidate.name) for p in packages}
+    for name in dict.fromkeys(canonicalize_name(n) for n in requested):
+        if name not in listed and denied_whatever_version(policy, name):
+            verdict, denied = Verdict.BLOCK, True
+            reasons.append(f"{name}: {name} is on the deny list")
     return Report(
         command=command,
         packages=packages,

@@ -80,6 +80,11 @@ def is_denied(policy: Policy, name: str, version: str | None) -> bool:
     return any(entry.matches(name, version) for entry in policy.deny)
 
 
+def denied_whatever_version(policy: Policy, name: str) -> bool:
+    """Whether the deny list names this project without a version specifier: blocked before pip resolves it."""
+    return any(entry.matches(name, None) and not entry.specifier for entry in policy.deny)
+
+
 def decide_package(
     policy: Policy, candidate: Candidate | None, name: str, findings: tuple[Finding, ...], errors: tuple[CheckError, ...]
 ) -> Decision:

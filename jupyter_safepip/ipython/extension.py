@@ -41,6 +41,18 @@ def load_ipython_extension(ip) -> None:
     if rewrite_cell not in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.append(rewrite_cell)
     guard_shell_commands(ip, magics.guarded_pip)
+    ip.events.register("pre_run_cell", _forget_last_traceback)
+
+
+def _forget_last_traceback(info=None) -> None:
+    """Reset ipykernel's record of the cell's traceback, as its synchronous path does: a %pip line runs as
+    an awaited cell, and a refusal there (a one-line UsageError, no traceback) in a kernel's first cell
+    otherwise leaves the attribute unset and the kernel never replies to the cell."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None and type(shell).__module__.startswith("ipykernel"):
+        shell._last_traceback = None
 
 
 def _switched_off() -> bool:
@@ -70,4 +82,5 @@ def unload_ipython_extension(ip) -> None:
     if rewrite_cell in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.remove(rewrite_cell)
     release_shell_commands(ip)
+    ip.events.unregister("pre_run_cell", _forget_last_traceback)
     setattr(ip, _STATE_KEY, None)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_safepip.core.model import Severity, Verdict
+from jupyter_safepip.core.policy import ListEntry, Policy
 from jupyter_safepip.core.settings import Settings
 from jupyter_safepip.guard import Guard, IncompleteRequest
 from jupyter_safepip.text_report import render_text
@@ -119,6 +120,28 @@ def test_canary_sdist_is_inspected_and_never_built(guard, pip_uses_index, target
     assert "nothing was installed" in result.stderr
     assert not pip_uses_index.canary_marker.exists()
     assert target_env.pip_list() == before
+
+
+def test_an_allow_entry_does_not_let_pip_build_a_flagged_sdist_before_the_verdict(
+        pip_uses_index, target_env_with_build_tools, tmp_path):
+    """The allow list skips the verdict, not the inspection that must come before pip builds a source package."""
+    policy = Policy(allow=(ListEntry.parse("canarypkg"),))
+    guard = Guard(Settings(policy=policy, python=target_env_with_build_tools.python, cache_dir=tmp_path / "cache"))
+    assessment = check(guard, "install canarypkg")
+    assert not pip_uses_index.canary_marker.exists(), "setup.py ran before the verdict"
+    assert "secrets-env-dump" in rule_ids(assessment.report)
+    assert assessment.unresolved and "not allowed to build" in assessment.unresolved
+    with pytest.raises(IncompleteRequest):
+        guard.install(assessment)
+    assert not pip_uses_index.canary_marker.exists()
+
+
+def test_a_denied_name_is_blocked_even_when_pip_cannot_resolve_it(pip_uses_index, target_env, tmp_path):
+    policy = Policy(deny=(ListEntry.parse("No_Such_Project"),))
+    guard = Guard(Settings(policy=policy, python=target_env.python, cache_dir=tmp_path / "cache"))
+    report = check(guard, "install no-such-project").report
+    assert report.verdict is Verdict.BLOCK and not report.install_anyway_allowed
+    assert any("on the deny list" in r for r in report.reasons), report.reasons
 
 
 def test_clean_sdist_is_inspected_then_built_and_installed(pip_uses_index, target_env_with_build_tools, tmp_path):

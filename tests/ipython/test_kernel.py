@@ -28,7 +28,7 @@ class CellResult:
 class Kernel:
     """A kernel whose interpreter is a throwaway venv (on top of the test environment) with safepip loaded."""
 
-    def __init__(self, tmp: Path, index_url: str, **extra_env: str) -> None:
+    def __init__(self, tmp: Path, index_url: str, load_at_start: bool = False, **extra_env: str) -> None:
         self.venv = tmp / "kernel-venv"
         venv.create(self.venv, with_pip=True)
         self.python = str(self.venv / "bin" / "python")
@@ -41,7 +41,8 @@ class Kernel:
         spec_dir = tmp / "kernels" / "safepip-test"
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+                    + (["--InteractiveShellApp.extensions=jupyter_safepip"] if load_at_start else []),
             "display_name": "safepip test", "language": "python"}))
         self.km = KernelManager(kernel_name="safepip-test",
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
@@ -228,6 +229,18 @@ def test_a_runner_that_takes_no_input_gets_the_policy_not_a_widget(interactive):
     result = interactive.run("%pip install reqeusts", timeout=60, allow_stdin=False)
     assert result.status == "error" and "with nobody to ask" in result.text, result.text
     assert _buttons(result.comm_opens) == {}
+
+
+def test_a_refusal_in_the_first_cell_of_a_kernel_that_loads_the_guard_at_start_gets_a_reply(package_index, tmp_path):
+    """As on a hub (`jupyter safepip enable`): the first cell is an awaited %pip line; its one-line refusal must
+    still reach the client as an error reply, or nbconvert and the notebook wait for ever."""
+    kernel = Kernel(tmp_path, package_index.url, load_at_start=True)
+    try:
+        result = kernel.run("%pip install reqeusts", timeout=60, allow_stdin=False)
+        assert result.status == "error" and "with nobody to ask" in result.text, result.text
+        assert kernel.run("1 + 1").status == "ok"
+    finally:
+        kernel.stop()
 
 
 @pytest.mark.parametrize("interactive", [{"SAFEPIP_INSTALL_ANYWAY": "false"}], indirect=True)
