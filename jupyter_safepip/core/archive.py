@@ -23,6 +23,7 @@ import gzip
 import io
 import lzma
 import posixpath
+import re
 import stat
 import struct
 import tarfile
@@ -36,7 +37,7 @@ MAX_MEMBERS = 100_000
 MAX_MEMBER_BYTES = 32 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 250
-RATIO_MIN_BYTES = 16 * 1024 * 1024
+RATIO_MIN_BYTES = 64 * 1024 * 1024  # below this, a highly compressible file (zeroed weights) is just data
 MAX_NESTING = 2
 HEAD_BYTES = 64
 INDEX_BYTES_PER_BYTE = 24  # what a zip's central directory or a tar's headers cost in memory, per byte on disk
@@ -273,6 +274,11 @@ class _Reader:
 
     def _wants(self, name: str, size: int, depth: int) -> bool:
         nested = depth < MAX_NESTING and archive_kind(name) is not None
+        if size > MAX_MEMBER_BYTES and (nested or _CODE.search(name)):
+            # Code (or an archive) too large to read: said, never passed over in silence. (A .pth inside a
+            # package is usually model weights; Python only runs the ones at the top of site-packages.)
+            self.incomplete.append(f"{name} is larger than {MAX_MEMBER_BYTES} bytes and was not read")
+            return False
         return size <= MAX_MEMBER_BYTES and (nested or self.wanted(name))
 
     def _bounded_read(self, stream: io.BufferedIOBase, declared: int, full: bool, where: str) -> bytes:
@@ -299,6 +305,9 @@ class _Reader:
             self.issues.append(ArchiveIssue("archive-nested-unreadable", prefix + name, f"nested more than {MAX_NESTING} archives deep"))
         complete = full and len(content) == size
         self.members.append(Member(prefix + name, size, content if full else content[:HEAD_BYTES], complete))
+
+
+_CODE = re.compile(r"\.pyw?$|^(?:[^/]+\.data/(?:purelib|platlib)/)?[^/]+\.pth$")
 
 
 class _LimitHit(Exception):

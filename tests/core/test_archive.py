@@ -267,3 +267,22 @@ def test_test_data_is_weighed_down_and_nested_test_archives_are_not_promoted(tmp
     nested = scan_archive(make_wheel(tmp_path / "c", {"demo/__init__.py": "from demo import util\n", "demo/util.py": "",
                                                       "demo/tests/data/fixture.whl": fixture}))
     assert severity(nested, "shell-dropper-command") is None
+
+
+def test_a_small_wheel_with_a_large_compressible_data_file_is_no_bomb(tmp_path):
+    """Zero-filled model weights inflate a thousand times, to tens of megabytes: data, not a compression bomb."""
+    from tests.support.archives import scan_wheel, severity
+
+    scan = scan_wheel(tmp_path, {"demo/__init__.py": "", "demo/weights.npy": bytes(30 * 1024 * 1024)})
+    assert severity(scan, "archive-bomb") is None
+
+
+def test_source_too_large_to_read_is_said_but_large_model_weights_are_not(tmp_path, monkeypatch):
+    from jupyter_safepip.core import archive as reader
+    from tests.support.archives import scan_wheel
+
+    monkeypatch.setattr(reader, "MAX_MEMBER_BYTES", 4096)
+    code = scan_wheel(tmp_path / "code", {"demo/__init__.py": "import os\n" + "#" * 8000 + "\n"})
+    assert any("demo/__init__.py is larger than 4096 bytes" in e.reason for e in code.errors), code.errors
+    weights = scan_wheel(tmp_path / "weights", {"demo/__init__.py": "", "demo/assets/model.pth": bytes(8000)})
+    assert not weights.errors

@@ -20,8 +20,11 @@ from ..rules.source import load, shorten
 CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
-PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, install.runs_pip)
+PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, install.runs_pip,
+                   obfuscation.tangled_flow)  # last: it reports whether the others ran out of their budget
 _WHEEL_INFO = re.compile(r"^[^/!]+\.dist-info/WHEEL$")
+# Modules Python imports by itself on every start, when a wheel puts them on sys.path.
+_STARTUP_MODULE = re.compile(r"^(?:[^/]+\.data/(?:purelib|platlib)/)?(?:sitecustomize|usercustomize)\.py$")
 
 
 class ScanPathError(ValueError):
@@ -110,6 +113,7 @@ class _Layout:
     pure_wheel: bool
     root: str  # an sdist's top directory, with a trailing slash ("" when there is none)
     install_prefixes: tuple[str, ...]  # in-tree build backend directories
+    build_hooks: frozenset[str] = frozenset()  # files build tools run (hatch_build.py, pdm_build.py, poetry's build.py)
 
 
 def _inspect(
@@ -134,8 +138,11 @@ def _inspect(
     # Test modules in the package (pkg/test_x.py) are read last, weighed down, unless its own code imports them.
     test_modules = [m for m in library if m.name not in aside and is_test_module(m.name)]
     held_back = {m.name for m in test_modules}
+    # A single-file module at an sdist's top (`_build_helpers.py`) runs at install time when setup.py imports it.
+    top_modules = [m for m in library if not layout.wheel and "/" not in _relative(m.name, layout) and "!" not in m.name]
     reached_by = _import_names([(m, aside[m.name]) for m in library if m.name in aside and "!" not in m.name]
-                               + [(m, len(_module_parts(_relative(m.name, layout))) - 1) for m in test_modules if "!" not in m.name],
+                               + [(m, len(_module_parts(_relative(m.name, layout))) - 1) for m in test_modules if "!" not in m.name]
+                               + [(m, 0) for m in top_modules],
                                layout)
     queue = sorted(((m, wheres[m.name]) for m in python if m.name not in aside and m.name not in held_back),
                    key=lambda entry: entry[1] is Where.INSTALL)  # install-time code first: it is popped first
@@ -150,6 +157,8 @@ def _inspect(
         found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
         if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
             found += install.setup_script(source)
+        if where is Where.STARTUP:
+            found.append(Hit("install-startup-module", member.name, None, "imported by Python itself at every start"))
         hits += [(replace(hit, at_import=hit.scope in source.import_time), where) for hit in found]
         for name in _absolute_imports(_relative(member.name, layout), source.imports):
             for size in range(1, len(name) + 1):  # `import a.b.c` runs a, a.b and a.b.c
@@ -159,7 +168,7 @@ def _inspect(
             scanned += 1
             hits += _pth_hits(member)
     hits += [(h, Where.LIBRARY if _tests_or_docs(h.path, layout) is None else Where.TESTS)
-             for h in binaries.match(members, layout.pure_wheel)]
+             for h in [*binaries.match(members, layout.pure_wheel), *binaries.bytecode_only(members)]]
     meta = _metadata_member(by_name, layout)
     if meta is not None:
         text = meta.data.decode("utf-8", "replace")
@@ -182,11 +191,15 @@ def _layout(by_name: dict[str, Member]) -> tuple[_Layout, list[tuple[Hit, Where]
     pyproject = by_name.get(f"{root}pyproject.toml")
     hits: list[tuple[Hit, Where]] = []
     prefixes: tuple[str, ...] = ()
+    hooks = {f"{root}hatch_build.py", f"{root}pdm_build.py"}
     if pyproject is not None and pyproject.complete:
-        found, dirs = install.backend_path(pyproject.name, pyproject.data.decode("utf-8", "replace"))
+        text = pyproject.data.decode("utf-8", "replace")
+        found, dirs = install.backend_path(pyproject.name, text)
         hits = [(h, Where.INSTALL) for h in found]
         prefixes = tuple(_backend_prefix(root, d) for d in dirs)
-    return _Layout(False, False, root, prefixes), hits
+        if "build.py" in text:  # poetry's [tool.poetry.build] script, or another tool's hook by that name
+            hooks.add(f"{root}build.py")
+    return _Layout(False, False, root, prefixes, frozenset(hooks)), hits
 
 
 def _backend_prefix(root: str, directory: str) -> str:
@@ -195,9 +208,11 @@ def _backend_prefix(root: str, directory: str) -> str:
 
 
 def _where(name: str, layout: _Layout) -> Where:
-    if "!" in name or layout.wheel:
+    if "!" in name:
         return Where.LIBRARY
-    if name == f"{layout.root}setup.py":
+    if layout.wheel:
+        return Where.STARTUP if _STARTUP_MODULE.match(name) else Where.LIBRARY
+    if name == f"{layout.root}setup.py" or name in layout.build_hooks:
         return Where.INSTALL
     for prefix in layout.install_prefixes:
         # Only the backend's own directory level: a backend-path of "." must not make the whole package install-time.
@@ -250,7 +265,7 @@ def _import_names(entries: list[tuple[Member, int]], layout: _Layout) -> dict[tu
 
 def _pth_hits(member: Member) -> list[tuple[Hit, Where]]:
     hits: list[tuple[Hit, Where]] = []
-    code_lines = install.pth_code(member.data.decode("utf-8", "replace"))
+    code_lines = install.pth_code(member.data.decode("utf-8-sig", "replace"))  # newer Pythons skip a BOM too
     for number, line in code_lines[:1]:
         hits.append((Hit("install-pth-executable", member.name, number, shorten(line.strip())), Where.STARTUP))
     for number, line in code_lines:

@@ -14,6 +14,7 @@ NATIVE_SUFFIXES = (".exe", ".dll", ".so", ".pyd", ".dylib", ".bin", ".node", ".s
 HARMLESS_SUFFIXES = (
     ".py", ".pyw", ".pyi", ".txt", ".md", ".rst", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".png", ".jpg",
     ".jpeg", ".gif", ".ico", ".svg", ".csv", ".html", ".js", ".css", ".pth", ".pem", ".xml", ".log", ".mp3", ".wav",
+    ".dat", ".data", ".db", ".sqlite", ".pkl", ".npy", ".npz", ".pdf", ".ttf", ".woff", ".bmp", ".webp", ".tif",
 )
 
 
@@ -43,3 +44,18 @@ def match(members: Iterable[Member], pure_wheel: bool) -> Iterator[Hit]:
         elif pure_wheel and not reported_pure:
             reported_pure = True
             yield Hit("binary-in-pure-package", member.name, None, f"{kind} program in a pure-Python wheel")
+
+
+def bytecode_only(members: Iterable[Member]) -> Iterator[Hit]:
+    """Compiled modules (.pyc) shipped without their source: Python imports them, nobody can read them."""
+    names = {m.name for m in members}
+    for name in sorted(names):
+        if not name.endswith(".pyc"):
+            continue
+        folder, _, file = name.rpartition("/")
+        stem = file.split(".", 1)[0]  # mod.cpython-311.pyc -> mod
+        parent = folder.removesuffix("__pycache__").rstrip("/") if folder.endswith("__pycache__") else folder
+        source = f"{parent}/{stem}.py" if parent else f"{stem}.py"
+        if source not in names:
+            yield Hit("binary-bytecode-only", name, None, f"{file} has no {stem}.py beside it")
+            return

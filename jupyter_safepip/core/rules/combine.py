@@ -56,6 +56,8 @@ def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
         return Severity(max(rule.library - 2, Severity.INFO))
     if where is Where.TEST_MODULE:
         return Severity(max(rule.library - 1, Severity.INFO))
+    if where is Where.STARTUP and rule.family in BEHAVIOUR_FAMILIES and rule.install >= Severity.MEDIUM:
+        return Severity(max(rule.install, Severity.HIGH))  # nothing legitimate runs programs or the network at start-up
     if where is not Where.LIBRARY:
         return rule.install
     if hit.at_import and rule.id in RAISED_ON_IMPORT:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import CHR_CODES, DECODED_LITERAL, Source, feeders, is_decoder, shorten
+from .source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
 
 EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
 SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})
@@ -27,7 +27,8 @@ HIDING_SPACES = 120
 _ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}")
 _MANGLED = re.compile(r"^_{4,}$|^[Il1O0]{6,}$|^_*[Il1]{2,}[Il1_]{4,}$")
 # Code after a long run of blanks, or a line indented absurdly far (deep alignment stays well below).
-_HIDING = re.compile(r"\S[ \t]{%d,}\S|^[ \t]{%d,}\S" % (HIDING_SPACES, 2 * HIDING_SPACES))
+_HIDING = re.compile(r"[^\s\x0c][ \t\x0c]{%d,}[^\s\x0c]|^[ \t\x0c]{%d,}[^\s\x0c]" % (HIDING_SPACES, 2 * HIDING_SPACES))
+_STRING_OR_COMMENT = re.compile(r"""'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|#""")
 _PAYLOAD = re.compile(r"^[A-Za-z0-9+/=_\-\\\s]+$")
 _HEX = re.compile(r"^[0-9a-fA-F\\x]+$")
 _BLOB = re.compile(r"^[A-Za-z0-9+/=_\-\\]+$")
@@ -81,11 +82,27 @@ def _mangled_names(source: Source) -> Iterator[Hit]:
         yield Hit("obfuscation-mangled-names", source.path, None, shorten(", ".join(mangled[:6])))
 
 
+def tangled_flow(source: Source) -> Iterator[Hit]:
+    """Run after every other matcher: data-flow questions about the file ran out of their budget."""
+    if source.flow_cut_short:
+        yield Hit("obfuscation-tangled-flow", source.path, None, "stopped following variables after "
+                  f"{MAX_FLOW_STEPS:,} steps")
+
+
 def _hidden_by_whitespace(source: Source) -> Iterator[Hit]:
     for number, line in enumerate(source.lines, start=1):
-        if len(line) > HIDING_SPACES and number not in source.string_lines and _HIDING.search(line):
+        if (len(line) > HIDING_SPACES and number not in source.string_lines and _HIDING.search(line)
+                and _HIDING.search(_before_comment(line))):
             yield Hit("obfuscation-hidden-by-whitespace", source.path, number, shorten(" ".join(line.split())))
             return
+
+
+def _before_comment(line: str) -> str:
+    """The code part of a line: up to a # that is not inside a quoted string (blanks in a comment hide nothing)."""
+    for token in _STRING_OR_COMMENT.finditer(line):
+        if token.group() == "#":
+            return line[: token.start()]
+    return line
 
 
 def _exec_hits(source: Source) -> Iterator[Hit]:

@@ -26,6 +26,8 @@ DECODERS = frozenset({
 DECODER_CALLS = frozenset({"marshal.loads", "pickle.loads", "codecs.decode", "zlib.decompress"})
 CHR_CODES = "<chr codes>"  # marks text spelled out as a list of character codes
 DECODED_LITERAL = "<decoded literal>"  # marks data decoded from a string written in the code itself
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+MAX_FLOW_STEPS = 300_000  # syntax nodes all data-flow questions about one file may visit: bounded time on any file
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
 
 
@@ -67,13 +69,25 @@ class Source:
     env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
     string_lines: set[int] = field(default_factory=set)  # lines inside multi-line string literals
     imports: set[tuple[int, str]] = field(default_factory=set)  # (relative level, dotted module) it may import
+    flow_steps_left: int = MAX_FLOW_STEPS  # what following variables may still cost in this file
     _lines: list[str] | None = None
     _literal_text: str | None = None
+
+    def spend_flow_step(self) -> bool:
+        """Count one step of following data through variables; False once the file's budget is spent."""
+        self.flow_steps_left -= 1
+        return self.flow_steps_left >= 0
+
+    @property
+    def flow_cut_short(self) -> bool:
+        """Whether following data through this file's variables stopped at the budget (a hostile tangle)."""
+        return self.flow_steps_left < 0
 
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.text.splitlines()
+            # Python's own line ends only: splitlines() would also split at form feeds, which Python does not.
+            self._lines = _LINE_ENDS.split(self.text)
         return self._lines
 
     @property
@@ -102,17 +116,32 @@ class Source:
         if isinstance(node, ast.Call):
             inner = self.resolve(node.func)
             module = dynamic_import(inner, node)
+            looked_up = _named_lookup(node.args) if inner == "getattr" else None
             if module is not None:
                 parts.append(module)  # __import__("os").system is os.system
+            elif looked_up and (base := self.resolve(looked_up[0])):
+                parts.append(f"{base}.{looked_up[1]}")  # getattr(os, "system") is os.system
             else:
                 parts.append(f"{inner}()" if inner else "()")
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__" \
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str) \
+                and (base := self.resolve(node.value.value)):
+            parts.append(f"{base}.{node.slice.value}")  # builtins.__dict__["exec"] is builtins.exec
         elif isinstance(node, ast.Name):
             parts.append(self.aliases.get(node.id, node.id))
         elif isinstance(node, ast.Constant) and parts:
             parts.append(type(node.value).__name__)  # ''.join -> str.join
         else:
             return ""
-        return ".".join(reversed(parts))
+        dotted = ".".join(reversed(parts))
+        return "builtins." + dotted.removeprefix("__builtins__.") if dotted.startswith("__builtins__.") else dotted
+
+
+def _named_lookup(args: list[ast.expr]) -> tuple[ast.expr, str] | None:
+    """(object, attribute) of getattr(object, "attribute") with the name written out."""
+    if len(args) >= 2 and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
+        return args[0], args[1].value
+    return None
 
 
 def dynamic_import(name: str, call: ast.Call) -> str | None:
@@ -286,25 +315,29 @@ class _Flow:
 
     def feeders(self, node: ast.AST) -> set[str]:
         found: set[str] = set()
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call):
-                name = self.s.resolve(sub.func)
-                if name:
-                    found.add(name)
-                    if is_decoder(name) and sub.args and self.literal(sub.args[0]):
-                        found.add(DECODED_LITERAL)
-                if isinstance(sub.func, ast.Name) and ("return", sub.func.id) not in self.followed:
-                    # A helper of this file: what it returns feeds the call's result.
-                    self.followed.add(("return", sub.func.id))
-                    for scope, value in self.s.returns.get(sub.func.id, []):
-                        found |= _Flow(self.s, scope, self.followed).feeders(value)
-            elif isinstance(sub, ast.Name):
-                for value in self.values(sub.id, "feeders"):
-                    found |= self.feeders(value)
-            elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and self.literal(sub.value):
-                found.add("[::-1]")
-            if self._chr_codes(sub):
-                found.add(CHR_CODES)
+        pending: list[tuple[_Flow, ast.AST]] = [(self, node)]  # a work list, not recursion: chains can be long
+        while pending:
+            flow, top = pending.pop()
+            for sub in ast.walk(top):
+                if not self.s.spend_flow_step():
+                    return found
+                if isinstance(sub, ast.Call):
+                    name = self.s.resolve(sub.func)
+                    if name:
+                        found.add(name)
+                        if is_decoder(name) and sub.args and flow.literal(sub.args[0]):
+                            found.add(DECODED_LITERAL)
+                    if isinstance(sub.func, ast.Name) and ("return", sub.func.id) not in self.followed:
+                        # A helper of this file: what it returns feeds the call's result.
+                        self.followed.add(("return", sub.func.id))
+                        pending += [(_Flow(self.s, scope, self.followed), value)
+                                    for scope, value in self.s.returns.get(sub.func.id, [])]
+                elif isinstance(sub, ast.Name):
+                    pending += [(flow, value) for value in flow.values(sub.id, "feeders")]
+                elif isinstance(sub, ast.Subscript) and _is_reverse_slice(sub.slice) and flow.literal(sub.value):
+                    found.add("[::-1]")
+                if flow._chr_codes(sub):
+                    found.add(CHR_CODES)
         return found
 
     def _chr_codes(self, node: ast.AST) -> bool:
@@ -316,35 +349,52 @@ class _Flow:
         return False
 
     def _numbers(self, node: ast.AST) -> bool:
-        if isinstance(node, ast.Name):
-            return any(self._numbers(v) for v in self.values(node.id, "numbers"))
-        return isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) > 1 and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, int) for e in node.elts
-        )
+        pending = [node]
+        while pending and self.s.spend_flow_step():
+            node = pending.pop()
+            if isinstance(node, ast.Name):
+                pending += self.values(node.id, "numbers")
+            elif isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) > 1 and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, int) for e in node.elts):
+                return True
+        return False
 
     def literal(self, node: ast.AST) -> bool:
         """Text written in the code: a literal, pieces of it joined, or a variable assigned one."""
-        if isinstance(node, ast.Constant):
-            return isinstance(node.value, (str, bytes))
-        while isinstance(node, ast.BinOp):  # a + b + c ... nests to the left; walk it without recursing
-            if self.literal(node.right):
-                return True
-            node = node.left
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"encode", "decode"}:
-            return self.literal(node.func.value)
-        return isinstance(node, ast.Name) and any(self.literal(v) for v in self.values(node.id, "literal"))
+        pending = [node]
+        while pending and self.s.spend_flow_step():
+            node = pending.pop()
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, (str, bytes)):
+                    return True
+            elif isinstance(node, ast.BinOp):
+                # a + b + c nests to the left: each right-hand piece counts, and the leftmost unless it is a
+                # bare constant (`"=" * n` pads data, it writes none)
+                while isinstance(node, ast.BinOp):
+                    pending.append(node.right)
+                    node = node.left
+                if not isinstance(node, ast.Constant):
+                    pending.append(node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"encode", "decode"}:
+                pending.append(node.func.value)
+            elif isinstance(node, ast.Name):
+                pending += self.values(node.id, "literal")
+        return False
 
     def words(self, node: ast.AST) -> set[str]:
         found: set[str] = set()
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name):
-                found.add(sub.id.lower())
-                for value in self.values(sub.id, "words"):
-                    found |= self.words(value)
-            elif isinstance(sub, ast.Attribute):
-                found.add(sub.attr.lower())
-            elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
-                found.add(sub.value.lower())
+        pending = [node]
+        while pending:
+            for sub in ast.walk(pending.pop()):
+                if not self.s.spend_flow_step():
+                    return found
+                if isinstance(sub, ast.Name):
+                    found.add(sub.id.lower())
+                    pending += self.values(sub.id, "words")
+                elif isinstance(sub, ast.Attribute):
+                    found.add(sub.attr.lower())
+                elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
+                    found.add(sub.value.lower())
         return found
 
 

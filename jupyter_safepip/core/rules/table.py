@@ -40,6 +40,7 @@ _TABLE = [
     ("install-cmdclass-override", "install", I, L, "setup.py replaces pip's install/develop/egg_info/build steps with its own code."),
     ("install-backend-in-tree", "install", I, L, "pyproject.toml builds the package with code shipped inside the package itself (backend-path)."),
     ("install-pth-executable", "install", L, L, "A .pth file has code that Python runs on every interpreter start."),
+    ("install-startup-module", "install", L, L, "The package ships sitecustomize.py or usercustomize.py, which Python runs on every start."),
     ("install-runs-pip", "install", L, H, "The code installs other packages by calling pip itself."),
     # Obfuscation.
     ("obfuscation-exec-decoded", "obfuscation", H, C, "Code is decoded (base64, hex, zlib, marshal, rot13, reversed, chr codes) and then executed."),
@@ -53,6 +54,7 @@ _TABLE = [
     ("obfuscation-escaped-text", "obfuscation", L, H, "Plain text is written as hundreds of \\x or octal escapes, hiding it from a reader."),
     ("obfuscation-mangled-names", "obfuscation", L, M, "Variables have deliberately unreadable names (only underscores, I/l/1 mixes, random symbols)."),
     ("obfuscation-hidden-by-whitespace", "obfuscation", H, C, "Code is pushed far off-screen to the right with whitespace, hiding it from a reader."),
+    ("obfuscation-tangled-flow", "obfuscation", M, H, "Data passes through so many variables that it could not be followed to the end, a way to hide what runs."),
     ("combined-obfuscated", "obfuscation", H, C, "One file uses several obfuscation techniques at once: its real behaviour is deliberately hidden."),
     # Network.
     ("network-download-exec", "network", H, C, "Code downloads something and then runs it, writes it as a program or executes the response."),
@@ -79,6 +81,7 @@ _TABLE = [
     ("persistence", "persistence", L, H, "The code can make itself start again later (crontab, shell rc file, startup folder, Run key, systemd, LaunchAgent)."),
     # Bundled programs.
     ("binary-disguised", "binary", H, H, "A native program (ELF/PE/Mach-O) is hidden under a non-program file name."),
+    ("binary-bytecode-only", "binary", M, M, "The package ships compiled Python (.pyc) without its source: Python runs it, but what it does cannot be read."),
     ("binary-in-pure-package", "binary", L, L, "A package that declares itself pure Python ships native programs."),
     # Metadata inside the archive.
     ("metadata-name-mismatch", "metadata", M, M, "The name inside the archive differs from the package that was requested."),

