@@ -197,9 +197,14 @@ def _policy_lines() -> tuple[list[str], bool]:
         config = effective_config(config_layers())
     except ConfigError as exc:
         return [f"policy: error: {exc}"], False
-    lines = ["policy (locked settings cannot be changed by users):", *(f"  {row}" for row in config.table(json.dumps))]
+    lines = ["policy (locked settings cannot be changed by users):", *(f"  {row}" for row in config.table(_as_json))]
     lines += [f"  refused: {r}" for r in config.refused]
     return lines, True
+
+
+def _as_json(value: object) -> str:
+    """A setting's value as the JSON an administrator writes (600, not 600.0)."""
+    return json.dumps(int(value) if isinstance(value, float) and value.is_integer() else value)
 
 
 def _yes_no(value: bool | None) -> str:

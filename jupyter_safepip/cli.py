@@ -7,6 +7,7 @@ SAFEPIP_PYTHON names another interpreter to check and install for (default: this
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import sys
@@ -99,19 +100,43 @@ def _run(args: list[str]) -> int:
     else:
         _emit(render_text(report, colour=sys.stdout.isatty()))
     if command == "check":
+        _record(guard, report, "checked")
         return exit_code(report)
-    if not _decide_install(report, assume_yes="--yes" in flags or "-y" in flags, policy=guard.settings.policy):
-        print("safepip: nothing was installed", file=sys.stderr)
+    assume_yes = "--yes" in flags or "-y" in flags
+    if not _decide_install(report, assume_yes=assume_yes, policy=guard.settings.policy):
+        _record(guard, report, "blocked" if report.verdict is Verdict.BLOCK else "cancelled")
+        print(f"safepip: nothing was installed{_why_not(assessment, assume_yes)}", file=sys.stderr)
         return exit_code(report) or EXIT_COULD_NOT_CHECK
     try:
         result = guard.install(assessment, on_output=lambda line: print(line, end=""))
     except IncompleteRequest as exc:
+        _record(guard, report, "failed")
         print(f"safepip: {exc}", file=sys.stderr)
         return EXIT_COULD_NOT_CHECK
     if result is not None and result.returncode != 0:
+        _record(guard, report, "failed")
         print(f"safepip: pip failed: {result.error_summary}", file=sys.stderr)
         return result.returncode
+    checked_clean = report.verdict is Verdict.ALLOW and not report.could_not_check
+    _record(guard, report, "installed" if checked_clean else "install-anyway")
     return 0
+
+
+def _record(guard, report: Report, decision: str) -> None:
+    """The shared history gets the CLI's checks and decisions too (the sidebar shows them with the kernels')."""
+    try:
+        guard.history().record(report, decision=decision, source="cli")
+    except Exception:  # noqa: BLE001 - the history is a record, never a reason to fail the command
+        logging.getLogger(__name__).exception("could not record the check in the history store")
+
+
+def _why_not(assessment, assume_yes: bool) -> str:
+    """Why nothing was installed, when the report alone does not say it."""
+    if assessment.unresolved:
+        return f": pip never worked out the whole request ({assessment.unresolved})"
+    if assessment.report.install_anyway_allowed and not assume_yes and not sys.stdin.isatty():
+        return " (no terminal to ask; add --yes to install anyway)"
+    return ""
 
 
 def _decide_install(report: Report, assume_yes: bool, policy) -> bool:

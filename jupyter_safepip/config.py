@@ -116,9 +116,16 @@ def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
     defaults = SafePip()
     values = {name: getattr(defaults, name) for name in SETTING_NAMES}
     sources = {name: "default" for name in SETTING_NAMES}
-    admin = [layer for layer in layers if layer.name in ADMIN_LAYERS]
-    locked = {name for layer in admin for name in layer.values.get("locked", ())}
-    admin_values = {name: value for layer in admin for name, value in layer.values.items() if name in locked}
+    # Who locked a setting: the system layer's locks hold against the environment layer too (an environment
+    # can belong to the user, as in Docker Stacks images), the environment's against the user's.
+    owner: dict[str, str] = {}
+    for rank in ADMIN_LAYERS:
+        for layer in layers:
+            if layer.name == rank:
+                owner.update({name: rank for name in layer.values.get("locked", ()) if name not in owner})
+    locked = set(owner)
+    admin_values = {name: value for layer in layers if layer.name in ADMIN_LAYERS
+                    for name, value in layer.values.items() if owner.get(name) == layer.name}
     refused: list[str] = []
     for layer in layers:
         if layer.name not in ADMIN_LAYERS and layer.values.get("locked"):
@@ -128,7 +135,7 @@ def effective_config(layers: list[ConfigLayer]) -> EffectiveConfig:
                 continue
             if name not in SETTING_NAMES:
                 raise ConfigError(f"unknown setting SafePip.{name} in {layer.name} configuration{layer.origin}")
-            if name in locked and layer.name not in ADMIN_LAYERS:
+            if name in locked and layer.name != owner[name]:
                 if value != admin_values.get(name, values[name]):
                     refused.append(f"{name} is locked by the administrator; the {layer.name} value {value!r} was ignored")
                 continue

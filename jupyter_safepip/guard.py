@@ -63,9 +63,8 @@ class Guard:
         when pip never worked out the whole request, since part of it would be left out unsaid."""
         if assessment.unresolved is not None:
             raise IncompleteRequest(f"nothing was installed: pip never worked out the whole request ({assessment.unresolved})")
-        return install_artifacts(
-            assessment.request, assessment.artifacts, assessment.local_trees, self.settings.python, on_output
-        )
+        return install_artifacts(assessment.request, assessment.artifacts, assessment.local_trees, self.settings.python,
+                                 on_output, by_name=assessment.from_index)
 
     def history(self) -> HistoryStore:
         """The history store the configuration names (SafePip.history_path), else the Jupyter data directory's."""

@@ -52,8 +52,9 @@ def _finding_line(finding: Finding, paint) -> str:
     text = f"  [{paint(finding.severity.label, finding.severity)}] {finding.rule_id}: {finding.message}"
     if finding.suggestion and f"'{finding.suggestion}'" not in finding.message:
         text += f" (did you mean {finding.suggestion}?)"
-    for evidence in finding.evidence[:MAX_EVIDENCE]:
+    shown = finding.evidence_to_show
+    for evidence in shown[:MAX_EVIDENCE]:
         text += f"\n      {evidence}"
-    if len(finding.evidence) > MAX_EVIDENCE:
-        text += f"\n      ... and {len(finding.evidence) - MAX_EVIDENCE} more"
+    if len(shown) > MAX_EVIDENCE:
+        text += f"\n      ... and {len(shown) - MAX_EVIDENCE} more"
     return text

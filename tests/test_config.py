@@ -154,3 +154,16 @@ def test_a_bad_value_names_the_directory_of_the_file(tmp_path):
     bad = write(tmp_path / "home", history_days="a year")
     with pytest.raises(ConfigError, match=f"not 'a year' \\({bad}\\)"):
         effective_config(config_layers([bad], environ={}))
+
+
+def test_the_system_layers_locks_hold_against_an_environment_the_user_may_own(tmp_path, monkeypatch):
+    system_dir, env_dir = tmp_path / "system", tmp_path / "env"
+    system = write(system_dir, block_at="high", locked=["block_at"])
+    env = write(env_dir, block_at="critical", warn_at="high", locked=["warn_at"])
+    names = {system_dir: "system", env_dir: "environment"}
+    monkeypatch.setattr("jupyter_safepip.config._layer_name", lambda d: names.get(d, "user"))
+    user = write(tmp_path / "home", warn_at="low")
+    config = effective_config(config_layers([user, env, system], environ={}))
+    assert config.values["block_at"] == "high" and config.sources["block_at"] == "system"
+    assert config.values["warn_at"] == "high" and config.locked == frozenset({"block_at", "warn_at"})
+    assert any("the environment value 'critical' was ignored" in r for r in config.refused), config.refused

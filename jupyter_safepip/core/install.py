@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,12 +59,14 @@ def verify_trees_unchanged(trees: tuple[InspectedTree, ...]) -> None:
             raise ArtifactError(f"{tree.path} changed after it was checked; nothing was installed")
 
 
-def install_argv(request: InstallRequest, requirements_file: Path, has_sdist: bool) -> list[str]:
+def install_argv(request: InstallRequest, requirements_file: Path, has_sdist: bool, links: Path | None = None) -> list[str]:
     """pip arguments for a hash-checked, dependency-free install of pinned local files."""
     args = [
         "install", "--no-deps", "--no-index", "--require-hashes",
         "-r", str(requirements_file), *request.install_options,
     ]
+    if links is not None:
+        args += ["--find-links", str(links)]
     if request.upgrade:
         args.append("--upgrade")
     if has_sdist:
@@ -78,17 +81,24 @@ def install_artifacts(
     local_trees: tuple[InspectedTree, ...],
     python: str,
     on_output: Callable[[str], None] | None = None,
+    by_name: frozenset[str] = frozenset(),
 ) -> PipResult | None:
-    """Install the inspected files (and inspected local source trees); None when there is nothing to do."""
+    """Install the inspected files (and inspected local source trees); None when there is nothing to do.
+
+    Files that came from an index (`by_name`) are installed as `name==version` from a directory holding only
+    them, so the environment records an ordinary index install (`pip freeze` says `name==version`); paths and
+    URLs the user typed stay direct references, as pip itself would record them."""
     verify_unchanged(artifacts)
     verify_trees_unchanged(local_trees)
     results: list[PipResult] = []
     with tempfile.TemporaryDirectory(prefix="safepip-install-") as tmp:
         if artifacts:
+            links = Path(tmp) / "inspected"
+            links.mkdir()
             pins = Path(tmp) / "inspected.txt"
-            pins.write_text("".join(f"{a.path.as_uri()} --hash=sha256:{a.sha256}\n" for a in artifacts))
+            pins.write_text("".join(_pin(a, links, a.candidate.name in by_name) for a in artifacts))
             has_sdist = any(not a.candidate.is_wheel for a in artifacts)
-            results.append(run_pip(python, install_argv(request, pins, has_sdist), on_output=on_output))
+            results.append(run_pip(python, install_argv(request, pins, has_sdist, links), on_output=on_output))
         if local_trees and all(r.returncode == 0 for r in results):
             # A directory has no single hash; it was inspected in place and is installed from there.
             trees = [arg for t in local_trees for arg in (("-e", str(t.path)) if t.editable else (str(t.path),))]
@@ -96,3 +106,15 @@ def install_artifacts(
             results.append(run_pip(python, args, on_output=on_output))
     failed = [r for r in results if r.returncode != 0]
     return (failed or results or [None])[-1]
+
+
+def _pin(artifact: Artifact, links: Path, by_name: bool) -> str:
+    """One hash-pinned line: `name==version` found in `links`, or the kept file itself."""
+    if by_name and artifact.candidate.version:
+        link = links / artifact.path.name
+        try:
+            link.symlink_to(artifact.path)
+        except OSError:  # no symlinks here (some Windows set-ups): a copy, which pip hash-checks all the same
+            shutil.copyfile(artifact.path, link)
+        return f"{artifact.candidate.name}=={artifact.candidate.version} --hash=sha256:{artifact.sha256}\n"
+    return f"{artifact.path.as_uri()} --hash=sha256:{artifact.sha256}\n"

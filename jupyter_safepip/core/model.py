@@ -67,6 +67,11 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     suggestion: str | None = None  # "did you mean" a project name
 
+    @property
+    def evidence_to_show(self) -> tuple[Evidence, ...]:
+        """The evidence a reader has not already read in the message (a file:line is always shown)."""
+        return tuple(e for e in self.evidence if e.line or not e.snippet or e.snippet not in self.message)
+
 
 @dataclass(frozen=True)
 class CheckError:

@@ -67,6 +67,7 @@ class Assessment:
     artifacts: tuple[Artifact, ...]
     local_trees: tuple[InspectedTree, ...] = ()  # source directories inspected in place
     unresolved: str | None = None  # why pip never worked out the whole request: then nothing can be installed
+    from_index: frozenset[str] = frozenset()  # packages whose files came from an index (installed by name)
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,18 @@ class Pipeline:
                 log.exception("resolution failed")
                 request_errors.append(CheckError("resolve", f"internal error while resolving: {exc}"))
 
+        not_on_index: list[str] = []
         for missing in resolution.not_found:
-            suggestion = names.suggest(missing.name)
-            request_findings.append(check_not_found(missing.name, suggestion))
+            released = _released_versions(route.index, missing.name)
+            if released:  # the project is there; no release of it fits the request (or this Python)
+                request_errors.append(CheckError("resolve", f"no release matches {missing.requirement} for this Python "
+                                                 f"and platform (the index has {', '.join(released)})", missing.name))
+            else:
+                not_on_index.append(missing.name)
+                request_findings.append(check_not_found(missing.name, names.suggest(missing.name)))
             # pip stops at the first name it cannot find: say which of the others it never got to.
-            request_errors += [CheckError("resolve", f"not checked: pip stopped at {missing.name}, which is not on the "
-                                          "index", req.name)
+            why = "which has no matching release" if released else "which is not on the index"
+            request_errors += [CheckError("resolve", f"not checked: pip stopped at {missing.name}, {why}", req.name)
                                for req in request.requirements if req.name and not req.url and req.name != missing.name]
         for candidate in resolution.stopped_at:
             request_errors.append(
@@ -170,7 +177,10 @@ class Pipeline:
             )
 
         candidates = list(resolution.candidates)
-        inspected = self._inspect_all(candidates, route, progress)
+        # Files the user typed as local paths: their own, like a find-links directory, with no index to describe them.
+        own_files = frozenset(result.artifact.path for c, result in pre_inspected
+                              if result.artifact is not None and local_path(c.url) is not None)
+        inspected = self._inspect_all(candidates, route, progress, own_files)
         seen = {c.name for c in candidates}
         reported = seen | {c.name for c, _ in pre_inspected} | set(gate.results)
         # A resolved package carries its own name findings; keep request-level ones for the rest.
@@ -190,22 +200,29 @@ class Pipeline:
         artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
         gaps = [e for e in request_errors if e.check in ("request", "resolve")]
         unresolved = f"{gaps[0].package + ': ' if gaps[0].package else ''}{gaps[0].reason}" if gaps else None
-        return Assessment(request, report, artifacts, tuple(local_trees), unresolved)
+        if not_on_index:
+            unresolved = f"{not_on_index[0]} is not on the index"
+        if unresolved:  # nothing could be installed: Install anyway would only pretend
+            report = replace(report, install_anyway_allowed=False)
+        from_index = frozenset({c.name for c in resolution.candidates if c.url.startswith(("http://", "https://"))}
+                               | set(gate.results))
+        return Assessment(request, report, artifacts, tuple(local_trees), unresolved, from_index)
 
-    def _inspect_all(self, candidates: list[Candidate], route: _Route, progress: Progress) -> dict[str, _Inspected]:
+    def _inspect_all(self, candidates: list[Candidate], route: _Route, progress: Progress,
+                     own_files: frozenset[Path] = frozenset()) -> dict[str, _Inspected]:
         total = len(candidates)
         results: dict[str, _Inspected] = {}
         if not total:
             return results
         with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool:
-            futures = {pool.submit(self._inspect, c, route): c for c in candidates}
+            futures = {pool.submit(self._inspect, c, route, own_files): c for c in candidates}
             for done, future in enumerate(futures, start=1):
                 candidate = futures[future]
                 results[candidate.name] = future.result()
                 progress(ProgressEvent("inspect", done, total, f"checked {candidate.name} {candidate.version} ({done} of {total})"))
         return results
 
-    def _inspect(self, candidate: Candidate, route: _Route) -> _Inspected:
+    def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset()) -> _Inspected:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
@@ -214,7 +231,7 @@ class Pipeline:
             # A local source tree (pip reports it as a directory): inspected in place, installed from there.
             scan = scan_directory(tree)
             return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None)
-        metadata, settled = self._metadata(candidate, route.index, errors)
+        metadata, settled = self._metadata(candidate, route.index, errors, _users_own(candidate, route.store, own_files))
         name_findings = temper_names(name_findings, settled)
         findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
         artifact = None
@@ -243,8 +260,8 @@ class Pipeline:
         self._projects[key] = (time.monotonic(), info)
         return info
 
-    def _metadata(self, candidate: Candidate, index: IndexClient,
-                  errors: list[CheckError]) -> tuple[tuple[Finding, ...], str | None]:
+    def _metadata(self, candidate: Candidate, index: IndexClient, errors: list[CheckError],
+                  users_own: bool = False) -> tuple[tuple[Finding, ...], str | None]:
         """The metadata findings, and why the project counts as established (None if it does not)."""
         try:
             info = self._project(index, candidate.name, candidate.version)
@@ -256,8 +273,10 @@ class Pipeline:
             errors.append(CheckError("metadata", f"internal error: {exc}", candidate.name))
             return (), None
         if info is None:
-            # Found by pip (e.g. on a find-links directory) but not on an index with metadata.
-            errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
+            # A file of the user's own (a path typed, a find-links directory) has no index to describe it; a
+            # file from elsewhere (a URL) should have had one.
+            if not users_own:
+                errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
             return (), None
         now = datetime.now(timezone.utc)
         return check_metadata(info, candidate.version, now=now, chosen=candidate), established(info, now=now)
@@ -350,6 +369,15 @@ def _as_dependency(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     )
 
 
+def _users_own(candidate: Candidate, store: ArtifactStore, own_files: frozenset[Path]) -> bool:
+    """Whether pip takes this candidate from a file of the user's own: a local path they typed (pip reads its
+    kept copy), or a local directory such as find-links, rather than a download."""
+    path = local_path(candidate.url)
+    if path is None:
+        return False
+    return path in own_files or not path.resolve().is_relative_to(store.root.resolve())
+
+
 def _standard_name(filename: str) -> str | None:
     """The project name in a wheel or sdist file named by the packaging rules, else None."""
     try:
@@ -371,6 +399,23 @@ def _worst_verdict(policy, candidate: Candidate, inspected: _Inspected) -> Verdi
     """The verdict on a source pip would build to resolve: by its findings, whatever the allow list says
     (an allow entry skips the verdict, not the inspection that must come before any build)."""
     return decide_package(replace(policy, allow=()), candidate, candidate.name, inspected.findings, inspected.errors).verdict
+
+
+def _released_versions(index: IndexClient, name: str, shown: int = 6) -> tuple[str, ...]:
+    """The newest versions the indexes have of a project (none when it is not there or cannot be asked)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        files = index.files(name)
+    except IndexUnavailable:
+        return ()
+    versions = set()
+    for file in files:
+        try:
+            versions.add(Version(file.version or ""))
+        except InvalidVersion:
+            continue
+    return tuple(str(v) for v in sorted(versions)[-shown:])
 
 
 def _best_sdist(index: IndexClient, requirement: PackagingRequirement) -> Candidate | None:

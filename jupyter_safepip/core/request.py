@@ -6,6 +6,8 @@ index settings seen here are the ones pip itself will use.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import optparse
 import os
@@ -182,7 +184,8 @@ def read_requirement_file(path: str, options: optparse.Values, constraint: bool 
     line_parser = get_line_parser(SimpleNamespace(format_control=formats, release_control=None))  # type: ignore[arg-type]
     requirements: list[Requirement] = []
     try:
-        with PipSession() as session:
+        # optparse prints its usage line to stderr before pip turns the error into an exception: not for us.
+        with PipSession() as session, contextlib.redirect_stderr(io.StringIO()):
             for line in RequirementsFileParser(session, line_parser).parse(path, constraint):
                 if line.requirement is None:
                     _apply_file_options(line.opts, line.filename, options)
@@ -190,6 +193,10 @@ def read_requirement_file(path: str, options: optparse.Values, constraint: bool 
                     source = f"{line.filename} (line {line.lineno})"
                     requirements.append(parse_requirement(line.requirement, editable=line.is_editable, source=source))
     except PipError as exc:
+        bad_line, _, reason = str(exc).partition("\n")
+        if bad_line.startswith("Invalid requirement: ") and reason:  # an option line pip's parser rejected
+            reason = re.sub(r"^\S*: error: ", "", _first_line(reason))  # optparse's "<program>: error: " prefix
+            raise RequestError(f"{path}: {reason} (in the line {bad_line.removeprefix('Invalid requirement: ')!r})") from None
         raise RequestError(_pip_error_text(exc)) from None
     except OSError as exc:
         raise RequestError(f"cannot read requirements file {path}: {exc.strerror or exc}") from None

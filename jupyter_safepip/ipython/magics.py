@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import difflib
 import inspect
 import logging
 import os
@@ -21,6 +24,12 @@ from .frontend import Frontend, detect_frontend
 
 log = logging.getLogger(__name__)
 USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments> | %safepip policy [<setting> <value>]"
+HELP = """%safepip install <pip arguments>   check, then install exactly the checked files (%pip install does the same)
+%safepip check <pip arguments>     check only: what would be installed and what is wrong with it
+%safepip policy                    the effective policy, where each value comes from, what is locked
+%safepip policy <setting> <value>  change a setting for this kernel (unless the administrator locked it)
+
+!pip install and %pip install are checked too; pip's other commands (list, show, uninstall) pass through."""
 
 
 # Settings that mean nothing once the guard is loaded in a kernel, and what to do instead.
@@ -95,7 +104,12 @@ class SafePipMagics(Magics):
             return self.guarded_pip(line)
         if command == "check":
             return self._check_only(rest)
-        raise UsageError(USAGE)
+        if command in {"help", "--help", "-h"}:
+            print(HELP)
+            return None
+        close = difflib.get_close_matches(command, ["install", "check", "policy", "help"], n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UsageError(f"safepip: unknown subcommand {command!r}{hint}; {USAGE}" if command else USAGE)
 
     @line_magic
     def pip(self, line: str):
@@ -159,7 +173,8 @@ class SafePipMagics(Magics):
     def _assess(self, request: InstallRequest, command: str, frontend: Frontend):
         progress = frontend.progress()
         try:
-            return self.guard.check(request, command, progress=progress.update)
+            with _interrupt_says("safepip: interrupted while checking; nothing was installed"):
+                return self.guard.check(request, command, progress=progress.update)
         finally:
             progress.close()
 
@@ -198,14 +213,27 @@ class SafePipMagics(Magics):
         display(bundle, raw=True)
         timeout = float(self.guard.config.values["decision_timeout"]) if self.guard.config else 600.0
         if frontend.sync_poll:
-            return self._settle(frontend.wait_for(lambda: view.choice, timeout), view, assessment, frontend, timeout)
+            with self._interrupted_decision(view, report):
+                choice = frontend.wait_for(lambda: view.choice, timeout)
+            return self._settle(choice, view, assessment, frontend, timeout)
 
         async def decide():
-            choice = await frontend.wait_async(lambda: view.choice, timeout)
+            with self._interrupted_decision(view, report):
+                choice = await frontend.wait_async(lambda: view.choice, timeout)
             result = self._settle(choice, view, assessment, frontend, timeout)
             return await result if inspect.isawaitable(result) else result
 
         return decide()
+
+    @contextlib.contextmanager
+    def _interrupted_decision(self, view, report: Report):
+        """An interrupt while the widget waits is a cancel: buttons closed, recorded, one line."""
+        try:
+            yield
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            view.close_buttons("Interrupted; nothing was installed.")
+            self._record(report, "cancelled")
+            raise UsageError("safepip: interrupted; nothing was installed") from None
 
     def _settle(self, choice, view, assessment, frontend: Frontend, timeout: float):
         report = assessment.report
@@ -228,7 +256,8 @@ class SafePipMagics(Magics):
     def _do_install(self, assessment, decision: str, frontend: Frontend):
         report = assessment.report
         try:
-            result = self.guard.install(assessment, on_output=lambda text: print(text, end=""))
+            with _interrupt_says("safepip: interrupted while pip was installing; `%pip list` shows what is installed now"):
+                result = self.guard.install(assessment, on_output=lambda text: print(text, end=""))
         except IncompleteRequest as exc:
             self._record(report, "failed")
             raise UsageError(f"safepip: {exc}") from None
@@ -257,6 +286,15 @@ class SafePipMagics(Magics):
                                        kernel_id=_kernel_id())
         except Exception:  # noqa: BLE001 - as above: the refusal stands whether or not it could be recorded
             log.exception("could not record a refused attempt in the history store")
+
+
+@contextlib.contextmanager
+def _interrupt_says(message: str):
+    """Ctrl-C (Interrupt kernel) ends the step with one line instead of a traceback through safepip and pip."""
+    try:
+        yield
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise UsageError(message) from None
 
 
 async def _completed(result):

@@ -64,14 +64,15 @@ def report_html(report: Report) -> str:
 
 def _headline(report: Report) -> str:
     allowed = sum(p.verdict is Verdict.ALLOW for p in report.packages)
+    fine = f"; {allowed} of {len(report.packages)} packages are fine" if report.packages else ""
     if report.verdict is Verdict.BLOCK:
-        return f"blocked; {allowed} of {len(report.packages)} packages are fine. Nothing has been installed."
-    return f"please review before installing; {allowed} of {len(report.packages)} packages are fine. Nothing has been installed."
+        return f"blocked{fine}. Nothing has been installed."
+    return f"please review before installing{fine}. Nothing has been installed."
 
 
 def _finding_html(finding: Finding) -> str:
     evidence = "".join(
-        f'<div class="safepip-evidence">{html.escape(str(e))}</div>' for e in finding.evidence[:MAX_EVIDENCE]
+        f'<div class="safepip-evidence">{html.escape(str(e))}</div>' for e in finding.evidence_to_show[:MAX_EVIDENCE]
     )
     return (f'<div class="safepip-finding"><span class="safepip-sev {finding.severity.label}">{finding.severity.label}</span> '
             f"{html.escape(finding.message)} <code>{html.escape(finding.rule_id)}</code></div>{evidence}")
@@ -115,9 +116,10 @@ class DecisionWidget:
 
 
 def suggestions(report: Report) -> list[str]:
-    """Distinct "did you mean" names among the requested packages' findings."""
-    found = [f.suggestion for f in report.request_findings if f.suggestion]
-    found += [f.suggestion for p in report.packages if p.candidate.requested for f in p.findings if f.suggestion]
+    """Distinct "did you mean" names among the requested packages' findings (not from a mere hint)."""
+    found = [f.suggestion for f in report.request_findings if f.suggestion and f.severity > Severity.INFO]
+    found += [f.suggestion for p in report.packages if p.candidate.requested for f in p.findings
+              if f.suggestion and f.severity > Severity.INFO]
     return list(dict.fromkeys(found))
 
 

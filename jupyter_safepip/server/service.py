@@ -54,6 +54,7 @@ class SafePipService:
         guard = self._guard_for(config)
         with tempfile.TemporaryDirectory(prefix="safepip-check-") as tmp:
             args = _pip_command(what.spec)
+            _refuse_server_files(args, what.requirements)
             if what.requirements.strip():
                 path = Path(tmp) / "requirements.txt"
                 path.write_text(what.requirements, encoding="utf-8")
@@ -67,6 +68,8 @@ class SafePipService:
             except LockedError as exc:
                 guard.record_refusal(shown, str(exc), source="sidebar", store=self.store(config))
                 raise
+            except RequestError as exc:  # name the pasted list as the user knows it, not by our temporary file
+                raise RequestError(str(exc).replace(str(Path(tmp) / "requirements.txt"), "the pasted list")) from None
             if not isinstance(request, InstallRequest):
                 raise RequestError("only pip install can be checked here; other pip commands install nothing")
             report = guard.check(request, shown).report
@@ -95,6 +98,17 @@ class SafePipService:
             if self._guard is None or self._guard.config is None or self._guard.config.values != config.values:
                 self._guard = Guard(settings_from_config(config, self.python), config, self.python)
             return self._guard
+
+
+_FILE_OPTIONS = ("-r", "-c", "--requirement", "--constraint")
+
+
+def _refuse_server_files(args: list[str], pasted: str) -> None:
+    """-r and -c would make the server read its own files (and quote them in errors): not from the sidebar."""
+    lines = [line.strip() for line in pasted.splitlines()]
+    if any(a.startswith(_FILE_OPTIONS) for a in args) or any(line.startswith(_FILE_OPTIONS) for line in lines):
+        raise RequestError("the sidebar reads no files (-r, -c): paste the requirements instead, or run "
+                           "%pip install -r <file> in a notebook")
 
 
 def _pip_command(spec: str) -> list[str]:

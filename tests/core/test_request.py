@@ -130,3 +130,12 @@ def test_bad_line_inside_a_requirements_file_names_the_file(tmp_path: Path):
 def test_multi_line_command_is_refused():
     with pytest.raises(RequestError, match="one line"):
         parse_command("install x\ninstall y")
+
+
+def test_an_unknown_option_in_a_requirements_file_is_one_clean_line(tmp_path: Path, capfd):
+    req = tmp_path / "requirements.txt"
+    req.write_text("tidyframe\n--upgarde\n")
+    with pytest.raises(RequestError) as info:
+        parse_command(["install", "-r", str(req)])
+    assert str(info.value) == f"{req}: no such option: --upgarde (in the line '--upgarde')"
+    assert "Usage:" not in capfd.readouterr().err

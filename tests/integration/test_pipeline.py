@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import Severity, Verdict
 from jupyter_safepip.core.policy import ListEntry, Policy
 from jupyter_safepip.core.settings import Settings
@@ -22,6 +23,7 @@ from jupyter_safepip.text_report import render_text
 from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_sdist
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED
+from tests.support.installed import recorded_hashes
 
 pytestmark = pytest.mark.integration
 
@@ -160,10 +162,14 @@ def test_allowed_install_installs_exactly_the_inspected_files(guard, target_env)
     result = guard.install(assessment)
     assert result is not None and result.returncode == 0, result.stdout
     assert target_env.imports("tidyframe")
-    installed = _installed_wheel_hashes(target_env)
+    installed = recorded_hashes(target_env.path, [a.path for a in assessment.artifacts])
     for artifact in assessment.artifacts:
         assert hashlib.sha256(artifact.path.read_bytes()).hexdigest() == artifact.sha256
         assert installed[artifact.candidate.name] == artifact.sha256
+    # Installed by name from the inspected files, so the environment reads as an ordinary index install.
+    frozen = subprocess.run([target_env.python, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    assert {f"{a.candidate.name}=={a.candidate.version}" for a in assessment.artifacts} <= set(frozen.split()), frozen
+    assert "file://" not in frozen
 
 
 @pytest.mark.parametrize(("package", "why"), [("reqeusts", "Did you mean 'requests'?"), ("pthpkg", "install-pth-executable")])
@@ -225,6 +231,33 @@ def test_check_cli_help_a_closed_pipe_and_names_pip_never_reached(guard, pip_use
     assert "tidyframe: not checked: pip stopped at no-such-project-here" in unknown.stdout, unknown.stdout
 
 
+def test_a_name_not_on_the_index_offers_no_install_anyway_and_the_cli_says_why(guard, pip_uses_index, target_env):
+    before = target_env.pip_list()
+    assessment = check(guard, "install no-such-project-here")
+    assert assessment.unresolved == "no-such-project-here is not on the index"
+    assert assessment.report.verdict is Verdict.BLOCK and not assessment.report.install_anyway_allowed
+    with pytest.raises(IncompleteRequest):
+        guard.install(assessment)
+    history = guard.settings.cache_dir.parent / "history.sqlite"
+    env = {**_cli_env(guard, pip_uses_index), "SAFEPIP_HISTORY_PATH": str(history)}
+    cli = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", "--yes", "no-such-project-here"],
+                         capture_output=True, text=True, env=env)
+    assert cli.returncode == 2, cli.stderr
+    assert "nothing was installed: pip never worked out the whole request (no-such-project-here is not on the index)" in cli.stderr
+    assert target_env.pip_list() == before
+    recorded = HistoryStore(history).query(verdict=None, package=None, limit=5, offset=0)
+    assert [(e.source, e.decision) for e in recorded] == [("cli", "blocked")]
+
+
+def test_a_version_that_does_not_exist_is_not_called_a_missing_project(guard):
+    assessment = check(guard, "install tidyframe==9.9")
+    report = assessment.report
+    assert "meta.not-found" not in rule_ids(report)
+    error = next(e for e in report.errors if e.package == "tidyframe")
+    assert "no release matches tidyframe==9.9" in error.reason and "1.2.0" in error.reason, error.reason
+    assert assessment.unresolved and not report.install_anyway_allowed
+
+
 def test_install_anyway_on_a_request_pip_never_worked_out_installs_nothing_and_says_so(guard, target_env):
     before = target_env.pip_list()
     assessment = check(guard, "install tidyutils git+https://127.0.0.1:9/x.git#egg=x")
@@ -249,23 +282,6 @@ def _cli_env(guard: Guard, index) -> dict[str, str]:
     # The CLI installs into the interpreter that runs it; point it at the throwaway venv's pip instead.
     env["SAFEPIP_PYTHON"] = guard.settings.python
     return env
-
-
-def _installed_wheel_hashes(target_env) -> dict[str, str]:
-    """sha256 of the wheel each installed distribution came from, as pip records it (direct_url.json)."""
-    script = (
-        "import json, importlib.metadata as m\n"
-        "out = {}\n"
-        "for d in m.distributions():\n"
-        "    raw = d.read_text('direct_url.json')\n"
-        "    if raw:\n"
-        "        info = json.loads(raw).get('archive_info', {})\n"
-        "        h = info.get('hashes', {}).get('sha256') or info.get('hash', '').partition('=')[2]\n"
-        "        out[d.metadata['Name']] = h\n"
-        "print(json.dumps(out))\n"
-    )
-    out = subprocess.run([target_env.python, "-c", script], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
 def test_local_source_tree_is_inspected_before_pip_builds_it(guard, target_env, tmp_path):
@@ -351,6 +367,8 @@ def test_clean_local_wheel_file_is_checked_and_installed_by_hash(guard, target_e
     assessment = check(guard, f"install {wheel}")
     assert [a.candidate.filename for a in assessment.artifacts] == [wheel.name]
     assert assessment.artifacts[0].sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    # The user's own file has no index to describe it: that is not a check that could not run.
+    assert assessment.report.verdict is Verdict.ALLOW and not assessment.report.could_not_check, assessment.report
     result = guard.install(assessment)
     assert result is not None and result.returncode == 0, result.stdout
     assert target_env.imports("localwheel")

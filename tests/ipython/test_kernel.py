@@ -13,6 +13,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 from tests.conftest import isolated_pip_env
+from tests.support.installed import recorded_hashes
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -167,6 +168,10 @@ def test_bad_input_is_a_one_line_error(unattended):
     result = unattended.run("%pip install 'pan das'")
     assert result.status == "error"
     assert "invalid requirement" in result.text and "Traceback" not in result.text
+    typo = unattended.run("%safepip chek tidyframe")
+    assert typo.status == "error" and "unknown subcommand 'chek' (did you mean check?)" in typo.text, typo.text
+    helped = unattended.run("%safepip help")
+    assert helped.status == "ok" and "%safepip check <pip arguments>" in helped.text
 
 
 def test_settings_that_are_not_per_kernel_are_refused_with_what_to_do(unattended):
@@ -224,6 +229,17 @@ def test_widget_cancel_leaves_the_environment_unchanged(interactive):
     assert not imports(interactive, "reqeusts")
 
 
+def test_interrupting_the_kernel_while_the_widget_waits_is_a_one_line_cancel(interactive):
+    def interrupt_when_shown(kernel: Kernel, content: dict) -> None:
+        if content["data"].get("state", {}).get("description") == "Cancel":
+            kernel.km.interrupt_kernel()
+
+    result = interactive.run("%pip install freshpkg", timeout=60, on_comm_open=interrupt_when_shown)
+    assert result.status == "error" and "safepip: interrupted; nothing was installed" in result.text, result.text
+    assert "Traceback" not in result.text and "CancelledError" not in result.text
+    assert not imports(interactive, "freshpkg")
+
+
 def test_a_runner_that_takes_no_input_gets_the_policy_not_a_widget(interactive):
     """nbconvert and papermill send allow_stdin: false; a widget there would wait for a click that never comes."""
     result = interactive.run("%pip install reqeusts", timeout=60, allow_stdin=False)
@@ -254,8 +270,7 @@ def test_widget_install_anyway_installs_exactly_the_inspected_files(interactive)
     result = interactive.run("%pip install freshpkg", on_comm_open=_click_when_shown("Install anyway"))
     assert result.status == "ok", result.text
     assert imports(interactive, "freshpkg")
-    recorded = interactive.run(
-        "import json, importlib.metadata as m; print(json.loads(m.distribution('freshpkg').read_text('direct_url.json')))")
     inspected = sorted((Path(interactive.python).parents[2] / "safepip-cache" / "artifacts").glob("*/freshpkg-*.whl"))
     assert len(inspected) == 1
-    assert inspected[0].parent.name in recorded.text  # the installed file's recorded sha256 is the inspected one
+    # The installed files are the inspected wheel's, byte for byte.
+    assert recorded_hashes(Path(interactive.venv), inspected) == {"freshpkg": inspected[0].parent.name}

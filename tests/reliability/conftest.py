@@ -23,6 +23,7 @@ from jupyter_safepip.guard import Guard
 from jupyter_safepip.testing.builders import build_wheel
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED, TargetEnv, isolated_pip_env
+from tests.support.installed import recorded_hashes  # noqa: F401 - the reliability tests import it from here
 
 TALLY_ENV = "SAFEPIP_RELIABILITY_TALLY"  # a file the session appends its counts to (benchmarks/reliability.py)
 TALLY = Counter()
@@ -136,16 +137,6 @@ FLAGGED_FILES = {
     "steadypkg/__init__.py": "",
     "steadypkg_hook.pth": "import os, base64; exec(base64.b64decode('cHJpbnQoInB0aCIp'))\n",
 }
-
-
-def recorded_hashes(root: Path) -> dict[str, str]:
-    """sha256 of the archive each distribution under `root` was installed from, as pip recorded it."""
-    found = {}
-    for record in root.rglob("*.dist-info/direct_url.json"):
-        info = json.loads(record.read_text()).get("archive_info", {})
-        digest = info.get("hashes", {}).get("sha256") or info.get("hash", "").partition("=")[2]
-        found[record.parent.name.split("-", 1)[0].replace("_", "-").lower()] = digest
-    return found
 
 
 def assert_nothing_installed(env: TargetEnv, baseline: frozenset[str], *modules: str) -> None:

@@ -56,7 +56,7 @@ def test_a_damaged_stored_wheel_is_detected_refetched_and_the_original_installed
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == original
     result = guard.install(second)
     assert result is not None and result.returncode == 0, result.stdout
-    assert recorded_hashes(target_env.path) == {"steadypkg": original}
+    assert recorded_hashes(target_env.path, [stored]) == {"steadypkg": original}
     assert subprocess.run([target_env.python, "-c", "import steadypkg; assert not hasattr(steadypkg, 'EVIL')"]).returncode == 0
     assert not list(target_env.path.rglob("steadypkg_hook.pth"))
 

@@ -168,7 +168,7 @@ def test_an_install_option_is_checked_and_installs_the_inspected_bytes(fault_ind
     assert result is not None and result.returncode == 0, result.stdout + result.stderr
     root = shared_env.path if lands is None else tmp_path / lands.format(tmp=tmp_path)
     try:
-        assert recorded_hashes(root) == {"steadypkg": original}
+        assert recorded_hashes(root, [a.path for a in assessment.artifacts]) == {"steadypkg": original}
         assert not (tmp_path / "PWNED").exists()
     finally:
         if lands is None:
@@ -224,7 +224,7 @@ def test_source_builds_wait_for_the_inspection(fault_index, shared_env, shared_e
     if installs_unattended(guard.settings.policy, assessment.report.verdict):
         guard.install(assessment)
         assert not marker.exists(), "setup.py ran during the install"
-        assert recorded_hashes(shared_env.path).get("canarypkg") in (None, wheel)
+        assert recorded_hashes(shared_env.path, [fault_index.files / "canarypkg-1.0.0-py3-none-any.whl"]).get("canarypkg") in (None, wheel)
         subprocess.run([shared_env.python, "-m", "pip", "uninstall", "-y", "-q", "canarypkg"], check=True)
     assert_nothing_installed(shared_env, shared_env_baseline, "canarypkg")
 

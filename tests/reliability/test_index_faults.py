@@ -91,7 +91,7 @@ def test_index_fault_ends_in_the_fail_mode(fault_index, shared_env, shared_env_b
     unattended_install(guard, assessment)
     if fail_mode is FailMode.OPEN and assessment.artifacts:
         # Failing open installs what was inspected, nothing else: steadypkg's inspected wheel.
-        installed = recorded_hashes(shared_env.path)
+        installed = recorded_hashes(shared_env.path, [a.path for a in assessment.artifacts])
         assert installed == {a.candidate.name: a.sha256 for a in assessment.artifacts}
         subprocess.run([shared_env.python, "-m", "pip", "uninstall", "-y", "-q", "steadypkg"], check=True)
     assert_nothing_installed(shared_env, shared_env_baseline, "steadypkg")
@@ -140,6 +140,6 @@ def test_a_file_republished_between_check_and_install_is_not_fetched_again(fault
     assert result is not None and result.returncode == 0, result.stdout
     assert fault_index.index.hits == hits_before, "the install talked to the index"
     inspected = assessment.artifacts[0]
-    assert recorded_hashes(target_env.path) == {"steadypkg": inspected.sha256}
+    assert recorded_hashes(target_env.path, [inspected.path, other]) == {"steadypkg": inspected.sha256}
     assert inspected.sha256 == hashlib.sha256((fault_index.files / WHEEL).read_bytes()).hexdigest()
     assert subprocess.run([target_env.python, "-c", "import steadypkg; assert not hasattr(steadypkg, 'EVIL')"]).returncode == 0

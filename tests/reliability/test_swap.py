@@ -36,7 +36,7 @@ def _evil(tmp_path: Path, version: str = "1.0.0") -> Path:
 
 def _assert_inspected_installed(env, assessment, expected: str) -> None:
     assert [a.sha256 for a in assessment.artifacts] == [expected]
-    assert recorded_hashes(env.path) == {"steadypkg": expected}
+    assert recorded_hashes(env.path, [a.path for a in assessment.artifacts]) == {"steadypkg": expected}
     assert subprocess.run([env.python, "-c", "import steadypkg; assert not hasattr(steadypkg, 'EVIL')"]).returncode == 0
 
 

@@ -83,7 +83,10 @@ def test_no_handler_is_left_unauthenticated(jp_environ):
         ({"spec": "%pip list"}, "only pip install"),
         ({"spec": "install --no-such-option x"}, "no such option"),
         ({"spec": "a\nb"}, "one line"),
-        ({"requirements": "tidyutils\n-r missing-file.txt\n"}, "missing-file.txt"),
+        ({"requirements": "tidyutils\n-r /etc/passwd\n"}, "the sidebar reads no files"),
+        ({"spec": "-r /etc/passwd"}, "the sidebar reads no files"),
+        ({"spec": "--constraint=/etc/passwd tidyutils"}, "the sidebar reads no files"),
+        ({"requirements": "tidyutils\npandas>>=2\n"}, "the pasted list (line 2)"),
     ],
 )
 async def test_bad_check_requests_get_400_and_one_line(jp_fetch, body, message):
