@@ -102,6 +102,9 @@ def _run(args: list[str]) -> int:
     if command == "check":
         _record(guard, report, "checked")
         return exit_code(report)
+    if assessment.nothing_to_install:  # the report above says so; there is nothing to decide
+        _record(guard, report, "checked")
+        return 0
     assume_yes = "--yes" in flags or "-y" in flags
     if not _decide_install(report, assume_yes=assume_yes, policy=guard.settings.policy):
         _record(guard, report, "blocked" if report.verdict is Verdict.BLOCK else "cancelled")

@@ -16,6 +16,7 @@ from urllib.request import url2pathname
 
 import requests
 
+from .http import describe_failure
 from .model import Artifact, Candidate
 
 CHUNK = 1 << 20
@@ -92,7 +93,7 @@ class ArtifactStore:
                 response.raise_for_status()
                 yield from response.iter_content(CHUNK)
         except requests.RequestException as exc:
-            raise ArtifactError(f"cannot download {url}: {type(exc).__name__}: {exc}") from None
+            raise ArtifactError(f"cannot download {url.rsplit('/', 1)[-1].split('#', 1)[0]}: {describe_failure(exc, url)}") from None
 
 
 def file_sha256(path: Path) -> str:

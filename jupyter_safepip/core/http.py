@@ -97,3 +97,22 @@ def _base_session(timeout: float, network: PipNetwork) -> requests.Session:
     if network.proxy:
         session.proxies = {"http": network.proxy, "https": network.proxy}
     return session
+
+
+def describe_failure(exc: requests.RequestException, url: str) -> str:
+    """One line for a failed request (host, what went wrong); retries wrap the socket's error in urllib3's, wrapped in requests'."""
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    cause = getattr(cause, "reason", None) or cause
+    detail = " ".join(str(cause).split()).rsplit("]", 1)[-1].strip()[:200] or type(cause).__name__
+    refused = isinstance(cause, urllib3.exceptions.NewConnectionError)  # a subclass of urllib3's TimeoutError
+    if not refused and (isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | urllib3.exceptions.TimeoutError)):
+        return f"{_netloc(url)} did not answer in time ({urlsplit(url).path})"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"{_netloc(url)}: TLS certificate problem ({detail})"
+    if isinstance(exc, requests.ConnectionError):
+        return f"{_netloc(url)}: cannot connect ({detail})"
+    return f"{_netloc(url)}: {type(exc).__name__} ({detail})"
+
+
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc or url

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import requests
-import urllib3
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -24,7 +23,7 @@ from packaging.utils import (
 )
 
 from .artifacts import local_path
-from .http import OfflineMiss
+from .http import OfflineMiss, describe_failure
 from .model import ProjectInfo, Release, Vulnerability
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
@@ -149,7 +148,7 @@ class IndexClient:
         except OfflineMiss as exc:
             raise IndexUnavailable(str(exc)) from None
         except requests.RequestException as exc:
-            raise IndexUnavailable(_describe(exc, url)) from None
+            raise IndexUnavailable(describe_failure(exc, url)) from None
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
@@ -306,18 +305,3 @@ def _json_api_root(index_url: str) -> str | None:
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
-
-
-def _describe(exc: requests.RequestException, url: str) -> str:
-    """One line for a failed request; retries wrap the socket's error in urllib3's, wrapped in requests'."""
-    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-    cause = getattr(cause, "reason", None) or cause
-    detail = " ".join(str(cause).split()).rsplit("]", 1)[-1].strip()[:200] or type(cause).__name__
-    refused = isinstance(cause, urllib3.exceptions.NewConnectionError)  # a subclass of urllib3's TimeoutError
-    if not refused and (isinstance(exc, requests.Timeout) or isinstance(cause, TimeoutError | urllib3.exceptions.TimeoutError)):
-        return f"{_host(url)} did not answer in time ({urlsplit(url).path})"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return f"{_host(url)}: TLS certificate problem ({detail})"
-    if isinstance(exc, requests.ConnectionError):
-        return f"{_host(url)}: cannot connect ({detail})"
-    return f"{_host(url)}: {type(exc).__name__} ({detail})"

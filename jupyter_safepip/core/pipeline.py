@@ -69,6 +69,11 @@ class Assessment:
     unresolved: str | None = None  # why pip never worked out the whole request: then nothing can be installed
     from_index: frozenset[str] = frozenset()  # packages whose files came from an index (installed by name)
 
+    @property
+    def nothing_to_install(self) -> bool:
+        """pip would install nothing (the request is already satisfied): there is no decision to ask for."""
+        return not self.report.packages and not self.report.errors and self.unresolved is None
+
 
 @dataclass(frozen=True)
 class _Inspected:

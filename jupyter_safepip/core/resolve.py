@@ -23,6 +23,7 @@ from .model import Candidate, InstallRequest
 from .pip_runner import PipResult, run_pip
 
 MAX_SDIST_ROUNDS = 8
+_MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
 _NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
 
 
@@ -94,10 +95,14 @@ def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, C
 
 
 def _explained(result: PipResult) -> str:
-    """pip's reason, plus why a build failed when it is for want of build tools."""
+    """pip's reason, plus why a build failed when it is for want of build tools (and which one, when pip says)."""
     if "BackendUnavailable" in result.stderr or "metadata-generation-failed" in result.stderr:
+        missing = _MISSING_MODULE.search(result.stderr)
+        which = f"; it needs {missing.group(1)}, which this environment lacks" if missing else ""
+        if "invalid command 'bdist_wheel'" in result.stderr:
+            which = "; it needs wheel, which this environment lacks"
         return (f"{result.error_summary} (source builds use this environment's own build tools; build "
-                "requirements are never downloaded unchecked, so install any that are missing first)")
+                f"requirements are never downloaded unchecked, so install any that are missing first{which})")
     return result.error_summary
 
 

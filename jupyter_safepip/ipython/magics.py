@@ -184,6 +184,9 @@ class SafePipMagics(Magics):
         report = assessment.report
         if report.verdict is Verdict.ALLOW and not report.could_not_check:
             return self._do_install(assessment, "installed", frontend)
+        if assessment.nothing_to_install:  # findings on what is already there: nothing to decide
+            print(render_text(report, colour=frontend.colour))
+            return self._do_install(assessment, "checked", frontend)
         if frontend.widgets and (frontend.sync_poll or awaitable):
             return self._ask_widget(assessment, frontend)
         if frontend.widgets:

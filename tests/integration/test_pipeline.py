@@ -267,10 +267,18 @@ def test_install_anyway_on_a_request_pip_never_worked_out_installs_nothing_and_s
     assert target_env.pip_list() == before
 
 
-def test_check_says_when_everything_is_already_installed(guard, target_env):
+def test_check_says_when_everything_is_already_installed(guard, pip_uses_index, target_env):
     assert guard.install(check(guard, "install tidyutils")).returncode == 0
     report = check(guard, "install tidyutils").report
     assert report.packages == () and "already satisfied" in render_text(report)
+    # A flagged name that is already there: its findings are shown, but there is nothing to decide.
+    assert guard.install(check(guard, "install reqeusts")).returncode == 0
+    again = check(guard, "install reqeusts")
+    assert again.nothing_to_install and again.report.verdict is Verdict.BLOCK
+    cli = subprocess.run([sys.executable, "-m", "jupyter_safepip.cli", "install", "reqeusts"], capture_output=True,
+                         text=True, env=_cli_env(guard, pip_uses_index))
+    assert cli.returncode == 0 and "already satisfied" in cli.stdout, cli.stdout + cli.stderr
+    assert "Install anyway" not in cli.stdout + cli.stderr and "nothing was installed" not in cli.stderr
 
 
 def _cli_env(guard: Guard, index) -> dict[str, str]:
