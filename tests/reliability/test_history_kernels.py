@@ -30,13 +30,24 @@ KERNELS = 20
 NAMES = ("tidyframe", "reqeusts") * 3  # checks per kernel: an allowed tree and a typo-squat, three times each
 
 
-def _start(spec_dirs: Path, env: dict[str, str]) -> tuple[KernelManager, object]:
-    manager = KernelManager(kernel_name="safepip-load", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dirs)]))
-    manager.start_kernel(env=env)
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=180)
-    return manager, client
+def _start(spec_dirs: Path, env: dict[str, str], attempts: int = 3) -> tuple[KernelManager, object]:
+    """A started kernel; twenty starting at once can race for the same free TCP port, so a kernel that dies
+    at start ("Address already in use") is started again."""
+    attempt = 1
+    while True:
+        manager = KernelManager(kernel_name="safepip-load", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dirs)]))
+        manager.start_kernel(env=env)
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=180)
+            return manager, client
+        except RuntimeError:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+            if attempt == attempts:
+                raise
+            attempt += 1
 
 
 def _run(client, code: str, timeout: float) -> tuple[str, str]:
