@@ -174,6 +174,18 @@ def test_bad_input_is_a_one_line_error(unattended):
     assert helped.status == "ok" and "%safepip check <pip arguments>" in helped.text
 
 
+def test_a_flagged_package_that_is_already_installed_asks_nothing(unattended):
+    """pip would install nothing: the findings are shown, the cell succeeds, nobody is asked."""
+    installed = unattended.run("import subprocess, sys\n"
+                               "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'reqeusts'], check=True)")
+    assert installed.status == "ok", installed.text
+    result = unattended.run("%pip install reqeusts")
+    assert result.status == "ok", result.text
+    assert "name.typo" in result.text and "already satisfied" in result.text
+    unattended.run("import subprocess, sys\n"
+                   "subprocess.run([sys.executable, '-m', 'pip', 'uninstall', '-y', '-q', 'reqeusts'], check=True)")
+
+
 def test_settings_that_are_not_per_kernel_are_refused_with_what_to_do(unattended):
     result = unattended.run("%safepip policy enabled false")
     assert result.status == "error" and "%unload_ext jupyter_safepip" in result.text and "Traceback" not in result.text
