@@ -220,9 +220,8 @@ def _config_dirs() -> list[str]:
     JUPYTER_CONFIG_PATH, which a user can set in a kernel, leave out only the user's own."""
     from jupyter_core.paths import ENV_CONFIG_PATH, SYSTEM_CONFIG_PATH, jupyter_config_path
 
-    dirs = jupyter_config_path()
-    if os.environ.get("JUPYTER_NO_CONFIG"):
-        dirs = []  # Jupyter's stand-in is an empty temporary directory
+    # Under JUPYTER_NO_CONFIG Jupyter's only directory is an empty temporary one: not worth making.
+    dirs = [] if os.environ.get("JUPYTER_NO_CONFIG") else jupyter_config_path()
     return dirs + [d for d in ENV_CONFIG_PATH + SYSTEM_CONFIG_PATH if d not in dirs]
 
 
