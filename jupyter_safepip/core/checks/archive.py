@@ -15,7 +15,7 @@ from ..model import CheckError, Finding
 from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
 from ..rules.combine import is_test_module, tests_or_docs_dir, to_findings
-from ..rules.source import load, shorten
+from ..analysis.source import load, shorten
 
 CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml")

@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import Source, shorten
+from ..analysis.source import Source, shorten
 
 SETUP_CALLS = frozenset({"setup", "setuptools.setup", "distutils.core.setup", "skbuild.setup", "numpy.distutils.core.setup"})
 HOOKED_COMMANDS = frozenset({

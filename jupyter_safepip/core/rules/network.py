@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from .base import Hit
 from .obfuscation import EXEC_NAMES
-from .source import DECODED_LITERAL, Call, Source, feeders, shorten
+from ..analysis.source import DECODED_LITERAL, Call, Source, feeders, shorten
 
 FETCH_PREFIXES = (
     "requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "wget.download",

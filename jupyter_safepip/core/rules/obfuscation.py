@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
+from ..analysis.source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
 
 EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
 SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})

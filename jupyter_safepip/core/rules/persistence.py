@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import Source, shorten
+from ..analysis.source import Source, shorten
 
 PERSISTENCE = re.compile(
     r"\bcrontab\s+-|\|\s*crontab\b|/etc/cron|/var/spool/cron|[/\\]\.(?:bashrc|zshrc|bash_profile|profile|zprofile|bash_login)\b|"

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import Source, shorten, words_of
+from ..analysis.source import Source, shorten, words_of
 
 CREDENTIALS = re.compile(
     r"\.ssh[/\\]|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws[/\\]credentials|\.azure[/\\]|\.config[/\\]gcloud|"

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Hit
-from .source import Call, Source
+from ..analysis.source import Call, Source
 
 SHELL_CALLS = frozenset({
     "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",

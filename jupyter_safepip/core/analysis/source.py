@@ -1,0 +1,371 @@
+"""One pass over a Python file: its calls by what they really call, its strings and scopes, for the rules.
+
+The abstract interpreter (interpreter.py) gives every call its real dotted name, through aliases, computed
+lookups and the file's own helpers, and every argument its value. Files `ast` cannot parse (Python 2,
+templates) fall back to the tokenizer, and past that to a regex, so they still yield calls and strings,
+only without values.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .interpreter import Interpreter
+from .values import CHR_CODES, DECODED_LITERAL, REVERSED, UNKNOWN, Value, is_decoder
+
+__all__ = ["CHR_CODES", "DECODED_LITERAL", "REVERSED", "Call", "Literal", "Source", "feeders", "is_decoder", "load",
+           "shorten", "words_of"]
+
+SNIPPET_CHARS = 120
+LITERAL_SCAN_CHARS = 2000  # how much of each literal the text rules look at
+VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+MAX_FLOW_STEPS = 2_000_000  # expression evaluations the interpreter may spend on one file: bounded time on any file
+MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
+MAX_PAYLOAD_DEPTH = 2  # code decoded from code decoded from code is analysed; deeper is not
+MAX_NAMES_PER_CALL = 4
+MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # decoded code analysed per file, all payloads together
+@dataclass(frozen=True)
+class Call:
+    """A call: the dotted name of what it calls (resolved by value), where it is, and its node when parsed."""
+
+    name: str
+    line: int
+    scope: int  # id of the enclosing function, lambda or class body (0: module level)
+    node: ast.Call | None = None
+    hidden: bool = False  # what it calls was named by a computed string (getattr(os, "sys" + "tem"))
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A string (or bytes, decoded leniently) literal."""
+
+    value: str
+    line: int
+    scope: int
+
+
+@dataclass
+class Source:
+    """A parsed Python file, ready for the matchers."""
+
+    path: str
+    text: str
+    tree: ast.Module | None
+    calls: list[Call] = field(default_factory=list)
+    literals: list[Literal] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # every variable name used
+    value_refs: list[tuple[str, int]] = field(default_factory=list)  # builtins like exec used as values, not called
+    import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
+    env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
+    string_lines: set[int] = field(default_factory=set)  # lines inside multi-line string literals
+    imports: set[tuple[int, str]] = field(default_factory=set)  # (relative level, dotted module) it may import
+    interpreter: Interpreter | None = None
+    foreign: dict[int, tuple[Interpreter, int]] = field(default_factory=dict)  # nodes of decoded payloads
+    _lines: list[str] | None = None
+    _literal_text: str | None = None
+
+    @property
+    def flow_cut_short(self) -> bool:
+        """Whether following values through this file stopped at the budget or the pass limit (a hostile tangle)."""
+        return self.interpreter is not None and self.interpreter.cut_short
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            # Python's own line ends only: splitlines() would also split at form feeds, which Python does not.
+            self._lines = _LINE_ENDS.split(self.text)
+        return self._lines
+
+    @property
+    def literal_text(self) -> str:
+        if self._literal_text is None:
+            self._literal_text = "\n".join(lit.value[:LITERAL_SCAN_CHARS] for lit in self.literals)
+        return self._literal_text
+
+    def literals_matching(self, pattern: re.Pattern[str]) -> Iterator[Literal]:
+        """Literals in which `pattern` occurs; one search over all of them first, as most files have none."""
+        if pattern.search(self.literal_text):
+            yield from (lit for lit in self.literals if pattern.search(lit.value[:LITERAL_SCAN_CHARS]))
+
+    def snippet(self, line: int) -> str:
+        """The offending line, stripped and shortened."""
+        if 0 < line <= len(self.lines):
+            return shorten(self.lines[line - 1].strip())
+        return ""
+
+    def value(self, node: ast.AST, scope: int = 0) -> Value:
+        """The abstract value of an expression of this file (or of a payload decoded from it)."""
+        interpreter, scope = self.foreign.get(id(node), (self.interpreter, scope))
+        return UNKNOWN if interpreter is None else interpreter.value(node, scope)
+
+    def resolve(self, node: ast.AST, scope: int = 0) -> str:
+        """The dotted name an expression refers to ('' when it is neither a known object nor a plain name)."""
+        found = self.value(node, scope).refs
+        return min(found) if found else written_name(node)
+
+
+def written_name(node: ast.AST) -> str:
+    """The dotted name as written (self.run, x.write), for what the interpreter cannot name by value."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        inner = written_name(node.func)
+        parts.append(f"{inner}()" if inner else "()")
+    elif isinstance(node, ast.Constant) and parts:
+        parts.append(type(node.value).__name__)
+    else:
+        return ""
+    return ".".join(reversed(parts))
+
+
+def feeders(source: Source, node: ast.AST, scope: int) -> set[str]:
+    """Names of the calls (and markers such as DECODED_LITERAL) an expression's value is computed from."""
+    return set(source.value(node, scope).origins)
+
+
+def words_of(source: Source, node: ast.AST, scope: int) -> set[str]:
+    """Identifiers, attribute names and short strings an expression (and the values it uses) mentions."""
+    found: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            found.add(sub.id.lower())
+            found.update(t.lower() for t in _short_texts(source.value(sub, scope)))
+        elif isinstance(sub, ast.Attribute):
+            found.add(sub.attr.lower())
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
+            found.add(sub.value.lower())
+    return found
+
+
+def _short_texts(value: Value) -> Iterator[str]:
+    for item in value.consts:
+        for text in (item if isinstance(item, tuple) else (item,)):
+            if isinstance(text, str) and len(text) <= 40:
+                yield text
+
+
+def shorten(text: str) -> str:
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+
+
+def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS) -> Source:
+    """Parse and interpret `data` (spending at most `steps` expression evaluations); never raises."""
+    text = data.decode("utf-8", "replace")
+    if len(data) > MAX_PARSE_BYTES:
+        source = Source(path, text, None)
+        _scan_lines(source)
+        return source
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        source = Source(path, text, None)
+        _scan_tokens(source)
+        return source
+    source = Source(path, text, tree)
+    payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
+    try:
+        source.interpreter = Interpreter(tree, steps=steps,
+                                         on_exec_text=lambda node, scope, texts: payloads.append((node, scope, texts)))
+        _collect(source, source.interpreter)
+    except RecursionError:
+        source.calls.clear()
+        _scan_tokens(source)
+        return source
+    if depth < MAX_PAYLOAD_DEPTH:
+        analysed: dict[bytes, Source] = {}
+        for node, scope, texts in payloads:
+            _merge_payload(source, node, scope, texts, depth, analysed)
+    return source
+
+
+def _collect(source: Source, interpreter: Interpreter) -> None:
+    """Calls by value, literals, names, imports and what runs on import, from the interpreted tree."""
+    tree = source.tree
+    assert tree is not None
+    called = {id(node.func) for node, _ in interpreter.call_nodes}
+    for node, scope in interpreter.call_nodes:
+        func = interpreter.value(node.func, scope)
+        interpreter.value(node, scope)  # evaluates the call itself: decoded payloads handed to exec are noted
+        names = sorted(r for r in func.refs if r not in ("<globals>", "<locals>"))[:MAX_NAMES_PER_CALL] or [written_name(node.func)]
+        hidden = "<computed name>" in func.origins
+        for name in names:
+            if name:
+                source.calls.append(Call(name, node.lineno, scope, node, hidden))
+        if id(node) not in called and interpreter.value(node, scope).refs & VALUE_REF_NAMES:
+            source.value_refs.append((sorted(interpreter.value(node, scope).refs & VALUE_REF_NAMES)[0], node.lineno))
+        module = _imported_module(interpreter, node, scope)
+        if module is not None:
+            source.imports.add((0, module))
+        if _iterates_environ_call(source, node, scope):
+            source.env_iterations.append(node.lineno)
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, scope = stack.pop()
+        inner = interpreter.scope_of.get(id(node))
+        if isinstance(node, ast.Import):
+            source.imports.update((0, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module:
+                source.imports.add((node.level, module))
+            source.imports.update((node.level, f"{module}.{a.name}" if module else a.name) for a in node.names)
+        elif isinstance(node, ast.Name):
+            source.names.add(node.id)
+            if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load) and id(node) not in called:
+                source.value_refs.append((node.id, node.lineno))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            _string_lines(source, node.value)
+            continue  # a docstring or bare string documents; its words are not behaviour
+        elif isinstance(node, ast.Constant):
+            _string_lines(source, node)
+            value = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
+            if isinstance(value, str) and value:
+                source.literals.append(Literal(value, node.lineno, scope))
+        children = _children(node)
+        if inner is not None:
+            body = node.body if isinstance(node.body, list) else [node.body]  # type: ignore[attr-defined]
+            outer = [c for c in children if not any(c is b for b in body)]
+            stack.extend((child, scope) for child in reversed(outer))
+            stack.extend((child, inner) for child in reversed(body))
+        else:
+            stack.extend((child, scope) for child in reversed(children))
+    source.import_time = _reached_from_module(interpreter)
+
+
+def _reached_from_module(interpreter: Interpreter) -> set[int]:
+    """Scopes that run when the module is imported: module level, then whatever it calls, transitively."""
+    callees: dict[int, set[int]] = {}
+    for key, callers in interpreter.calls_to.items():
+        target = interpreter.scope_by_key(key)
+        if target is not None:
+            for caller in callers:
+                callees.setdefault(caller, set()).add(target)
+    reached, pending = {0}, [0]
+    while pending:
+        for callee in callees.get(pending.pop(), ()):
+            if callee not in reached:
+                reached.add(callee)
+                pending.append(callee)
+    return reached
+
+
+def _imported_module(interpreter: Interpreter, node: ast.Call, scope: int) -> str | None:
+    """The module a call of __import__ or import_module names, when it can be read."""
+    func = interpreter.value(node.func, scope).refs
+    if node.args and func & {"__import__", "importlib.import_module"}:
+        names = [t for t in interpreter.value(node.args[0], scope).consts if isinstance(t, str)]
+        return names[0] if len(names) == 1 else None
+    return None
+
+
+def _merge_payload(source: Source, node: ast.Call, scope: int, texts: list[str | bytes], depth: int,
+                   analysed: dict[bytes, Source]) -> None:
+    """Code handed to exec as text (written out or decoded) is analysed too, as if it stood at the exec; each
+    distinct payload once per file, within a byte budget."""
+    for text in texts[:2]:
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+        inner = analysed.get(data)
+        if inner is None:
+            if sum(map(len, analysed)) + len(data) > MAX_PAYLOAD_BYTES:
+                continue
+            inner = analysed[data] = load(source.path, data, depth + 1)
+        if inner.tree is None or inner.interpreter is None:
+            continue
+        for call in inner.calls:
+            source.calls.append(Call(call.name, node.lineno, scope, call.node, call.hidden))
+            if call.node is not None:
+                for sub in (call.node, call.node.func, *call.node.args, *(k.value for k in call.node.keywords)):
+                    source.foreign[id(sub)] = inner.foreign.get(id(sub), (inner.interpreter, call.scope))
+        source.literals += [Literal(lit.value, node.lineno, scope) for lit in inner.literals]
+        source.value_refs += [(name, node.lineno) for name, _ in inner.value_refs]
+        source.env_iterations += [node.lineno for _ in inner.env_iterations]
+        source.foreign.update(inner.foreign)
+        source._literal_text = None
+
+
+def _string_lines(source: Source, node: ast.Constant) -> None:
+    end = node.end_lineno or node.lineno
+    if end > node.lineno:
+        source.string_lines.update(range(node.lineno + 1, end + 1))
+
+
+_SKIPPED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)  # leaves with nothing to collect
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes without the context and operator leaves, which are a third of all nodes."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _SKIPPED))
+        elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
+            found.append(value)
+    return found
+
+
+ENVIRON = frozenset({"os.environ", "os.environ.items()", "os.environ.keys()", "os.environ.values()", "os.getenv()"})
+
+
+def _iterates_environ_call(source: Source, node: ast.Call, scope: int) -> bool:
+    """join/dumps/encode of a comprehension over all of os.environ (no filter)."""
+    name = source.resolve(node.func, scope)
+    if not name.endswith(("join", "dumps", "encode", "b64encode")):
+        return False
+    for arg in node.args:
+        if isinstance(arg, (ast.GeneratorExp, ast.ListComp, ast.DictComp)):
+            first = arg.generators[0]
+            if not first.ifs and source.resolve(first.iter, scope) in ENVIRON:
+                return True
+    return False
+
+
+# Starts only where a name starts: from every letter of a long run the search would be quadratic.
+_CALL_RE = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
+_STRING_RE = re.compile(r"""(?:[rbuRBU]{0,2})("[^"\n]{2,}"|'[^'\n]{2,}')""")
+
+
+def _scan_lines(source: Source) -> None:
+    for number, line in enumerate(source.lines, start=1):
+        for match in _CALL_RE.finditer(line):
+            source.calls.append(Call(match.group(1), number, 0))
+        for match in _STRING_RE.finditer(line):
+            source.literals.append(Literal(match.group(1)[1:-1], number, 0))
+
+
+def _scan_tokens(source: Source) -> None:
+    """Calls and strings from the tokenizer, or from a regex when even tokenizing fails."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source.text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError, RecursionError):
+        tokens = None
+    if tokens is None:
+        _scan_lines(source)
+        return
+    dotted: list[str] = []
+    for tok in tokens:
+        if tok.type == tokenize.NAME:
+            if dotted and dotted[-1] == ".":
+                dotted.append(tok.string)
+            else:
+                dotted = [tok.string]
+        elif tok.type == tokenize.OP and tok.string == ".":
+            dotted.append(".")
+        elif tok.type == tokenize.OP and tok.string == "(" and dotted and dotted[-1] != ".":
+            source.calls.append(Call("".join(dotted), tok.start[0], 0))
+            dotted = []
+        else:
+            if tok.type == tokenize.STRING:
+                body = re.sub(r"^[rbuRBUfF]*('''|\"\"\"|'|\")", "", tok.string)
+                source.literals.append(Literal(body[:-3] if body.endswith(("'''", '"""')) else body[:-1], tok.start[0], 0))
+            dotted = []
