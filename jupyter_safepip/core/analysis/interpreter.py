@@ -401,7 +401,7 @@ class Interpreter:
     def attribute(self, base: Value, attr: str) -> Value:
         """base.attr: a longer dotted name, a method of the package's own class, or a str method."""
         refs = frozenset(f"{r}.{attr}" if attr == "__dict__" else _canonical(f"{r}.{attr}") for r in base.refs)
-        found = Value(refs=refs, origins=base.origins - {TEXT}) if refs else EMPTY
+        found = Value(refs=refs, consts=base.consts, origins=base.origins - {TEXT}, opaque=base.opaque) if refs else EMPTY
         for key in base.funcs:
             if attr == "__call__":
                 found = found.join(Value(funcs=frozenset({key})))
@@ -447,6 +447,9 @@ class Interpreter:
         return value
 
     def _binop(self, op: ast.operator, left: Value, right: Value) -> Value:
+        if isinstance(op, ast.Div) and right.has_text and not any(isinstance(c, int) for c in left.consts):
+            joined = _path_join([left, right])  # Path.home() / ".ssh" / "id_rsa"
+            return Value(refs=frozenset({"pathlib.Path()"}), consts=joined.consts, origins=joined.origins, opaque=joined.opaque)
         if isinstance(op, ast.Mod) and left.consts and any(isinstance(c, str) for c in left.consts):
             return combine([left, right], lambda a, b: a % b, ASSEMBLED)
         fold = _BINOPS.get(type(op))
@@ -481,7 +484,7 @@ class Interpreter:
             return looked_up
         if base.consts and key.consts and not base.opaque:
             return combine([base, key], lambda s, i: s[i])
-        return _element(base)
+        return _element(base).with_origins(*(r for r in base.refs if "." in r))  # os.environ["KEY"] is read from os.environ
 
     def _lookup_in(self, base: Value, name: str, scope: int, computed: bool) -> Value:
         """base[name] where base is a namespace: globals(), vars(x), x.__dict__, sys.modules, __builtins__."""
@@ -548,7 +551,9 @@ class Interpreter:
 
     def _call_value(self, func: Value, args: list[Value], kwargs: dict[str, Value], scope: int, node: ast.AST) -> Value:
         everything = [*args, *kwargs.values()]
-        carried = frozenset().union(*(a.origins for a in everything)) - {TEXT} if everything else frozenset()
+        # what the result is computed from: its arguments' origins, and objects passed as data (os.environ)
+        carried = frozenset().union(*(a.origins | {r for r in a.refs if "." in r} for a in everything)) - {TEXT} \
+            if everything else frozenset()
         result = EMPTY
         for key in func.funcs:
             result = result.join(self._call_own(key, args, kwargs, scope))
@@ -595,7 +600,7 @@ class Interpreter:
                     scope: int, node: ast.AST) -> Value:
         """A call of something known by its dotted name: a builtin, a library function, a method of a constant."""
         first = args[0] if args else EMPTY
-        origins = carried | {name}
+        origins = carried | {name} | (func.origins - {TEXT})  # a method's result comes from its receiver too
         if name in GETATTRS and len(args) >= (1 if name == "operator.attrgetter" else 2):
             attr = args[0] if name == "operator.attrgetter" else args[1]
             names = [a for a in attr.consts if isinstance(a, str)]
@@ -637,6 +642,15 @@ class Interpreter:
             texts = [t for t in first.consts if isinstance(t, (str, bytes))] if not first.opaque else []
             if texts:
                 self.on_exec_text(node, scope, texts)
+        if name in PATH_BUILDERS:
+            joined = _path_join(([func] if name.endswith("joinpath") else []) + (args[:1] if name == "os.path.expanduser" else args))
+            if name.startswith("pathlib."):
+                return Value(refs=frozenset({"pathlib.Path()"}), consts=joined.consts, origins=joined.origins, opaque=joined.opaque)
+            return joined.with_origins(name)
+        if name in FILE_READERS:
+            paths = func.consts if name.startswith("pathlib.Path().") else first.consts
+            marks = {f"<file {p[:200]}>" for p in paths if isinstance(p, str)}
+            return Value(refs=frozenset({f"{name}()"}), origins=origins | marks, opaque=True)
         folded = self._fold_call(name, func, args)
         if folded is not None:
             return folded.with_origins(name) if name not in _PURE_TEXT else folded
@@ -686,6 +700,23 @@ class Interpreter:
                 except TypeError:
                     continue
         return Value(consts=frozenset(results), origins=origins) if results and len(results) <= MAX_CONSTS else Value(origins=origins, opaque=True)
+
+
+PATH_BUILDERS = frozenset({"os.path.join", "os.path.expanduser", "pathlib.Path", "os.path.expandvars", "posixpath.join",
+                           "ntpath.join", "pathlib.Path.home().joinpath", "pathlib.Path().joinpath"})
+FILE_READERS = frozenset({"open", "io.open", "codecs.open", "pathlib.Path().read_text", "pathlib.Path().read_bytes",
+                          "pathlib.Path().open", "builtins.open", "os.open", "shutil.copy", "shutil.copyfile", "zipfile.ZipFile.write"})
+
+
+def _path_join(parts: list[Value]) -> Value:
+    """A path put together from pieces; a piece that is not known text (the home directory) reads as '~'."""
+    if not parts:
+        return Value(consts=frozenset({"~"}), origins=frozenset({ASSEMBLED}))
+    pieces = [p if (p.consts and not p.opaque and all(isinstance(c, str) for c in p.consts)) else Value(consts=frozenset({"~"}))
+              for p in parts]
+    joined = combine(pieces, lambda *xs: "/".join(x.rstrip("/") if i < len(xs) - 1 else x for i, x in enumerate(xs)), ASSEMBLED)
+    return Value(consts=joined.consts, origins=joined.origins | frozenset().union(*(p.origins for p in parts)),
+                 opaque=joined.opaque)
 
 
 _PURE_TEXT = frozenset({"chr", "ord", "str", "int", "bytes", "bytearray", "list", "tuple", "reversed", "sorted", "repr", "hex"})

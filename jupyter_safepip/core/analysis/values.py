@@ -72,6 +72,16 @@ class Value:
         return [c.decode("latin-1") if isinstance(c, bytes) else c for c in self.consts if isinstance(c, (str, bytes))]
 
     @property
+    def texts_deep(self) -> list[str]:
+        """Every text it may be or hold (a command line given as a list), bytes read leniently."""
+        found: list[str] = []
+        for item in self.consts:
+            for part in (item if isinstance(item, tuple) else (item,)):
+                if isinstance(part, (str, bytes)):
+                    found.append(part.decode("latin-1") if isinstance(part, bytes) else part)
+        return found
+
+    @property
     def has_text(self) -> bool:
         """Text written in the code went into it (a literal, or pieces joined)."""
         return TEXT in self.origins or any(isinstance(c, (str, bytes)) for c in self.consts)

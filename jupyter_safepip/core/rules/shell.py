@@ -8,14 +8,7 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import Call, Source
-
-SHELL_CALLS = frozenset({
-    "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen", "os.startfile",
-    "os.spawnl", "os.spawnv", "os.spawnlp", "os.spawnvp", "os.execv", "os.execve", "os.execvp", "os.execl",
-    "os.execlp", "pty.spawn", "commands.getoutput", "popen2.popen2", "asyncio.create_subprocess_shell",
-    "asyncio.create_subprocess_exec", "win32api.ShellExecute", "ctypes.windll.shell32.ShellExecuteW",
-})
+from .capabilities import PROCESS
 DROPPER = re.compile(
     r"-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{24,}|(?:curl|wget)\b[^|;&\n]*\|\s*(?:ba|z|da)?sh\b|/dev/tcp/|"
     r"\bnc(?:at)?\s+(?:-\w+\s+)*-e\s|\bbash\s+-i\b|\biex\b|invoke-expression|downloadstring|downloadfile|"
@@ -39,10 +32,10 @@ HIDDEN_FLAGS = frozenset({"DETACHED_PROCESS", "CREATE_NO_WINDOW", "CREATE_NEW_PR
 
 def match(source: Source) -> Iterator[Hit]:
     for call in source.calls:
-        if call.name not in SHELL_CALLS and not call.name.endswith(("ShellExecuteW", "ShellExecuteA")):
+        if not PROCESS.matches(call.name):
             continue
         snippet = source.snippet(call.line)
-        texts = _command_strings(source, call)
+        texts = command_strings(source, call)
         rule = "shell-exec-tool" if _program(source, call) in BUILD_TOOLS else "shell-exec"
         yield Hit(rule, source.path, call.line, snippet, call.scope)
         text = " ".join(texts)
@@ -61,29 +54,25 @@ def _program(source: Source, call: Call) -> str:
     first = call.node.args[0]
     if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
         first = first.elts[0]
-    if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.split():
-        return first.value.split()[0].rsplit("/", 1)[-1]
-    return "python" if source.resolve(first) == "sys.executable" else ""
+    value = source.value(first, call.scope)
+    if "sys.executable" in value.refs:
+        return "python"
+    text = value.text
+    if text is None and len(value.consts) == 1 and not value.opaque:  # a command line kept in a variable as a list
+        (only,) = value.consts
+        text = only[0] if isinstance(only, tuple) and only else None
+    return text.split()[0].rsplit("/", 1)[-1] if isinstance(text, str) and text.split() else ""
 
 
-def _command_strings(source: Source, call: Call) -> list[str]:
-    """The string literals a shell call's arguments are built from (same line when the file did not parse)."""
+def command_strings(source: Source, call: Call) -> list[str]:
+    """The texts a program call's arguments are, or are built from (same line when the file did not parse)."""
     if call.node is None:
         return [lit.value for lit in source.literals if lit.line == call.line]
     texts: list[str] = []
-    for arg in list(call.node.args) + [k.value for k in call.node.keywords]:
-        for node in ast.walk(arg):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                texts.append(node.value)
-            elif isinstance(node, ast.Name):
-                texts.extend(lit.value for lit in source.literals if _assigned_to(source, node.id, lit.line))
+    for arg in list(call.node.args) + [k.value for k in call.node.keywords if k.arg not in ("env", "cwd")]:
+        texts += source.value(arg, call.scope).texts_deep
+        texts += [node.value for node in ast.walk(arg) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
     return texts
-
-
-def _assigned_to(source: Source, name: str, line: int) -> bool:
-    # Cheap data flow: a literal on a line that assigns the variable the command is built from.
-    text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
-    return bool(re.match(rf"\s*{re.escape(name)}\s*[+]?=", text))
 
 
 def _hidden_keywords(call: Call) -> bool:
