@@ -484,7 +484,7 @@ class Interpreter:
             return looked_up
         if base.consts and key.consts and not base.opaque:
             return combine([base, key], lambda s, i: s[i])
-        return _element(base).with_origins(*(r for r in base.refs if "." in r))  # os.environ["KEY"] is read from os.environ
+        return _element(base).with_origins(*(f"{r}[]" for r in base.refs if "." in r))  # os.environ["KEY"]: one item of it
 
     def _lookup_in(self, base: Value, name: str, scope: int, computed: bool) -> Value:
         """base[name] where base is a namespace: globals(), vars(x), x.__dict__, sys.modules, __builtins__."""

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .interpreter import Interpreter
-from .values import CHR_CODES, DECODED_LITERAL, REVERSED, UNKNOWN, Value, is_decoder
+from .values import ASSEMBLED, CHR_CODES, DECODED_LITERAL, REVERSED, UNKNOWN, Value, is_decoder
 
 __all__ = ["CHR_CODES", "DECODED_LITERAL", "REVERSED", "Call", "Literal", "Source", "feeders", "is_decoder", "load",
            "shorten", "words_of"]
@@ -208,6 +208,11 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
             source.imports.add((0, module))
         if _iterates_environ_call(source, node, scope):
             source.env_iterations.append(node.lineno)
+        # Text put together at run time ("/.ss" + "h/", a webhook address in pieces) is read like a literal.
+        for arg in (*node.args, *(k.value for k in node.keywords)):
+            value = interpreter.value(arg, scope)
+            if ASSEMBLED in value.origins:
+                source.literals += [Literal(t, node.lineno, scope) for t in value.texts_deep[:MAX_NAMES_PER_CALL] if t]
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, scope = stack.pop()

@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 
 from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, ArchiveUnreadable, Member, read_archive
 from ..model import CheckError, Finding
-from ..rules import binaries, install, metadata, network, obfuscation, persistence, secrets, shell
+from ..rules import binaries, flows, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
 from ..rules.combine import is_test_module, tests_or_docs_dir, to_findings
 from ..analysis.source import load, shorten
@@ -20,7 +20,7 @@ from ..analysis.source import load, shorten
 CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
-PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, install.runs_pip,
+PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, flows.match, install.runs_pip,
                    obfuscation.tangled_flow)  # last: it reports whether the others ran out of their budget
 _WHEEL_INFO = re.compile(r"^[^/!]+\.dist-info/WHEEL$")
 # Modules Python imports by itself on every start, when a wheel puts them on sys.path.

@@ -16,8 +16,10 @@ BEHAVIOUR_FAMILIES = frozenset({"obfuscation", "network", "shell", "secrets", "p
 NOT_COMBINED = frozenset({"obfuscation-exec-dynamic", "shell-exec-tool"})
 STRONG_FAMILIES = frozenset({"obfuscation", "secrets", "persistence"})
 WEAK_RULES = frozenset({"obfuscation-exec-dynamic", "obfuscation-decode", "network-fetch", "shell-exec", "secrets-host-recon"})
-SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files"})
+SECRET_RULES = frozenset({"secrets-credentials", "secrets-browser-messenger", "secrets-env-dump", "secrets-system-files",
+                          "secrets-screen", "secrets-keyboard"})
 STRONG_OBFUSCATION = frozenset({
+    "obfuscation-computed-name",
     "obfuscation-exec-decoded", "obfuscation-builtins-lookup", "obfuscation-exec-alias", "obfuscation-escaped-text",
     "obfuscation-chr-join", "obfuscation-hidden-by-whitespace", "obfuscation-mangled-names",
 })

@@ -10,20 +10,13 @@ from collections.abc import Iterator
 from .base import Hit
 from .obfuscation import EXEC_NAMES
 from ..analysis.source import DECODED_LITERAL, Call, Source, feeders, shorten
+from .capabilities import DESERIALIZE, NETWORK, PROCESS, SOCKETS
 
-FETCH_PREFIXES = (
-    "requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "wget.download",
-    "urllib.request.urlopen", "urllib.request.urlretrieve", "urllib.request.Request", "urllib.urlopen",
-    "urllib.urlretrieve", "urllib2.urlopen", "http.client.HTTP", "httplib.HTTP",
-)
-FETCH_LAST = frozenset({"urlopen", "urlretrieve"})
-RUNNERS = frozenset({
-    "os.startfile", "os.chmod", "os.system", "os.popen", "os.execv", "os.execve", "os.execl",
-    "subprocess.Popen", "subprocess.call", "subprocess.run", "subprocess.check_call", "subprocess.check_output",
-})
+CHMOD = frozenset({"os.chmod", "pathlib.Path().chmod", "os.fchmod"})
 SAVERS = frozenset({"urlretrieve", "download"})
-WRITERS = frozenset({"shutil.copyfileobj", "pathlib.Path.write_bytes"})
-SOCKETS = frozenset({"socket.socket", "socket.create_connection", "socket.socket().connect"})
+WRITERS = frozenset({"shutil.copyfileobj", "pathlib.Path().write_bytes", "pathlib.Path().write_text"})
+EXECUTABLE_BITS = 0o111
+_EXEC_MODE_NAMES = ("S_IX", "S_IEXEC", "S_IRWXU", "S_IRWXG", "S_IRWXO")
 # Services whose main use is capturing requests or tunnelling to a private machine.
 EXFIL = re.compile(
     r"webhook\.site|requestbin|pipedream\.net|interact\.sh|\.oast\.(?:pro|live|site|online|fun|me)|burpcollaborator|"
@@ -47,7 +40,7 @@ _BARE_IP = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})$")
 
 
 def is_fetch(name: str) -> bool:
-    return name.startswith(FETCH_PREFIXES) or name.rsplit(".", 1)[-1] in FETCH_LAST
+    return NETWORK.matches(name)
 
 
 def match(source: Source) -> Iterator[Hit]:
@@ -58,7 +51,7 @@ def match(source: Source) -> Iterator[Hit]:
             yield Hit("network-fetch", source.path, call.line, source.snippet(call.line), call.scope)
             if _hidden_url(source, call):
                 yield Hit("network-hidden-url", source.path, call.line, source.snippet(call.line), call.scope)
-        elif call.name in SOCKETS:
+        elif SOCKETS.matches(call.name):
             yield Hit("network-raw-socket", source.path, call.line, source.snippet(call.line), call.scope)
     yield from _download_exec(source, fetch_scopes)
     yield from _literals(source)
@@ -83,7 +76,8 @@ def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
         if c.name in WRITERS or c.name.endswith(".write") or (c.name == "open" and _opens_for_writing(c))
     ]
     for call in source.calls:
-        if call.name not in EXEC_NAMES and call.name not in RUNNERS:
+        runs = PROCESS.matches(call.name) or (call.name in CHMOD and _makes_executable(source, call))
+        if call.name not in EXEC_NAMES and not DESERIALIZE.matches(call.name) and not runs:
             continue
         fed: set[str] = set()
         if call.node is not None:
@@ -93,9 +87,22 @@ def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
         before = [line for scope, line in fetches if scope in place and line <= call.line]
         saved = any(scope in place and line <= call.line for scope, line in saves)
         written = bool(before) and any(scope in place and min(before) <= line <= call.line for scope, line in writes)
-        if any(is_fetch(name) for name in fed) or (call.name in RUNNERS and (saved or written)):
+        if any(is_fetch(name) for name in fed) or (runs and (saved or written)):
             yield Hit("network-download-exec", source.path, call.line, source.snippet(call.line), call.scope)
             return
+
+
+def _makes_executable(source: Source, call: Call) -> bool:
+    """chmod to a mode with execute bits (0o755, stat.S_IEXEC); 0o644 or a mode computed from a umask is not."""
+    if call.node is None:
+        return True
+    mode = call.node.args[1] if len(call.node.args) > 1 else next((k.value for k in call.node.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return False
+    value = source.value(mode, call.scope)
+    if any(isinstance(c, int) and c & EXECUTABLE_BITS for c in value.consts):
+        return True
+    return any(isinstance(n, ast.Attribute) and n.attr.startswith(_EXEC_MODE_NAMES) for n in ast.walk(mode))
 
 
 def _opens_for_writing(call: Call) -> bool:
@@ -110,7 +117,7 @@ def _literals(source: Source) -> Iterator[Hit]:
         for literal in source.literals_matching(pattern):
             yield Hit(rule, source.path, literal.line, shorten(literal.value), literal.scope)
             break
-    call_lines = {c.line for c in source.calls if is_fetch(c.name) or c.name in SOCKETS or c.name.endswith("connect")}
+    call_lines = {c.line for c in source.calls if is_fetch(c.name) or SOCKETS.matches(c.name) or c.name.endswith("connect")}
     for literal in source.literals_matching(_ANY_IP):
         value = literal.value[:2000]
         found = _IP_URL.search(value) or (literal.line in call_lines and _BARE_IP.match(value.strip()))

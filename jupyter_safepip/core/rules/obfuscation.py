@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
+from .capabilities import DESERIALIZE, INJECTION, NETWORK, PROCESS
 
 EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
-SHELL_RUNNERS = frozenset({"os.system", "os.popen", "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_output", "subprocess.check_call"})
 LITERAL_DECODERS = frozenset({CHR_CODES, "[::-1]"})  # their input is in the code itself
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
@@ -36,6 +36,8 @@ _BLOB = re.compile(r"^[A-Za-z0-9+/=_\-\\]+$")
 
 def match(source: Source) -> Iterator[Hit]:
     yield from _exec_hits(source)
+    yield from _deserialized_payload(source)
+    yield from _computed_names(source)
     yield from _builtins_lookup(source)
     yield from _chr_join(source)
     yield from _long_line(source)
@@ -45,6 +47,26 @@ def match(source: Source) -> Iterator[Hit]:
     yield from _mangled_names(source)
     yield from _hidden_by_whitespace(source)
     yield from _decoding(source)
+
+
+def _deserialized_payload(source: Source) -> Iterator[Hit]:
+    """pickle/marshal loads of data written (encoded) in the code itself: a payload that runs when loaded."""
+    for call in source.calls:
+        if DESERIALIZE.matches(call.name) and call.node is not None and call.node.args:
+            fed = feeders(source, call.node.args[0], call.scope)
+            if DECODED_LITERAL in fed or source.value(call.node.args[0], call.scope).text is not None:
+                yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
+                return
+
+
+def _computed_names(source: Source) -> Iterator[Hit]:
+    """A call of exec, a program runner or the network whose name was put together at run time."""
+    for call in source.calls:
+        sensitive = call.name in EXEC_NAMES or any(c.matches(call.name) for c in (PROCESS, INJECTION, DESERIALIZE, NETWORK))
+        if call.hidden and sensitive:
+            yield Hit("obfuscation-computed-name", source.path, call.line, f"{call.name}: {source.snippet(call.line)}",
+                      call.scope)
+            return
 
 
 def _decoding(source: Source) -> Iterator[Hit]:
@@ -108,7 +130,7 @@ def _before_comment(line: str) -> str:
 def _exec_hits(source: Source) -> Iterator[Hit]:
     decoder_lines: set[int] | None = None  # computed once: a packed line can hold thousands of calls
     for call in source.calls:
-        if call.name in SHELL_RUNNERS and call.node is not None:
+        if PROCESS.matches(call.name) and call.node is not None:
             # Only the command itself: env= or cwd= built from decoded data is ordinary (e.g. a CGI server).
             args = call.node.args[:1] + [k.value for k in call.node.keywords if k.arg in {"args", "command", "cmd"}]
             if any(is_decoder(name) for a in args for name in feeders(source, a, call.scope)):

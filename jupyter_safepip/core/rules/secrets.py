@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import Source, shorten, words_of
+from .capabilities import CLIPBOARD, HOST, KEYBOARD, SCREEN
 
 CREDENTIALS = re.compile(
     r"\.ssh[/\\]|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws[/\\]credentials|\.azure[/\\]|\.config[/\\]gcloud|"
@@ -24,9 +25,7 @@ BROWSER_MESSENGER = re.compile(
 )
 SYSTEM_FILES = re.compile(r"(?<![\w/.])/etc/(?:passwd|shadow|sudoers)\b|\\config\\SAM\b")
 RECON_SITES = re.compile(r"api\.ipify\.org|ipinfo\.io|ifconfig\.me|icanhazip|checkip\.|ip-api\.com|myexternalip|wtfismyip", re.I)
-CLIPBOARD = re.compile(r"\b(?:xclip|xsel|pbpaste|pbcopy|Get-Clipboard)\b")
-CLIPBOARD_CALLS = frozenset({"pyperclip.paste", "pyperclip.copy", "win32clipboard.GetClipboardData", "win32clipboard.OpenClipboard"})
-RECON_CALLS = frozenset({"getpass.getuser", "socket.gethostname", "platform.node", "os.getlogin", "platform.uname", "os.uname"})
+CLIPBOARD_COMMANDS = re.compile(r"\b(?:xclip|xsel|pbpaste|pbcopy|Get-Clipboard)\b")
 DUMPERS = frozenset({"json.dumps", "str", "repr", "print", "pickle.dumps", "base64.b64encode"})
 SENDERS = ("requests.post", "requests.put", "requests.get", "httpx.post", "httpx.get", "urllib.request.urlopen", "urllib.request.Request")
 WALLET_SECRETS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase")  # never sent anywhere by honest code
@@ -41,7 +40,7 @@ def match(source: Source) -> Iterator[Hit]:
         ("secrets-credentials", CREDENTIALS),
         ("secrets-system-files", SYSTEM_FILES),
         ("secrets-host-recon", RECON_SITES),
-        ("secrets-clipboard", CLIPBOARD),
+        ("secrets-clipboard", CLIPBOARD_COMMANDS),
     ):
         for literal in source.literals_matching(pattern):
             seen.add(rule)
@@ -54,10 +53,11 @@ def match(source: Source) -> Iterator[Hit]:
         if "secrets-sent" not in seen and _sends_secret(source, call.name, call.node, call.scope):
             seen.add("secrets-sent")
             yield Hit("secrets-sent", source.path, call.line, source.snippet(call.line), call.scope)
-        if "secrets-clipboard" not in seen and (call.name in CLIPBOARD_CALLS or call.name.endswith("clipboard_get")):
-            seen.add("secrets-clipboard")
-            yield Hit("secrets-clipboard", source.path, call.line, source.snippet(call.line), call.scope)
-        elif "secrets-host-recon" not in seen and call.name in RECON_CALLS:
+        for rule, capability in (("secrets-clipboard", CLIPBOARD), ("secrets-screen", SCREEN), ("secrets-keyboard", KEYBOARD)):
+            if rule not in seen and capability.matches(call.name):
+                seen.add(rule)
+                yield Hit(rule, source.path, call.line, source.snippet(call.line), call.scope)
+        if "secrets-host-recon" not in seen and HOST.matches(call.name):
             seen.add("secrets-host-recon")
             yield Hit("secrets-host-recon", source.path, call.line, source.snippet(call.line), call.scope)
         elif "secrets-env-dump" not in seen and _dumps_environ(source, call.name, call.node):

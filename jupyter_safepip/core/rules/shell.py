@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import Call, Source
-from .capabilities import PROCESS
+from .capabilities import INJECTION, PROCESS
 DROPPER = re.compile(
     r"-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{24,}|(?:curl|wget)\b[^|;&\n]*\|\s*(?:ba|z|da)?sh\b|/dev/tcp/|"
     r"\bnc(?:at)?\s+(?:-\w+\s+)*-e\s|\bbash\s+-i\b|\biex\b|invoke-expression|downloadstring|downloadfile|"
@@ -31,6 +31,9 @@ HIDDEN_FLAGS = frozenset({"DETACHED_PROCESS", "CREATE_NO_WINDOW", "CREATE_NEW_PR
 
 
 def match(source: Source) -> Iterator[Hit]:
+    injection = next((c for c in source.calls if INJECTION.matches(c.name)), None)
+    if injection is not None:
+        yield Hit("shell-injection", source.path, injection.line, source.snippet(injection.line), injection.scope)
     for call in source.calls:
         if not PROCESS.matches(call.name):
             continue

@@ -54,6 +54,7 @@ _TABLE = [
     ("obfuscation-escaped-text", "obfuscation", L, H, "Plain text is written as hundreds of \\x or octal escapes, hiding it from a reader."),
     ("obfuscation-mangled-names", "obfuscation", L, M, "Variables have deliberately unreadable names (only underscores, I/l/1 mixes, random symbols)."),
     ("obfuscation-hidden-by-whitespace", "obfuscation", H, C, "Code is pushed far off-screen to the right with whitespace, hiding it from a reader."),
+    ("obfuscation-computed-name", "obfuscation", M, H, "A program runner, exec or a network call is reached by a name put together at run time (getattr(os, 'sys' + 'tem')), a way to hide what is called."),
     ("obfuscation-tangled-flow", "obfuscation", M, H, "Data passes through so many variables that it could not be followed to the end, a way to hide what runs."),
     ("combined-obfuscated", "obfuscation", H, C, "One file uses several obfuscation techniques at once: its real behaviour is deliberately hidden."),
     # Network.
@@ -76,6 +77,8 @@ _TABLE = [
     ("secrets-browser-messenger", "secrets", M, C, "The code reads browser profiles, saved passwords, Discord/Telegram tokens or crypto wallets."),
     ("secrets-system-files", "secrets", L, M, "The code reads system account files such as /etc/passwd or /etc/shadow."),
     ("secrets-clipboard", "secrets", I, M, "The code reads or replaces the clipboard."),
+    ("secrets-screen", "secrets", L, H, "The code takes screenshots of your screen."),
+    ("secrets-keyboard", "secrets", M, C, "The code listens to the keyboard (what you type, passwords included)."),
     ("secrets-host-recon", "secrets", I, L, "The code gathers host details (user name, host name, public IP) of the machine."),
     # Persistence.
     ("persistence", "persistence", L, H, "The code can make itself start again later (crontab, shell rc file, startup folder, Run key, systemd, LaunchAgent)."),
@@ -91,6 +94,9 @@ _TABLE = [
     ("combined-install-pair", "combined", M, H, "Install-time code combines hidden or secret-seeking behaviour with another risky one."),
     ("combined-stealer", "combined", H, H, "The code both collects secrets and sends data over the network."),
     ("combined-beacon", "combined", H, H, "On import, the code sends details of your machine (user, host name, addresses) over the network."),
+    ("secrets-exfiltration", "secrets", H, C, "Secrets (the whole environment, a credential file, the screen, the clipboard or keystrokes) are sent over the network."),
+    ("network-dns-exfiltration", "network", M, C, "Data from your machine is put into a host name that is looked up, a way to send it out through DNS."),
+    ("shell-injection", "shell", M, C, "The code writes into or starts threads in memory it allocated or in another process (WriteProcessMemory, CreateRemoteThread...), as shellcode loaders do."),
     ("secrets-sent", "secrets", M, H, "Private keys, passwords, seed phrases or similar secrets are sent to a hard-coded web address."),
 ]
 

@@ -1,0 +1,105 @@
+"""Flows from sources to sinks, as data: what a value was computed from, followed into the call that sends it.
+
+A secret read in one place and sent in another (another function, another method, through helpers) is one
+flow: the interpreter carries where each value came from, so the rule reads the sink's arguments only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..analysis.source import Call, Source
+from ..analysis.values import ASSEMBLED, Value
+from .base import Hit
+from .capabilities import CLIPBOARD, CREDENTIAL_PATHS, HOST, KEYBOARD, LOOKUPS, NETWORK, SCREEN, SOCKETS, Capability
+
+WHOLE_ENVIRONMENT = frozenset({"os.environ", "os.environ.copy", "os.environ.items", "os.environ.values", "os.environb"})
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Data of one of `sources` reaching a call of one of `sinks` is a finding of `rule_id`; `fixed_destination`:
+    only when the call's address is written in the code (an API client sending its token to a configured URL
+    is not a flow)."""
+
+    rule_id: str
+    sources: frozenset[str]
+    sinks: tuple[Capability, ...]
+    fixed_destination: bool = False
+    needs_assembled: bool = False  # the sink's argument was put together from the data (a DNS name)
+
+
+FLOWS = (
+    Flow("secrets-exfiltration", frozenset({"credentials"}), (NETWORK, SOCKETS), fixed_destination=True),
+    Flow("secrets-exfiltration", frozenset({"environment", "screen", "clipboard", "keyboard"}), (NETWORK, SOCKETS)),
+    Flow("network-dns-exfiltration", frozenset({"environment", "credentials", "host", "clipboard", "keyboard", "env-item"}),
+         (LOOKUPS,), needs_assembled=True),
+)
+
+
+def source_kinds(value: Value) -> dict[str, str]:
+    """The kinds of sensitive data a value was computed from, each with the name that brought it."""
+    kinds: dict[str, str] = {}
+    for name in value.origins | value.refs:
+        kind = _kind(name)
+        if kind is not None:
+            kinds.setdefault(kind, name)
+    return kinds
+
+
+def _kind(name: str) -> str | None:
+    if name in WHOLE_ENVIRONMENT:
+        return "environment"
+    if name.startswith(("os.environ", "os.getenv")):
+        return "env-item"
+    if name.startswith("<file ") and CREDENTIAL_PATHS.search(name):
+        return "credentials"
+    for kind, capability in (("screen", SCREEN), ("clipboard", CLIPBOARD), ("keyboard", KEYBOARD), ("host", HOST)):
+        if capability.matches(name.removesuffix("()")):
+            return kind
+    return None
+
+
+def match(source: Source) -> Iterator[Hit]:
+    reported: set[str] = set()
+    for call in source.calls:
+        if call.node is None:
+            continue
+        for flow in FLOWS:
+            if flow.rule_id in reported or not any(s.matches(call.name) for s in flow.sinks):
+                continue
+            hit = _flow_hit(source, call, flow)
+            if hit is not None:
+                reported.add(flow.rule_id)
+                yield hit
+
+
+def _flow_hit(source: Source, call: Call, flow: Flow) -> Hit | None:
+    assert call.node is not None
+    arguments = [*call.node.args, *(k.value for k in call.node.keywords)]
+    values = [source.value(a, call.scope) for a in arguments]
+    if flow.fixed_destination and not _fixed_destination(values):
+        return None
+    for value in values:
+        if flow.needs_assembled and ASSEMBLED not in value.origins:
+            continue
+        kinds = {k: n for k, n in source_kinds(value).items() if k in flow.sources}
+        if kinds:
+            kind, name = sorted(kinds.items())[0]
+            origin = _line_of(source, name)
+            chain = f"{kind} from {name.strip('<>')}{f' (line {origin})' if origin else ''} -> {call.name} (line {call.line})"
+            return Hit(flow.rule_id, source.path, call.line, chain, call.scope)
+    return None
+
+
+def _fixed_destination(values: list[Value]) -> bool:
+    first = values[0] if values else None
+    return first is not None and any(t.startswith(("http://", "https://", "ftp://")) or t.count(".") >= 1
+                                     for t in first.texts_deep)
+
+
+def _line_of(source: Source, name: str) -> int | None:
+    """Where the data came from: the first call of the source (a value read from a file: the open)."""
+    wanted = "open" if name.startswith("<file ") else name
+    return next((c.line for c in source.calls if c.name == wanted or c.name.startswith(wanted + ".")), None)
