@@ -27,8 +27,14 @@ SINK_RULES = frozenset({"network-exfil-sink", "network-paste-sink", "network-har
 NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-download-exec"}
 # Behaviours that are unusual in module-level code, which runs as soon as the package is imported.
 RAISED_ON_IMPORT = frozenset({
-    "shell-exec", "shell-exec-tool", "shell-hidden", "shell-suspicious-command", "network-fetch", "network-download-exec",
-    "secrets-env-dump", "network-raw-socket",
+    "shell-exec", "shell-exec-tool", "shell-hidden", "shell-suspicious-command", "network-fetch",
+    "secrets-env-dump", "network-raw-socket", "obfuscation-computed-name", "secrets-screen",
+})
+# Malicious flows: running at import (module level, or a function, decorator or class body it reaches) they
+# weigh as much as at install time; a library only does such things when asked.
+FLOW_RULES = frozenset({
+    "network-download-exec", "secrets-exfiltration", "network-dns-exfiltration", "obfuscation-exec-decoded",
+    "shell-dropper-command", "shell-injection", "secrets-keyboard",
 })
 # Code in tests or docs only runs when someone runs the tests or builds the docs. Below the top level, any
 # directory whose name has such a word; at the top (an sdist's own tests/, a wheel's stray tests package),
@@ -61,6 +67,8 @@ def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     if where is Where.STARTUP and rule.family in BEHAVIOUR_FAMILIES and rule.install >= Severity.MEDIUM:
         return Severity(max(rule.install, Severity.HIGH))  # nothing legitimate runs programs or the network at start-up
     if where is not Where.LIBRARY:
+        return rule.install
+    if hit.at_import and rule.id in FLOW_RULES:
         return rule.install
     if hit.at_import and rule.id in RAISED_ON_IMPORT:
         return Severity(min(rule.library + 1, rule.install))

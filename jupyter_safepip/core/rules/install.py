@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import Source, shorten
+from .capabilities import PROCESS
+from .shell import command_strings
 
 SETUP_CALLS = frozenset({"setup", "setuptools.setup", "distutils.core.setup", "skbuild.setup", "numpy.distutils.core.setup"})
 HOOKED_COMMANDS = frozenset({
@@ -22,7 +24,7 @@ ROUTINE_SUFFIXES = (
 )
 DELEGATING = ("run", "run_command", "execute", "announce", "info", "warn", "print", "super", "__init__", "initialize_options", "finalize_options")
 PIP_CALLS = frozenset({"pip.main", "pip._internal.main", "pip._internal.cli.main.main", "pip._internal.main.main"})
-_PIP_INSTALL = re.compile(r"\bpip3?\b[^\n]{0,40}\binstall\b")
+_PIP_INSTALL = re.compile(r"\bpip3?\b[^\n]{0,60}\binstall\b")
 
 
 def setup_script(source: Source) -> Iterator[Hit]:
@@ -73,22 +75,25 @@ def _does_more_than_delegate(source: Source, run: ast.FunctionDef) -> bool:
 
 
 def runs_pip(source: Source) -> Iterator[Hit]:
-    """Code that installs further packages by itself (pip.main or a `pip install` command line)."""
+    """Code that installs further packages by itself: pip.main, or a program call whose command line is
+    `pip install` (a string that only mentions pip, in a message or a docstring, is not a call)."""
     for call in source.calls:
-        if call.name in PIP_CALLS:
+        command = " ".join(command_strings(source, call)) if PROCESS.matches(call.name) else ""
+        if call.name in PIP_CALLS or _PIP_INSTALL.search(command):
             yield Hit("install-runs-pip", source.path, call.line, source.snippet(call.line), call.scope)
             return
-    for literal in source.literals_matching(_PIP_INSTALL):
-        if any(c.line == literal.line for c in source.calls):
-            yield Hit("install-runs-pip", source.path, literal.line, shorten(literal.value), literal.scope)
-            return
+
+
+_SITE_LINE_ENDS = re.compile(r"\r\n|\r|\n")
 
 
 def pth_code(text: str) -> list[tuple[int, str]]:
-    """The lines of a .pth file that Python executes at start-up (those starting with `import`)."""
+    """The lines of a .pth file that Python executes at start-up (those starting with `import`), split as
+    site.py splits them: a text file's own line ends only (a form feed or U+2028 does not end a line there,
+    as str.splitlines would)."""
     return [
         (number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(_SITE_LINE_ENDS.split(text), start=1)
         if line.startswith(("import ", "import\t"))
     ]
 

@@ -80,9 +80,11 @@ def test_rule_fires_on_bad_and_not_on_good(tmp_path: Path, rule: str, bad: str, 
     assert severity(scan_wheel(tmp_path / "good", {"demo/mod.py": good}), rule) is None
 
 
-def test_decoded_exec_weighs_more_at_install_time(tmp_path: Path) -> None:
+def test_decoded_exec_weighs_more_at_install_and_import_time(tmp_path: Path) -> None:
     code = "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n"
-    assert severity(scan_wheel(tmp_path / "w", {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.HIGH
+    in_function = "import base64\ndef run():\n    exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    assert severity(scan_wheel(tmp_path / "f", {"demo/mod.py": in_function}), "obfuscation-exec-decoded") is Severity.HIGH
+    assert severity(scan_wheel(tmp_path / "w", {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.CRITICAL
     assert severity(scan_sdist(tmp_path / "s", {"setup.py": code}), "obfuscation-exec-decoded") is Severity.CRITICAL
 
 
@@ -109,7 +111,7 @@ PAYLOAD = "aW1wb3J0IG9z"  # base64 of "import os": harmless, and never run: the 
 def test_a_long_chain_of_variables_is_followed_without_exhausting_the_stack(tmp_path: Path) -> None:
     chain = "".join(f"a{i} = a{i - 1}\n" for i in range(1, 1500))
     code = f"import base64\na0 = base64.b64decode('{PAYLOAD}')\n{chain}exec(a1499)\n"
-    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.HIGH
+    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.CRITICAL  # at import
 
 
 def test_a_tangle_of_variables_is_followed_once(tmp_path: Path) -> None:
@@ -147,7 +149,7 @@ def test_a_form_feed_does_not_end_a_line_as_far_as_hiding_goes(tmp_path: Path) -
 ])
 def test_exec_reached_without_writing_its_name_is_still_exec(tmp_path: Path, call: str) -> None:
     code = f"import base64, builtins\n{call}(base64.b64decode('{PAYLOAD}'))\n"
-    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.HIGH
+    assert severity(scan_wheel(tmp_path, {"demo/mod.py": code}), "obfuscation-exec-decoded") is Severity.CRITICAL  # at import
 
 
 def test_getattr_with_a_written_name_is_the_call_it_names(tmp_path: Path) -> None:
