@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import itertools
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,7 +34,9 @@ from .values import (
     ref,
 )
 
-MAX_PASSES = 6
+MAX_PASSES = 5
+MAX_CALLS_IN_NAME = 2  # socket.socket().connect, requests.get().json: longer chains of results name nothing a rule reads
+MAX_NAME_CHARS = 160
 MAX_ITEMS = 20_000  # elements a comprehension over constants may fold
 BUILTIN_NAMES = frozenset(dir(builtins)) - {"__doc__", "__name__", "__package__", "__loader__", "__spec__"}
 DYNAMIC_IMPORTS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
@@ -71,8 +73,10 @@ class Interpreter:
     """Abstract values of one module's expressions, computed once; queried by `value(node, scope)`."""
 
     def __init__(self, tree: ast.Module, key: str = "m", steps: int = 2_000_000,
-                 on_exec_text: Callable[[ast.Call, int, list[str | bytes]], None] | None = None) -> None:
+                 on_exec_text: Callable[[ast.Call, int, list[str | bytes]], None] | None = None,
+                 keep: Callable[[str], bool] = lambda name: True) -> None:
         self.tree = tree
+        self.keep = functools.lru_cache(maxsize=4096)(keep)  # which call names are worth remembering as origins
         self.key = key
         self.steps_left = steps
         self.on_exec_text = on_exec_text
@@ -400,10 +404,11 @@ class Interpreter:
 
     def attribute(self, base: Value, attr: str) -> Value:
         """base.attr: a longer dotted name, a method of the package's own class, or a str method."""
-        refs = frozenset(f"{r}.{attr}" if attr == "__dict__" else _canonical(f"{r}.{attr}") for r in base.refs)
+        refs = frozenset(name for r in base.refs
+                         if _bounded(name := f"{r}.{attr}" if attr == "__dict__" else _canonical(f"{r}.{attr}")))
         found = Value(refs=refs, consts=base.consts, origins=base.origins - {TEXT}, opaque=base.opaque) if refs else EMPTY
         for key in base.funcs:
-            if attr == "__call__":
+            if attr == "__call__" and not key.startswith("instance:"):
                 found = found.join(Value(funcs=frozenset({key})))
                 continue
             instance = key.startswith("instance:")
@@ -484,7 +489,7 @@ class Interpreter:
             return looked_up
         if base.consts and key.consts and not base.opaque:
             return combine([base, key], lambda s, i: s[i])
-        return _element(base).with_origins(*(f"{r}[]" for r in base.refs if "." in r))  # os.environ["KEY"]: one item of it
+        return _element(base).with_origins(*(f"{r}[]" for r in base.refs if "." in r and self.keep(f"{r}[]")))  # os.environ["KEY"]
 
     def _lookup_in(self, base: Value, name: str, scope: int, computed: bool) -> Value:
         """base[name] where base is a namespace: globals(), vars(x), x.__dict__, sys.modules, __builtins__."""
@@ -552,7 +557,8 @@ class Interpreter:
     def _call_value(self, func: Value, args: list[Value], kwargs: dict[str, Value], scope: int, node: ast.AST) -> Value:
         everything = [*args, *kwargs.values()]
         # what the result is computed from: its arguments' origins, and objects passed as data (os.environ)
-        carried = frozenset().union(*(a.origins | {r for r in a.refs if "." in r} for a in everything)) - {TEXT} \
+        keep = self.keep
+        carried = frozenset().union(*(a.origins | {r for r in a.refs if "." in r and keep(r)} for a in everything)) - {TEXT} \
             if everything else frozenset()
         result = EMPTY
         for key in func.funcs:
@@ -600,7 +606,9 @@ class Interpreter:
                     scope: int, node: ast.AST) -> Value:
         """A call of something known by its dotted name: a builtin, a library function, a method of a constant."""
         first = args[0] if args else EMPTY
-        origins = carried | {name} | (func.origins - {TEXT})  # a method's result comes from its receiver too
+        origins = carried | (func.origins - {TEXT})  # a method's result comes from its receiver too
+        if self.keep(name):
+            origins |= {name}
         if name in GETATTRS and len(args) >= (1 if name == "operator.attrgetter" else 2):
             attr = args[0] if name == "operator.attrgetter" else args[1]
             names = [a for a in attr.consts if isinstance(a, str)]
@@ -646,17 +654,18 @@ class Interpreter:
             joined = _path_join(([func] if name.endswith("joinpath") else []) + (args[:1] if name == "os.path.expanduser" else args))
             if name.startswith("pathlib."):
                 return Value(refs=frozenset({"pathlib.Path()"}), consts=joined.consts, origins=joined.origins, opaque=joined.opaque)
-            return joined.with_origins(name)
+            return joined.with_origins(name) if self.keep(name) else joined
         if name in FILE_READERS:
             paths = func.consts if name.startswith("pathlib.Path().") else first.consts
             marks = {f"<file {p[:200]}>" for p in paths if isinstance(p, str)}
             return Value(refs=frozenset({f"{name}()"}), origins=origins | marks, opaque=True)
         folded = self._fold_call(name, func, args)
         if folded is not None:
-            return folded.with_origins(name) if name not in _PURE_TEXT else folded
+            return folded.with_origins(name) if name not in _PURE_TEXT and self.keep(name) else folded
         if is_decoder(name) and first.has_text:
             origins |= {DECODED_LITERAL}
-        return Value(refs=frozenset({f"{name}()"}), origins=origins, opaque=True)
+        result = f"{name}()"
+        return Value(refs=frozenset({result}) if _bounded(result) else frozenset(), origins=origins, opaque=True)
 
     def _fold_call(self, name: str, func: Value, args: list[Value]) -> Value | None:
         """The result of a call whose outcome reading can compute: text building and decoding of constants."""
@@ -720,6 +729,11 @@ def _path_join(parts: list[Value]) -> Value:
 
 
 _PURE_TEXT = frozenset({"chr", "ord", "str", "int", "bytes", "bytearray", "list", "tuple", "reversed", "sorted", "repr", "hex"})
+
+
+def _bounded(name: str) -> bool:
+    """Whether a dotted name is short enough to be worth keeping (results of results of results are not)."""
+    return len(name) <= MAX_NAME_CHARS and name.count("()") <= MAX_CALLS_IN_NAME
 
 
 def _assembled(value: Value) -> bool:

@@ -12,7 +12,7 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .interpreter import Interpreter
@@ -158,8 +158,10 @@ def shorten(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
-def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS) -> Source:
-    """Parse and interpret `data` (spending at most `steps` expression evaluations); never raises."""
+def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS,
+         keep: Callable[[str], bool] = lambda name: True) -> Source:
+    """Parse and interpret `data` (spending at most `steps` expression evaluations; `keep` says which call names
+    are worth remembering as where a value came from); never raises."""
     text = data.decode("utf-8", "replace")
     if len(data) > MAX_PARSE_BYTES:
         source = Source(path, text, None)
@@ -174,7 +176,7 @@ def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS) ->
     source = Source(path, text, tree)
     payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
     try:
-        source.interpreter = Interpreter(tree, steps=steps,
+        source.interpreter = Interpreter(tree, steps=steps, keep=keep,
                                          on_exec_text=lambda node, scope, texts: payloads.append((node, scope, texts)))
         _collect(source, source.interpreter)
     except RecursionError:
@@ -184,7 +186,7 @@ def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS) ->
     if depth < MAX_PAYLOAD_DEPTH:
         analysed: dict[bytes, Source] = {}
         for node, scope, texts in payloads:
-            _merge_payload(source, node, scope, texts, depth, analysed)
+            _merge_payload(source, node, scope, texts, depth, analysed, keep)
     return source
 
 
@@ -274,7 +276,7 @@ def _imported_module(interpreter: Interpreter, node: ast.Call, scope: int) -> st
 
 
 def _merge_payload(source: Source, node: ast.Call, scope: int, texts: list[str | bytes], depth: int,
-                   analysed: dict[bytes, Source]) -> None:
+                   analysed: dict[bytes, Source], keep: Callable[[str], bool]) -> None:
     """Code handed to exec as text (written out or decoded) is analysed too, as if it stood at the exec; each
     distinct payload once per file, within a byte budget."""
     for text in texts[:2]:
@@ -283,7 +285,7 @@ def _merge_payload(source: Source, node: ast.Call, scope: int, texts: list[str |
         if inner is None:
             if sum(map(len, analysed)) + len(data) > MAX_PAYLOAD_BYTES:
                 continue
-            inner = analysed[data] = load(source.path, data, depth + 1)
+            inner = analysed[data] = load(source.path, data, depth + 1, keep=keep)
         if inner.tree is None or inner.interpreter is None:
             continue
         for call in inner.calls:

@@ -14,6 +14,7 @@ from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, A
 from ..model import CheckError, Finding
 from ..rules import binaries, flows, install, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
+from ..rules.capabilities import worth_following
 from ..rules.combine import is_test_module, tests_or_docs_dir, to_findings
 from ..analysis.source import load, shorten
 
@@ -153,7 +154,7 @@ def _inspect(
             continue
         done.add(member.name)
         scanned += 1
-        source = load(member.name, member.data)
+        source = load(member.name, member.data, keep=worth_following)
         found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
         if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
             found += install.setup_script(source)
@@ -269,7 +270,7 @@ def _pth_hits(member: Member) -> list[tuple[Hit, Where]]:
     for number, line in code_lines[:1]:
         hits.append((Hit("install-pth-executable", member.name, number, shorten(line.strip())), Where.STARTUP))
     for number, line in code_lines:
-        source = load(member.name, ("\n" * (number - 1) + line).encode())
+        source = load(member.name, ("\n" * (number - 1) + line).encode(), keep=worth_following)
         hits += [(hit, Where.STARTUP) for matcher in PYTHON_MATCHERS for hit in matcher(source)]
     return hits
 

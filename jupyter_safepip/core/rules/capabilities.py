@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..analysis.values import is_decoder
+
 
 @dataclass(frozen=True)
 class Capability:
@@ -102,3 +104,9 @@ def capability_of(name: str) -> str | None:
         if capability.matches(name):
             return capability.id
     return None
+
+
+def worth_following(name: str) -> bool:
+    """Whether a call name matters as the origin of a value: a decoder, a join, or a sink or source."""
+    return name.startswith("<") or is_decoder(name) or name.endswith("join") or capability_of(name) is not None \
+        or capability_of(name.removesuffix("[]")) is not None
