@@ -66,6 +66,7 @@ class Finding:
     package: str
     evidence: tuple[Evidence, ...] = ()
     suggestion: str | None = None  # "did you mean" a project name
+    runs: str | None = None  # for behaviour found in code: when that code runs (install, startup, import, library, tests)
 
     @property
     def evidence_to_show(self) -> tuple[Evidence, ...]:

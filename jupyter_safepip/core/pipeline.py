@@ -28,7 +28,7 @@ from . import resolve as resolve_mod
 from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
 from .checks.archive import name_from_filename, scan_directory
-from .checks.corroborate import corroborate, temper_names
+from .checks.corroborate import corroborate, temper_library, temper_names
 from .checks.metadata import check_metadata, check_not_found, established
 from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable
@@ -247,7 +247,7 @@ class Pipeline:
         if artifact is not None:
             try:
                 scan = self.scans.scan(artifact, candidate.name, candidate.version)
-                findings += scan.findings
+                findings += temper_library(scan.findings, settled)
                 errors += scan.errors
             except Exception as exc:  # noqa: BLE001
                 log.exception("archive scan failed for %s", artifact.path)

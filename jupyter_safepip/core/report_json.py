@@ -24,6 +24,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "package": finding.package,
         "evidence": [{"location": e.location, "line": e.line, "snippet": e.snippet} for e in finding.evidence],
         "suggestion": finding.suggestion,
+        "runs": finding.runs,
     }
 
 
@@ -76,6 +77,7 @@ def finding_from_dict(data: dict[str, Any]) -> Finding:
         package=data["package"],
         evidence=tuple(Evidence(e["location"], e.get("line"), e.get("snippet", "")) for e in data.get("evidence", ())),
         suggestion=data.get("suggestion"),
+        runs=data.get("runs"),
     )
 
 

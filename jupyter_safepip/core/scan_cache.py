@@ -15,7 +15,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from . import rules
+from . import analysis, rules
 from .checks import archive as archive_check
 from .checks.archive import ArchiveScan, scan_archive
 from .model import Artifact
@@ -26,7 +26,8 @@ from .report_json import error_from_dict, error_to_dict, finding_from_dict, find
 def rules_fingerprint() -> str:
     """A hash of the code that produces scan results."""
     digest = hashlib.sha256()
-    sources = sorted(Path(rules.__file__).parent.rglob("*.py")) + [Path(archive_check.__file__)]
+    sources = sorted([*Path(rules.__file__).parent.rglob("*.py"), *Path(analysis.__file__).parent.rglob("*.py")]) \
+        + [Path(archive_check.__file__)]
     for source in sources:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]

@@ -38,6 +38,25 @@ def corroborate(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(extra)
 
 
+def temper_library(findings: Sequence[Finding], established: str | None) -> tuple[Finding, ...]:
+    """Behaviour in library code (it runs only when the user calls it) of an established project is reported,
+    not weighed: a flame-graph helper downloading and running a script is a feature of a library with years of
+    releases. Hiding (obfuscation) is still weighed, one level lower. Install, import and start-up code keep
+    their weight: a malicious flow there blocks in any project."""
+    if established is None:
+        return tuple(findings)
+    tempered = []
+    for f in findings:
+        if f.runs != "library" or f.severity <= Severity.LOW:
+            tempered.append(f)
+            continue
+        hiding = f.rule_id.startswith(("obfuscation-", "combined-obfuscated"))
+        lowered = Severity(f.severity - 1) if hiding else Severity.INFO
+        tempered.append(replace(f, severity=lowered, message=f"{f.message} (Reported, not weighed{' in full' if hiding else ''}: "
+                                f"library code of an established project, {established}.)"))
+    return tuple(tempered)
+
+
 def temper_names(findings: Sequence[Finding], established: str | None) -> tuple[Finding, ...]:
     """Blocking look-alike name findings one level lower on an established project (`established` says why):
     squats are caught while they are young, and a legitimate look-alike with years of releases should warn,

@@ -127,9 +127,12 @@ def to_findings(hits: list[tuple[Hit, Where]], package: str) -> tuple[Finding, .
         worst, _, where = entries[0]
         evidence = tuple(Evidence(h.path, h.line, h.snippet) for _, h, _ in _unique(entries)[:MAX_EVIDENCE])
         message = RULES[rule_id].explanation
+        runs = None
         if RULES[rule_id].family not in {"archive", "metadata", "binary"}:
-            message = f"{message} This code {where.value}."
-        findings.append(Finding(rule_id, worst, message, package, evidence))
+            at_import = where is Where.LIBRARY and entries[0][1].at_import
+            message = f"{message} This code {'runs as soon as the package is imported' if at_import else where.value}."
+            runs = "import" if at_import else where.name.lower()
+        findings.append(Finding(rule_id, worst, message, package, evidence, runs=runs))
     findings.sort(key=lambda f: (-f.severity, f.rule_id))
     return tuple(findings)
 

