@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -21,6 +22,25 @@ ESTABLISHED = {
     "maintainers": ("Example Maintainer",),
 }
 WHEELHOUSE = Path(__file__).resolve().parents[1] / ".wheelhouse"
+# Projects the fixture and demo indexes serve: installed in the test environment, they would leak into every
+# kernel the tests start (those see the test environment's packages) and change what the tests observe.
+FIXTURE_PROJECTS = ("tidyframe", "tidycore", "tidyutils", "reqeusts", "oldlib", "freshpkg", "celery-routing",
+                    "celery-tidyqueue", "pandsa", "shadylib", "vulnlib", "pthpkg", "canarypkg", "cleansdist", "sketchy-setup")
+
+
+def pytest_sessionstart(session) -> None:
+    """Refuse to run on an environment that an earlier run or the demo changed."""
+    leftovers = []
+    for name in FIXTURE_PROJECTS:
+        try:
+            leftovers.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    if leftovers:
+        raise pytest.UsageError(
+            f"the test environment ({sys.prefix}) has fixture packages installed: {', '.join(leftovers)}; "
+            f"they leak into the tests' kernels. Remove them: {sys.executable} -m pip uninstall -y "
+            + " ".join(n.split()[0] for n in leftovers))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 from tests.ipython.test_kernel import Kernel
+from tests.support.waits import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = "jupyter-safepip"
@@ -42,7 +43,7 @@ class AdminEnv:
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
         """`jupyter-safepip ARGS` from the venv's bin, as an administrator types it."""
         return subprocess.run([str(self.prefix / "bin" / CONSOLE_SCRIPT), *args], capture_output=True, text=True,
-                              env={**self.env, **extra}, timeout=120)
+                              env={**self.env, **extra}, timeout=scaled(120))
 
     def kernel(self, tmp: Path, **extra: str) -> "EnvKernel":
         return EnvKernel(self.python, tmp, {**self.env, **extra})
@@ -88,7 +89,7 @@ class EnvKernel(Kernel):
         self.km.start_kernel(env=env, cwd=str(tmp))
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
+        self.kc.wait_for_ready(timeout=scaled(60))
 
     def guard_loaded(self) -> bool:
         """Whether %pip is safepip's and %safepip exists (asked inside the kernel)."""

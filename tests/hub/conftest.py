@@ -25,11 +25,12 @@ import requests
 
 from tests.admin.conftest import make_admin_env
 from tests.conftest import isolated_pip_env
+from tests.support.waits import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = REPO / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
 PASSWORD = "hub-test-password"
-START_TIMEOUT = 90
+START_TIMEOUT = int(scaled(90))
 
 
 def free_port() -> int:
@@ -128,7 +129,7 @@ class Hub:
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"token {self.api_token}"}
-        return requests.request(method, f"{self.url}/hub/api/{path}", headers=headers, timeout=30, **kwargs)
+        return requests.request(method, f"{self.url}/hub/api/{path}", headers=headers, timeout=scaled(30), **kwargs)
 
     def home(self, user: str) -> Path:
         return self.homes / user
@@ -177,7 +178,7 @@ def _wait_for_hub(hub: Hub) -> None:
         if hub.process.poll() is not None:
             pytest.fail(f"jupyterhub exited with {hub.process.returncode}:\n{hub.log_tail()}")
         try:
-            if requests.get(f"{hub.url}/hub/api/", timeout=5).status_code == 200:
+            if requests.get(f"{hub.url}/hub/api/", timeout=scaled(5)).status_code == 200:
                 return
         except requests.ConnectionError:
             pass

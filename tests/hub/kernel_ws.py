@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from tests.support.waits import scaled
+
 
 @dataclass
 class CellResult:
@@ -50,7 +52,7 @@ def execute(ws_url: str, token: str, code: str, timeout: float = 120,
 
 
 async def _execute(ws_url, token, code, timeout, on_comm_open) -> CellResult:
-    request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}, connect_timeout=30, request_timeout=30)
+    request = HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}, connect_timeout=scaled(30), request_timeout=scaled(30))
     ws = await websocket_connect(request)
     session = uuid.uuid4().hex
     try:
@@ -61,7 +63,7 @@ async def _execute(ws_url, token, code, timeout, on_comm_open) -> CellResult:
         await ws.write_message(json.dumps(execute_request))
         result = CellResult("?", "")
         idle = replied = False
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while not (idle and replied):
             raw = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.monotonic()))
             if raw is None:

@@ -20,6 +20,7 @@ from jupyter_safepip.config import ADMIN_LAYERS
 
 from .conftest import PASSWORD, START_TIMEOUT, Hub, alive
 from .kernel_ws import buttons, click_when_shown, execute
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 USER = "alice"
@@ -38,11 +39,11 @@ class UserServer:
         self.url = hub.user_url(name)
 
     def get(self, path: str) -> requests.Response:
-        return requests.get(f"{self.url}/{path}", headers={"Authorization": f"token {self.token}"}, timeout=30)
+        return requests.get(f"{self.url}/{path}", headers={"Authorization": f"token {self.token}"}, timeout=scaled(30))
 
     def start_kernel(self) -> str:
         response = requests.post(f"{self.url}/api/kernels", json={"name": "python3"},
-                                 headers={"Authorization": f"token {self.token}"}, timeout=60)
+                                 headers={"Authorization": f"token {self.token}"}, timeout=scaled(60))
         assert response.status_code == 201, response.text
         self.hub.remember_processes()
         return response.json()["id"]
@@ -55,10 +56,10 @@ class UserServer:
 def _log_in(hub: Hub, name: str, password: str) -> requests.Session:
     """The login form, as a browser submits it (the form carries the _xsrf cookie's value)."""
     session = requests.Session()
-    session.get(f"{hub.url}/hub/login", timeout=30).raise_for_status()
+    session.get(f"{hub.url}/hub/login", timeout=scaled(30)).raise_for_status()
     session.post(f"{hub.url}/hub/login", data={"username": name, "password": password,
                                                "_xsrf": session.cookies.get("_xsrf", "")},
-                 allow_redirects=False, timeout=30)
+                 allow_redirects=False, timeout=scaled(30))
     return session
 
 
@@ -102,7 +103,7 @@ def user_tries_to_unlock(alice) -> dict:
 
 def test_user_logs_in_and_their_server_starts_through_the_hub_api(hub, login, alice):
     assert "jupyterhub-hub-login" in login.cookies
-    me = login.get(f"{hub.url}/hub/api/user", timeout=30)
+    me = login.get(f"{hub.url}/hub/api/user", timeout=scaled(30))
     assert me.status_code == 200 and me.json()["name"] == USER
     assert "jupyterhub-hub-login" not in _log_in(hub, USER, "wrong password").cookies
 
@@ -111,7 +112,7 @@ def test_user_logs_in_and_their_server_starts_through_the_hub_api(hub, login, al
     assert alice.get("safepip/api/policy").status_code == 200
     # The token is the user's: it does not open the Hub's administration.
     assert requests.get(f"{hub.url}/hub/api/users", headers={"Authorization": f"token {alice.token}"},
-                        timeout=30).status_code == 403
+                        timeout=scaled(30)).status_code == 403
 
 
 def test_typo_squat_is_blocked_by_the_admin_policy_and_not_installed(alice):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sysconfig
 import venv
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,12 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 from tests.conftest import isolated_pip_env
+from tests.support.kernel_client import CellResult, execute
+from tests.support.waits import scaled
 from tests.support.installed import recorded_hashes
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class CellResult:
-    status: str
-    text: str
-    comm_opens: list[dict] = field(default_factory=list)
 
 
 class Kernel:
@@ -50,32 +44,12 @@ class Kernel:
         self.km.start_kernel(env=env)
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
+        self.kc.wait_for_ready(timeout=scaled(60))
         self.history = tmp / "history.sqlite"
 
     def run(self, code: str, timeout: float = 180, on_comm_open=None, allow_stdin: bool = True) -> CellResult:
-        msg_id = self.kc.execute(code, allow_stdin=allow_stdin)
-        result = CellResult("?", "")
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=timeout)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                result.text += content["text"]
-            elif kind == "error":
-                result.text += f"{content['ename']}: {content['evalue']}\n"
-            elif kind in ("display_data", "execute_result"):
-                result.text += content["data"].get("text/html", content["data"].get("text/plain", "")) + "\n"
-            elif kind == "comm_open":
-                result.comm_opens.append(content)
-                if on_comm_open:
-                    on_comm_open(self, content)
-            elif kind == "status" and content["execution_state"] == "idle":
-                break
-        reply = self.kc.get_shell_msg(timeout=timeout)
-        result.status = reply["content"]["status"]
-        return result
+        callback = (lambda content: on_comm_open(self, content)) if on_comm_open else None
+        return execute(self.kc, code, timeout, allow_stdin, callback)
 
     def click(self, comm_id: str) -> None:
         """What a browser sends when a Button is clicked."""

@@ -23,6 +23,8 @@ from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import Verdict
 from tests.conftest import isolated_pip_env
 from tests.reliability.conftest import server_reading_history, tally
+from tests.support.kernel_client import execute
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +42,7 @@ def _start(spec_dirs: Path, env: dict[str, str], attempts: int = 3) -> tuple[Ker
         client = manager.client()
         client.start_channels()
         try:
-            client.wait_for_ready(timeout=180)
+            client.wait_for_ready(timeout=scaled(180))
             return manager, client
         except RuntimeError:
             client.stop_channels()
@@ -52,22 +54,8 @@ def _start(spec_dirs: Path, env: dict[str, str], attempts: int = 3) -> tuple[Ker
 
 def _run(client, code: str, timeout: float) -> tuple[str, str]:
     """Execute a cell; its reply status and everything it printed or raised."""
-    msg_id = client.execute(code)
-    text = ""
-    while True:
-        msg = client.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        content = msg["content"]
-        if msg["msg_type"] == "stream":
-            text += content["text"]
-        elif msg["msg_type"] == "error":
-            text += f"{content['ename']}: {content['evalue']}\n"
-        elif msg["msg_type"] in ("display_data", "execute_result"):
-            text += content["data"].get("text/plain", "") + "\n"
-        elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
-            break
-    return client.get_shell_msg(timeout=timeout)["content"]["status"], text
+    result = execute(client, code, timeout)
+    return result.status, result.text
 
 
 def test_twenty_kernels_check_and_record_at_once(package_index, tmp_path):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.support.waits import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -98,7 +99,7 @@ def _wait_until_up(server: LabServer, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             pytest.fail(f"jupyter lab exited early:\n{server.log_path.read_text()[-3000:]}", pytrace=False)
         try:
-            with urllib.request.urlopen(f"{server.url}api/status?token={server.token}", timeout=2) as response:
+            with urllib.request.urlopen(f"{server.url}api/status?token={server.token}", timeout=scaled(2)) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -167,7 +168,7 @@ def page(browser, lab_server):
     """A fresh browser page with JupyterLab open and started."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(scaled(30_000))
     page.goto(lab_server.lab_url())
     wait_for_lab(page)
     yield page
@@ -216,7 +217,7 @@ def screenshot(page, name: str, selector: str | None = None) -> Path:
 def typo_squat_widget(page, notebook: str):
     """Wait for the warning widget of a blocked `reqeusts` in the notebook; its buttons."""
     widget = page.locator(f"{notebook} .safepip-report").first
-    widget.wait_for(timeout=120_000)
+    widget.wait_for(timeout=scaled(120_000))
     text = widget.inner_text()
     assert "blocked" in text and "name.typo" in text and "did you mean" in text.lower()
     buttons = page.locator(f"{notebook} .jp-OutputArea-output button")

@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from .conftest import screenshot, typo_squat_widget
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.ui
 
@@ -21,7 +22,7 @@ def _run(page, index: int) -> None:
         cell.locator(".cm-content").click()
         page.keyboard.press("Shift+Enter")
         try:
-            page.wait_for_function("(el) => el.textContent.trim() !== '[ ]:'", arg=prompt.element_handle(), timeout=10_000)
+            page.wait_for_function("(el) => el.textContent.trim() !== '[ ]:'", arg=prompt.element_handle(), timeout=scaled(10_000))
             return
         except Exception:  # noqa: BLE001 - not taken yet
             continue
@@ -34,11 +35,11 @@ def test_notebook7_shows_the_widget_and_cancel_installs_nothing(browser, lab_ser
     nbformat.write(notebook, lab_server.root_dir / "notebook7.ipynb")
     context = browser.new_context(viewport={"width": 1100, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(scaled(30_000))
     try:
         page.goto(lab_server.lab_url("notebooks/notebook7.ipynb"))
         assert page.evaluate("() => document.body.dataset.notebook") == "notebooks"  # Notebook 7's page, not Lab's
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=scaled(60_000))
         _run(page, 0)
         page.locator(f"{NOTEBOOK} .jp-Cell").nth(0).locator(".jp-InputPrompt", has_text="[1]").wait_for()
         _run(page, 1)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from .conftest import run_command, screenshot, set_theme, widen_sidebar
+from tests.support.waits import scaled
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -81,11 +82,11 @@ def test_a_check_from_a_notebook_cell_shows_up_in_the_history(page, lab_server):
     cell.click()
     page.keyboard.type("%load_ext jupyter_safepip\n%safepip check tidyframe==1.2.0")
     page.keyboard.press("Shift+Enter")
-    page.locator(".jp-OutputArea-output", has_text="safepip").first.wait_for(timeout=90_000)
+    page.locator(".jp-OutputArea-output", has_text="safepip").first.wait_for(timeout=scaled(90_000))
 
     # The sidebar polls: the kernel's entry appears without a reload, with where it came from.
     entry = page.locator(f"{PANEL} .jp-SafePip-historyEntry", has_text="tidyframe 1.2.0").first
-    entry.wait_for(timeout=30_000)
+    entry.wait_for(timeout=scaled(30_000))
     entry.locator("summary").click()
     details = entry.inner_text()
     assert "magic" in details and "Untitled" in details, details
