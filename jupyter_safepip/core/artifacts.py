@@ -62,6 +62,18 @@ class ArtifactStore:
             tmp.unlink(missing_ok=True)
         return Artifact(replace(candidate, sha256=digest), kept, digest, size)
 
+    def offline_links(self) -> Path:
+        """A flat directory of links to every kept file, for pip's --find-links when nothing may be downloaded."""
+        links = self.root / ".offline-links"
+        links.mkdir(parents=True, exist_ok=True)
+        for kept in self.root.glob("*/*"):
+            if kept.parent != links and kept.is_file():
+                link = links / kept.name
+                if not link.is_symlink() or not link.exists():
+                    link.unlink(missing_ok=True)
+                    link.symlink_to(kept)
+        return links
+
     def _path(self, sha256: str, filename: str) -> Path:
         return self.root / sha256 / Path(filename).name
 

@@ -151,7 +151,9 @@ class Pipeline:
                 # pip reads the inspected copies of archives typed as paths or URLs: fetching a URL again
                 # could bring other bytes, and pip builds an sdist in the dry run.
                 on_kept = replace(request, pip_args=tuple(kept.get(arg.strip(), arg) for arg in request.pip_args))
-                resolution = resolve_mod.resolve(on_kept, self.settings.python, gate, timeout=self.settings.pip_timeout)
+                links = route.store.offline_links() if self.settings.offline else None
+                resolution = resolve_mod.resolve(on_kept, self.settings.python, gate, timeout=self.settings.pip_timeout,
+                                                 offline_links=links)
             except resolve_mod.ResolutionError as exc:
                 request_errors.append(CheckError("resolve", f"pip could not resolve the request: {exc}"))
             except IndexUnavailable as exc:  # the index failed pip, then us while looking for an sdist

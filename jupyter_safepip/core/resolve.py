@@ -54,16 +54,24 @@ class Resolution:
 SdistGate = Callable[[PackagingRequirement], "tuple[Candidate, bool] | None"]
 
 
-def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout: float | None = None) -> Resolution:
-    """Ask pip what it would install for this request, never letting it build an uninspected sdist."""
+def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout: float | None = None,
+            offline_links: Path | None = None) -> Resolution:
+    """Ask pip what it would install for this request, never letting it build an uninspected sdist. Offline
+    (`offline_links` given), pip reads no index: only the files kept from earlier checks."""
     built: dict[str, Candidate] = {}
     with tempfile.TemporaryDirectory(prefix="safepip-resolve-") as tmp:
         for _ in range(MAX_SDIST_ROUNDS):
             report_path = Path(tmp) / "report.json"
-            result = run_pip(python, _dry_run_args(request, report_path, built), timeout=timeout)
+            args = _dry_run_args(request, report_path, built)
+            if offline_links is not None:
+                args += ["--no-index", "--find-links", str(offline_links)]
+            result = run_pip(python, args, timeout=timeout)
             if result.returncode == 0:
                 return Resolution(_candidates(report_path))
             missing = _missing_requirement(result)
+            if offline_links is not None:
+                raise ResolutionError(f"offline, and the files it needs were not downloaded by an earlier check "
+                                      f"({_explained(result)})")
             if missing is None or canonicalize_name(missing.name) in built:
                 raise ResolutionError(_explained(result))
             gated = sdist_gate(missing)

@@ -202,9 +202,22 @@ def test_offline_mode_uses_the_cache_and_says_what_it_skipped(guard, pip_uses_in
     fresh = Guard(replace(guard.settings, offline=True, cache_dir=guard.settings.cache_dir.parent / "empty-cache"))
     cold = check(fresh, "install tidyutils").report
     assert cold.could_not_check
-    reasons = " ".join(e.reason for p in cold.packages for e in p.errors)
+    reasons = " ".join(e.reason for e in cold.errors) + " ".join(e.reason for p in cold.packages for e in p.errors)
     assert "offline" in reasons
     assert cold.verdict is Verdict.WARN  # default fail mode: ask
+
+
+def test_offline_mode_never_contacts_the_index(guard, pip_uses_index):
+    """Offline, pip resolves from the files kept by earlier checks, and the index is not asked at all."""
+    check(guard, "install tidyframe")
+    before = len(pip_uses_index.index.hits_for("/"))
+    offline = Guard(replace(guard.settings, offline=True))
+    warm = check(offline, "install tidyframe").report
+    cold = check(offline, "install oldlib").report  # never checked before: nothing kept
+    assert len(pip_uses_index.index.hits_for("/")) == before  # neither pip nor safepip asked the index
+    assert {p.candidate.name for p in warm.packages} == {"tidyframe", "tidycore", "tidyutils"}
+    assert not warm.could_not_check, [e.reason for p in warm.packages for e in p.errors]
+    assert cold.could_not_check and "offline" in " ".join(e.reason for e in cold.errors)
 
 
 def test_check_cli_json_and_exit_codes(guard, pip_uses_index):
