@@ -230,3 +230,24 @@ def test_snapshot_command_rejects_a_bad_csv(tmp_path):
     assert done.returncode == 2
     assert "expected a CSV with 'name' and 'rank' columns" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# Projects every Python user knows: the shipped snapshot must rank them, and none may look like a squat.
+HOUSEHOLD_NAMES = (
+    "pip", "setuptools", "wheel", "numpy", "pandas", "requests", "urllib3", "pytest", "platformdirs", "poetry",
+    "playwright", "torch", "tensorflow", "scikit-learn", "scipy", "matplotlib", "jupyterlab", "notebook", "ipython",
+    "ipykernel", "django", "flask", "fastapi", "pydantic", "sqlalchemy", "boto3", "pyyaml", "click", "rich",
+    "black", "ruff", "mypy", "tox", "virtualenv", "packaging", "six", "attrs", "cryptography", "pillow", "transformers",
+    "tqdm", "httpx", "aiohttp", "jinja2", "uvicorn", "celery", "redis", "selenium", "beautifulsoup4", "openai",
+)
+
+
+def test_the_shipped_snapshot_ranks_the_projects_everyone_knows():
+    ranked = {row["name"] for row in csv.DictReader(resources.files("jupyter_safepip.data").joinpath("popular.csv").open())}
+    missing = [name for name in HOUSEHOLD_NAMES if name not in ranked]
+    assert not missing, f"the popular snapshot lost {missing}: regenerate it (python -m jupyter_safepip.core.popular_snapshot)"
+
+
+@pytest.mark.parametrize("name", HOUSEHOLD_NAMES)
+def test_household_names_get_no_name_finding(name):
+    assert rule_ids(name) == []
