@@ -21,7 +21,10 @@ from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, Py
 
 from .core.history import KEEP_DAYS, MAX_KEEP_DAYS, default_history_path
 from .core.model import Severity
-from .core.policy import FailMode, ListEntry, Policy, PolicyError
+from .core.checks.metadata import RULES as METADATA_RULES
+from .core.checks.names import RULES as NAME_RULES
+from .core.policy import FailMode, ListEntry, Policy, PolicyError, parse_rule_severity
+from .core.rules.table import RULES as BEHAVIOUR_RULES
 from .core.settings import Settings, default_cache_dir
 
 CONFIG_BASENAME = "jupyter_safepip_config"
@@ -39,6 +42,7 @@ class SafePip(Configurable):
     deny = List(Unicode(), help="Projects (optionally with a version specifier) always blocked.").tag(config=True)
     install_anyway = Bool(True, help="Offer 'Install anyway' when a request is blocked.").tag(config=True)
     unattended_warn = Enum(["refuse", "install"], "refuse", help="With nobody to ask (CI, nbconvert, papermill): refuse or install a request that only warns.").tag(config=True)
+    rule_severity = List(Unicode(), help="Severities replacing a rule's own, as rule-id=severity: ['meta.vulnerable=high'] blocks on known vulnerabilities (by default they warn).").tag(config=True)
     offline = Bool(False, help="Use only the cache and shipped data; say which checks could not run.").tag(config=True)
     cache_dir = Unicode("", help="Where downloads, index responses and scan results are kept.").tag(config=True)
     history_path = Unicode("", help="SQLite file shared by kernels and the server; empty: the Jupyter data directory.").tag(config=True)
@@ -49,6 +53,7 @@ class SafePip(Configurable):
     locked = List(Unicode(), help="Settings users cannot change (administrator layers only).").tag(config=True)
 
 
+KNOWN_RULE_IDS = frozenset(NAME_RULES) | frozenset(METADATA_RULES) | frozenset(BEHAVIOUR_RULES)
 SETTING_NAMES = tuple(name for name in SafePip.class_trait_names(config=True) if name != "locked")
 
 
@@ -177,6 +182,7 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
             install_anyway=bool(v["install_anyway"]),
             unattended_warn_installs=v["unattended_warn"] == "install",
             locked=config.locked,
+            rule_severity=parse_rule_severity(v["rule_severity"], KNOWN_RULE_IDS),
         )
     except (PolicyError, ValueError) as exc:
         raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None

@@ -167,3 +167,11 @@ def test_the_system_layers_locks_hold_against_an_environment_the_user_may_own(tm
     assert config.values["block_at"] == "high" and config.sources["block_at"] == "system"
     assert config.values["warn_at"] == "high" and config.locked == frozenset({"block_at", "warn_at"})
     assert any("the environment value 'critical' was ignored" in r for r in config.refused), config.refused
+
+
+def test_rule_severity_raises_a_rule_and_refuses_unknown_rules():
+    config = effective_config(config_layers([], environ={"SAFEPIP_RULE_SEVERITY": "meta.vulnerable=high"}))
+    assert settings_from_config(config).policy.rule_severity == (("meta.vulnerable", Severity.HIGH),)
+    for bad in ("meta.vulnerabel=high", "meta.vulnerable=severe", "meta.vulnerable"):
+        with pytest.raises(ConfigError, match="rule_severity"):
+            settings_from_config(effective_config(config_layers([], environ={"SAFEPIP_RULE_SEVERITY": bad})))

@@ -47,7 +47,15 @@ from .model import (
     Severity,
     Verdict,
 )
-from .policy import Decision, decide_package, denied_whatever_version, fail_verdict, install_anyway_allowed, is_denied
+from .policy import (
+    Decision,
+    decide_package,
+    denied_whatever_version,
+    fail_verdict,
+    install_anyway_allowed,
+    is_denied,
+    reweigh,
+)
 from .progress import Progress, ProgressEvent, silent
 from .scan_cache import ScanCache
 from .settings import Settings
@@ -254,7 +262,7 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 log.exception("archive scan failed for %s", artifact.path)
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
-        return _Inspected(tuple(findings), tuple(errors), artifact)
+        return _Inspected(reweigh(self.settings.policy, tuple(findings)), tuple(errors), artifact)
 
     def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
         """Project metadata, remembered for a few minutes: a kernel re-checks the same big projects often,

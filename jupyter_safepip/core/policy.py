@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -59,6 +59,7 @@ class Policy:
     install_anyway: bool = True  # offer "Install anyway" on a block
     unattended_warn_installs: bool = False  # with nobody to ask, a warning still installs
     locked: frozenset[str] = frozenset()  # setting names an administrator locked
+    rule_severity: tuple[tuple[str, Severity], ...] = ()  # (rule id, severity) replacing a rule's own severity
 
     def __post_init__(self) -> None:
         if self.warn_at > self.block_at:
@@ -73,6 +74,32 @@ class Decision:
 
     verdict: Verdict
     reasons: tuple[str, ...]
+
+
+def parse_rule_severity(entries: list[str] | tuple[str, ...], known: frozenset[str]) -> tuple[tuple[str, Severity], ...]:
+    """`rule.id=severity` entries (meta.vulnerable=high); unknown rule ids or severities are a PolicyError."""
+    parsed = []
+    for entry in entries:
+        rule_id, sep, label = entry.partition("=")
+        rule_id, label = rule_id.strip(), label.strip()
+        if not sep or rule_id not in known:
+            raise PolicyError(f"rule_severity entry {entry!r}: expected rule-id=severity with a rule id the checks report "
+                              f"(e.g. meta.vulnerable=high)")
+        try:
+            parsed.append((rule_id, Severity.parse(label)))
+        except ValueError:
+            raise PolicyError(f"rule_severity entry {entry!r}: {label!r} is not a severity (info, low, medium, high, critical)") from None
+    return tuple(parsed)
+
+
+def reweigh(policy: Policy, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """The findings with the severities the administrator set for their rules."""
+    chosen = dict(policy.rule_severity)
+    if not chosen:
+        return findings
+    return tuple(replace(f, severity=chosen[f.rule_id], message=f"{f.message} (Severity set by the policy: "
+                         f"{chosen[f.rule_id].label}.)") if f.rule_id in chosen and chosen[f.rule_id] != f.severity else f
+                 for f in findings)
 
 
 def is_denied(policy: Policy, name: str, version: str | None) -> bool:

@@ -97,7 +97,7 @@ def test_not_found_names_suggest_the_popular_project(guard):
         ("install oldlib==2.0.0", "meta.yanked", Verdict.BLOCK),
         ("install freshpkg", "meta.new-project", Verdict.WARN),
         ("install shadylib", "meta.quarantined", Verdict.BLOCK),
-        ("install vulnlib==1.0.0", "meta.vulnerable", Verdict.BLOCK),
+        ("install vulnlib==1.0.0", "meta.vulnerable", Verdict.WARN),  # information for the user, not malware
         ("install pthpkg", "install-pth-executable", Verdict.BLOCK),
     ],
 )
@@ -105,6 +105,15 @@ def test_metadata_and_archive_rules_reach_the_verdict(guard, line, rule, verdict
     report = check(guard, line).report
     assert any(r.startswith(rule) for r in rule_ids(report)), rule_ids(report)
     assert report.verdict is verdict
+
+
+def test_an_administrator_can_raise_a_rule_to_block(guard):
+    raised = Guard(replace(guard.settings, policy=replace(guard.settings.policy,
+                                                          rule_severity=(("meta.vulnerable", Severity.HIGH),))))
+    report = check(raised, "install vulnlib==1.0.0").report
+    assert report.verdict is Verdict.BLOCK
+    finding = next(f for p in report.packages for f in p.findings if f.rule_id == "meta.vulnerable")
+    assert finding.severity is Severity.HIGH and "Severity set by the policy" in finding.message
 
 
 def test_canary_sdist_is_inspected_and_never_built(guard, pip_uses_index, target_env):

@@ -24,7 +24,8 @@ RULES = {rule.id: rule for rule in (
     MetadataRule("meta.archived", Severity.LOW, "The project is archived: its maintainers no longer update it."),
     MetadataRule("meta.deprecated", Severity.LOW, "The project is marked deprecated on the index."),
     MetadataRule("meta.yanked", Severity.HIGH, "The chosen release was yanked (withdrawn) by its maintainers."),
-    MetadataRule("meta.vulnerable", Severity.HIGH, "The chosen release has known vulnerabilities."),
+    # A known vulnerability is information for the user, not malware: it warns (an administrator can raise it).
+    MetadataRule("meta.vulnerable", Severity.MEDIUM, "The chosen release has known vulnerabilities."),
     MetadataRule("meta.new-project", Severity.MEDIUM, "The project first appeared on the index very recently; most malicious packages are days old."),
     MetadataRule("meta.new-release", Severity.LOW, "The chosen release is very new; a hijacked account often publishes a fresh release."),
     MetadataRule("meta.single-release", Severity.LOW, "The project has only ever published one release."),
