@@ -25,14 +25,14 @@ from .text_report import render_text
 
 EXIT_USAGE = 64
 EXIT_COULD_NOT_CHECK = 3
-USAGE = """usage: safepip check [--json] [--offline] <pip install arguments>
-       safepip install [--yes] [--offline] <pip install arguments>
+USAGE = """usage: safepip check [--json] [--all] [--offline] <pip install arguments>
+       safepip install [--yes] [--all] [--offline] <pip install arguments>
        safepip scan [--json | --sarif] PATH...
 
 check    what `pip install ...` would install, checked; nothing is installed
 install  check, then install exactly the checked files (asks on a terminal when there is a warning)
 scan     inspect local archives (.whl, .tar.gz, .zip) or source directories"""
-OWN_FLAGS = {"--json", "--sarif", "--offline", "--yes", "-y"}
+OWN_FLAGS = {"--json", "--sarif", "--offline", "--yes", "-y", "--all"}
 
 
 class UsageError(ValueError):
@@ -98,7 +98,8 @@ def _run(args: list[str]) -> int:
     if "--json" in flags:
         _emit(json.dumps(report_to_dict(report), indent=2))
     else:
-        _emit(render_text(report, colour=sys.stdout.isatty()))
+        _emit(render_text(report, colour=sys.stdout.isatty(), show_all="--all" in flags,
+                          shown_from=guard.settings.policy.warn_at, all_hint=f"safepip {command} --all"))
     if command == "check":
         _record(guard, report, "checked")
         return exit_code(report)
@@ -182,7 +183,7 @@ def _scan(paths: list[str], flags: set[str]) -> int:
     elif "--json" in flags:
         _emit(json.dumps(report_to_dict(report), indent=2))
     else:
-        _emit(render_text(report, colour=sys.stdout.isatty()))
+        _emit(render_text(report, colour=sys.stdout.isatty(), show_all=True))
     return exit_code(report)
 
 

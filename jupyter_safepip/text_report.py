@@ -11,8 +11,10 @@ _COLOURS = {
 MAX_EVIDENCE = 3
 
 
-def render_text(report: Report, colour: bool = False) -> str:
-    """The report a person reads in a terminal or a notebook without widgets."""
+def render_text(report: Report, colour: bool = False, show_all: bool = False, shown_from: Severity = Severity.MEDIUM,
+                all_hint: str = "safepip check --all") -> str:
+    """The report a person reads in a terminal or a notebook without widgets. Findings below `shown_from`
+    (what would not make anyone decide anything) are counted, and listed only with `show_all`."""
 
     def paint(text: str, key: Severity | Verdict) -> str:
         return f"\033[{_COLOURS[key]}m{text}\033[0m" if colour else text
@@ -28,12 +30,15 @@ def render_text(report: Report, colour: bool = False) -> str:
             lines.append(f"{name.ljust(width)}  {version.ljust(vwidth)}  {paint(verdict.label.ljust(7), verdict)}  {str(count).rjust(8)}  {requested}")
     for finding in report.request_findings:
         lines.append(_finding_line(finding, paint))
+    hidden = 0
     for package in report.packages:
-        if not package.findings and not package.errors:
+        shown = [f for f in package.findings if show_all or f.severity >= shown_from]
+        hidden += len(package.findings) - len(shown)
+        if not shown and not package.errors:
             continue
         lines.append("")
         lines.append(f"{package.candidate.name} {package.candidate.version}: {paint(package.verdict.label, package.verdict)}")
-        for finding in package.findings:
+        for finding in shown:
             lines.append(_finding_line(finding, paint))
         for error in package.errors:
             lines.append(f"  could not check ({error.check}): {error.reason}")
@@ -42,6 +47,9 @@ def render_text(report: Report, colour: bool = False) -> str:
         lines.append(f"could not check ({error.check}): {where}{error.reason}")
     if not (report.packages or report.errors or any(f.rule_id == "meta.not-found" for f in report.request_findings)):
         lines.append("nothing to install: the request is already satisfied in this environment")
+    if hidden:
+        lines.append("")
+        lines.append(f"{hidden} finding{'s' if hidden != 1 else ''} below {shown_from.label} not shown ({all_hint} lists them)")
     lines.append("")
     lines.append(f"verdict: {paint(report.verdict.label.upper(), report.verdict)}" + (
         f" ({'; '.join(report.reasons)})" if report.reasons else ""))

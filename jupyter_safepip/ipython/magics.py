@@ -31,6 +31,8 @@ HELP = """%safepip install <pip arguments>   check, then install exactly the che
 
 !pip install and %pip install are checked too; pip's other commands (list, show, uninstall) pass through."""
 
+CHECK_ALL_HINT = "%safepip check --all"  # how a notebook user lists the findings a report leaves out
+
 
 # Settings that mean nothing once the guard is loaded in a kernel, and what to do instead.
 NOT_PER_KERNEL = {
@@ -127,6 +129,9 @@ class SafePipMagics(Magics):
         return self._install(parsed, "pip " + line.strip(), awaitable)
 
     def _check_only(self, rest: str) -> None:
+        words = rest.split()
+        show_all = "--all" in words
+        rest = " ".join(w for w in words if w != "--all") if show_all else rest
         parsed = self._parse("install " + rest)
         frontend = detect_frontend(self.shell)
         report = self._assess(parsed, "pip install " + rest, frontend).report
@@ -136,7 +141,8 @@ class SafePipMagics(Magics):
 
             display(HTML(report_html(report)) if report.verdict is not Verdict.ALLOW else HTML(_ok_line(report)))
         else:
-            print(render_text(report, colour=frontend.colour))
+            print(render_text(report, colour=frontend.colour, show_all=show_all, shown_from=self.guard.settings.policy.warn_at,
+                              all_hint=CHECK_ALL_HINT))
 
     def _policy(self, args: list[str]) -> None:
         """%safepip policy shows the policy; %safepip policy <setting> <value> changes it for this kernel."""
@@ -185,13 +191,13 @@ class SafePipMagics(Magics):
         if report.verdict is Verdict.ALLOW and not report.could_not_check:
             return self._do_install(assessment, "installed", frontend)
         if assessment.nothing_to_install:  # findings on what is already there: nothing to decide
-            print(render_text(report, colour=frontend.colour))
+            print(render_text(report, colour=frontend.colour, all_hint=CHECK_ALL_HINT))
             return self._do_install(assessment, "checked", frontend)
         if frontend.widgets and (frontend.sync_poll or awaitable):
             return self._ask_widget(assessment, frontend)
         if frontend.widgets:
             print("safepip: this kernel can only wait for a click on a top-level line; the policy decides here.")
-        print(render_text(report, colour=frontend.colour))
+        print(render_text(report, colour=frontend.colour, all_hint=CHECK_ALL_HINT))
         if frontend.tty and report.install_anyway_allowed:
             answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
             if answer.strip().lower() in {"y", "yes"}:
@@ -212,7 +218,7 @@ class SafePipMagics(Magics):
         # The plain-text part of the output is the report itself: saved notebooks and front ends
         # that cannot show widgets still say what happened.
         bundle = view.view._repr_mimebundle_()
-        bundle["text/plain"] = render_text(report)
+        bundle["text/plain"] = render_text(report, all_hint=CHECK_ALL_HINT)
         display(bundle, raw=True)
         timeout = float(self.guard.config.values["decision_timeout"]) if self.guard.config else 600.0
         if frontend.sync_poll:
