@@ -264,10 +264,13 @@ class _Reader:
         return name
 
     def _link(self, name: str, target: str, prefix: str, hard: bool) -> None:
+        """A link is an escape only when its target leaves the archive it is in: a symbolic link is resolved from
+        its own directory (docs/README -> ../README stays inside), a hard link names a member of the archive."""
         what = "hard link" if hard else "symbolic link"
-        resolved = target if hard else posixpath.join(posixpath.dirname(name), target)
-        _, problem = safe_name(resolved)
-        if problem or target.startswith(("/", "\\")):
+        text = target.replace("\\", "/")
+        resolved = posixpath.normpath(text if hard else posixpath.join(posixpath.dirname(name), text))
+        absolute = text.startswith("/") or (len(text) > 1 and text[1] == ":")
+        if absolute or resolved == ".." or resolved.startswith("../") or "\x00" in text:
             self.issues.append(ArchiveIssue("archive-link-escape", prefix + name, f"{what} to {target[:120]!r} points outside the archive"))
         else:
             self.issues.append(ArchiveIssue("archive-link", prefix + name, f"{what} to {target[:120]!r}"))

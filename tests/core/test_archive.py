@@ -62,6 +62,8 @@ def test_unwanted_members_keep_only_their_head(tmp_path: Path) -> None:
         ("demo-1.0/abs", tarfile.SYMTYPE, "/etc/passwd", "archive-link-escape"),
         ("demo-1.0/hard", tarfile.LNKTYPE, "/etc/shadow", "archive-link-escape"),
         ("demo-1.0/README", tarfile.SYMTYPE, "README.md", "archive-link"),
+        ("demo-1.0/docs/CONTRIBUTING.md", tarfile.SYMTYPE, "../CONTRIBUTING.md", "archive-link"),  # stays inside
+        ("demo-1.0/docs/out", tarfile.SYMTYPE, "../../../outside", "archive-link-escape"),  # its twin leaves
         ("demo-1.0/dev", tarfile.CHRTYPE, "", "archive-special-file"),
         ("demo-1.0/fifo", tarfile.FIFOTYPE, "", "archive-special-file"),
     ],
@@ -69,6 +71,26 @@ def test_unwanted_members_keep_only_their_head(tmp_path: Path) -> None:
 def test_hostile_tar_members_become_issues(tmp_path: Path, name: str, kind: bytes, link: str, issue: str) -> None:
     path = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"), (_info(name, kind, link), b"")])
     assert issue in _issues(path)
+
+
+def test_a_link_inside_a_nested_archive_is_resolved_within_that_archive(tmp_path: Path) -> None:
+    def nested(target: str) -> Path:
+        inner = _tar(tmp_path / f"inner-{len(target)}.tar.gz", [(_info("rbenv/libexec/rbenv"), b"#!/bin/sh\n"),
+                                                                  (_info("rbenv/bin/rbenv", tarfile.SYMTYPE, target), b"")])
+        return _tar(tmp_path / f"demo-{len(target)}.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"),
+                                                              (_info("demo-1.0/demo/resources/rbenv.tar.gz"), inner.read_bytes())])
+    assert "archive-link-escape" not in _issues(nested("../libexec/rbenv"))
+    assert "archive-link-escape" in _issues(nested("../../../../etc/passwd"))
+
+
+def test_special_files_in_a_test_data_archive_do_not_block(tmp_path: Path) -> None:
+    data = _tar(tmp_path / "data.tar", [(_info("dev", tarfile.CHRTYPE), b""), (_info("link", tarfile.SYMTYPE, "../../x"), b"")])
+    test_data = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"),
+                                                    (_info("demo-1.0/tests/data/data.tar"), data.read_bytes())])
+    shipped = _tar(tmp_path / "demo-2.0.tar.gz", [(_info("demo-2.0/setup.py"), b"x=1\n"),
+                                                  (_info("demo-2.0/demo/data.tar"), data.read_bytes())])
+    assert severity(scan_archive(test_data), "archive-special-file") < Severity.MEDIUM
+    assert severity(scan_archive(shipped), "archive-special-file") >= Severity.HIGH
 
 
 def test_benign_tar_has_no_issues(tmp_path: Path) -> None:

@@ -128,7 +128,9 @@ def _inspect(
 ) -> ArchiveScan:
     by_name = {m.name: m for m in members}
     layout, hits = _layout(by_name)
-    hits += [(Hit(i.kind, i.name, None, i.detail), Where.LIBRARY) for i in issues]
+    # An archive of test data (a tar of device files under tests/) is unpacked only by someone running the tests.
+    hits += [(Hit(i.kind, i.name, None, i.detail), Where.TESTS if _nested_test_data(i.name, layout) else Where.LIBRARY)
+             for i in issues]
     scanned = 0
     python = [m for m in members if m.complete and m.name.endswith((".py", ".pyw"))]
     wheres = {m.name: _where(m.name, layout) for m in python}
@@ -221,6 +223,12 @@ def _where(name: str, layout: _Layout) -> Where:
         if rest is not None and ("/" not in rest or prefix != layout.root):
             return Where.INSTALL
     return Where.LIBRARY
+
+
+def _nested_test_data(name: str, layout: _Layout) -> bool:
+    """Whether a member belongs to an archive kept under tests/, docs/, examples/ (test data, never unpacked by pip)."""
+    outer, nested, _ = name.partition("!")
+    return bool(nested) and tests_or_docs_dir(_relative(outer, layout)) is not None
 
 
 def _relative(name: str, layout: _Layout) -> str:
