@@ -101,6 +101,14 @@ class Interpreter:
         while stack:
             node, scope = stack.pop()
             children = _children(node)
+            if scope == 0 and isinstance(node, ast.If) and _is_main_guard(node.test):
+                # `if __name__ == "__main__":` runs when the file is run as a program, not when it is imported
+                main = len(self.scopes)
+                self.scopes[main] = Scope(main, node, 0, "<main>")
+                self.scope_of[id(node)] = main
+                stack.extend((child, 0) for child in reversed(node.orelse))
+                stack.extend((child, main) for child in reversed(node.body))
+                continue
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 inner = self._new_scope(node, scope)
                 if not isinstance(node, ast.Lambda):
@@ -153,7 +161,8 @@ class Interpreter:
         return number
 
     def _bind_name(self, scope: int, name: str) -> None:
-        self.scopes[scope].local.add(name)
+        owner = 0 if self.scopes[scope].name == "<main>" else scope  # a __main__ block binds module globals
+        self.scopes[owner].local.add(name)
 
     def _func_key(self, scope: int) -> str:
         return f"{self.key}:{scope}"
@@ -231,6 +240,9 @@ class Interpreter:
             self._import(node, scope)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self._define(node, scope)
+        elif isinstance(node, ast.Lambda):  # what a lambda returns, like a function's return (never evaluated inline)
+            inner = self.scope_of[id(node)]
+            self._add_return(self._func_key(inner), self.value(node.body, inner))
         elif isinstance(node, ast.Return) and node.value is not None:
             function = self._enclosing_function(scope)
             if function is not None:
@@ -489,7 +501,9 @@ class Interpreter:
             return looked_up
         if base.consts and key.consts and not base.opaque:
             return combine([base, key], lambda s, i: s[i])
-        return _element(base).with_origins(*(f"{r}[]" for r in base.refs if "." in r and self.keep(f"{r}[]")))  # os.environ["KEY"]
+        # os.environ["KEY"] is one item read from os.environ, not os.environ itself
+        item = _element(base) if base.consts else Value(origins=base.origins, funcs=base.funcs, opaque=True)
+        return item.with_origins(*(f"{r}[]" for r in base.refs if "." in r and self.keep(f"{r}[]")))
 
     def _lookup_in(self, base: Value, name: str, scope: int, computed: bool) -> Value:
         """base[name] where base is a namespace: globals(), vars(x), x.__dict__, sys.modules, __builtins__."""
@@ -525,7 +539,7 @@ class Interpreter:
                     codes = [self._fold_with(node.elt.args[0], first.target.id, item, scope) for item in items]
                     return Value(consts=frozenset({tuple(chr(c) for c in codes)}), origins=iterable.origins | {CHR_CODES, ASSEMBLED})
                 except (TypeError, ValueError, OverflowError):
-                    return Value(origins=iterable.origins | {CHR_CODES, "chr"}, opaque=True)
+                    return Value(origins=iterable.origins | {"chr"}, opaque=True)
         element = self.value(node.elt, scope)
         return Value(refs=element.refs, origins=element.origins | iterable.origins, funcs=element.funcs, opaque=True)
 
@@ -568,7 +582,11 @@ class Interpreter:
             result = result.join(target if func.method.startswith(".") else self._call_value(target, args[1:], kwargs, scope, node))
         for name in sorted(func.refs):
             result = result.join(self._call_named(name, func, args, kwargs, carried, scope, node))
-        for value in everything:  # the package's own functions passed to a call (Thread(target=f)) may run now
+        # the package's own functions handed to something that calls them now (Thread(target=f), map(f, ...))
+        callbacks = [kwargs[k] for k in ("target", "key", "function", "callback") if k in kwargs]
+        if func.refs & CALLS_ITS_ARGUMENTS:
+            callbacks += args
+        for value in callbacks:
             for key in value.funcs:
                 if not key.startswith("instance:"):
                     self._note_call(key.removeprefix("bound:"), scope)
@@ -578,8 +596,10 @@ class Interpreter:
 
     def _call_own(self, key: str, args: list[Value], kwargs: dict[str, Value], caller: int) -> Value:
         """A call of the module's own function, lambda, class or method: arguments flow into its parameters."""
-        if key.startswith("instance:"):
-            return self._call_value(self.attribute(Value(funcs=frozenset({key})), "__call__"), args, kwargs, caller, self.tree)
+        if key.startswith("instance:"):  # calling an instance calls its class's __call__ (never an instance again)
+            method = self.attribute(Value(funcs=frozenset({key})), "__call__")
+            methods = Value(funcs=frozenset(k for k in method.funcs if not k.startswith("instance:")))
+            return self._call_value(methods, args, kwargs, caller, self.tree) if methods.funcs else UNKNOWN
         bound = key.startswith("bound:")
         key = key.removeprefix("bound:")
         target = self.scope_by_key(key)
@@ -600,13 +620,16 @@ class Interpreter:
         for name, value in kwargs.items():
             if name in params:
                 self._store(target, name, value)
-        return self.returns.get(key, EMPTY) if not isinstance(info.node, ast.Lambda) else self.value(info.node.body, target)
+        return self.returns.get(key, EMPTY)
 
     def _call_named(self, name: str, func: Value, args: list[Value], kwargs: dict[str, Value], carried: frozenset[str],
                     scope: int, node: ast.AST) -> Value:
         """A call of something known by its dotted name: a builtin, a library function, a method of a constant."""
         first = args[0] if args else EMPTY
-        origins = carried | (func.origins - {TEXT})  # a method's result comes from its receiver too
+        # What a result is computed from: through decoders, text and data transforms (and a method's receiver),
+        # not through any library call: what parse(x) returns is not x, and following it would taint everything.
+        passes = is_decoder(name) or name.rsplit(".", 1)[-1] in PASS_THROUGH or name in PASS_THROUGH
+        origins = carried | (func.origins - {TEXT}) if passes else frozenset()
         if self.keep(name):
             origins |= {name}
         if name in GETATTRS and len(args) >= (1 if name == "operator.attrgetter" else 2):
@@ -674,8 +697,9 @@ class Interpreter:
             folded = combine(args[:2], DECODE_FOLDS[name], ASSEMBLED)
             marks = {DECODED_LITERAL} if first.has_text else set()
             return Value(folded.refs, folded.consts, folded.origins | marks, folded.funcs, None, folded.opaque)
-        if name == "chr":
-            return combine(args[:1], chr, ASSEMBLED).with_origins(CHR_CODES) if args else None
+        if name == "chr":  # text spelled as character codes written in the code (chr(ord(c) + 1) of data is not)
+            folded = combine(args[:1], chr, ASSEMBLED) if args else None
+            return folded.with_origins(CHR_CODES) if folded is not None and folded.consts else folded
         if name in ("ord", "int", "str", "bytes", "bytearray", "list", "tuple", "reversed", "sorted", "repr", "hex"):
             fold = {"ord": ord, "int": lambda x, *b: int(x, *b), "str": _to_str, "bytes": _to_bytes, "bytearray": _to_bytes,
                     "list": _to_tuple, "tuple": _to_tuple, "reversed": lambda s: tuple(reversed(s)),
@@ -685,7 +709,8 @@ class Interpreter:
                 result = result.with_origins(REVERSED)
             return result
         if name == "map" and len(args) == 2 and args[0].refs == {"chr"}:
-            return combine([args[1]], lambda seq: tuple(chr(c) for c in seq), ASSEMBLED, CHR_CODES)
+            folded = combine([args[1]], lambda seq: tuple(chr(c) for c in seq), ASSEMBLED)
+            return folded.with_origins(CHR_CODES) if folded.consts else folded
         if name.startswith(("str.", "bytes.")):
             method = name.split(".", 1)[1]
             receiver = Value(consts=func.consts, origins=func.origins | {TEXT}, opaque=func.opaque)
@@ -711,6 +736,19 @@ class Interpreter:
         return Value(consts=frozenset(results), origins=origins) if results and len(results) <= MAX_CONSTS else Value(origins=origins, opaque=True)
 
 
+# Calls whose result carries what went into them (data transformed, serialised, copied, read).
+PASS_THROUGH = frozenset({
+    "encode", "decode", "dumps", "dump", "join", "format", "format_map", "compress", "urlencode", "quote", "quote_plus",
+    "b64encode", "b32encode", "b16encode", "urlsafe_b64encode", "hexlify", "b2a_base64", "copy", "items", "values",
+    "keys", "get", "read", "readlines", "readline", "recv", "recvfrom", "json", "strip", "lower", "upper", "replace",
+    "split", "splitlines", "str", "repr", "dict", "list", "tuple", "bytes", "bytearray", "set", "sorted", "reversed",
+    "getvalue", "text", "content", "iter_content", "to_bytes", "hex", "translate", "partition", "rstrip", "lstrip",
+    "extend", "append", "update", "loads", "load", "open", "urlopen", "urlretrieve", "grab", "screenshot", "paste",
+})
+CALLS_ITS_ARGUMENTS = frozenset({
+    "map", "filter", "atexit.register", "threading.Thread", "threading.Timer", "multiprocessing.Process", "asyncio.run",
+    "sys.settrace", "sys.setprofile", "sys.excepthook", "signal.signal", "functools.reduce", "itertools.starmap",
+})
 PATH_BUILDERS = frozenset({"os.path.join", "os.path.expanduser", "pathlib.Path", "os.path.expandvars", "posixpath.join",
                            "ntpath.join", "pathlib.Path.home().joinpath", "pathlib.Path().joinpath"})
 FILE_READERS = frozenset({"open", "io.open", "codecs.open", "pathlib.Path().read_text", "pathlib.Path().read_bytes",
@@ -825,6 +863,15 @@ def _is_reverse(index: ast.Slice) -> bool:
     return (index.lower is None and index.upper is None and isinstance(index.step, ast.UnaryOp)
             and isinstance(index.step.op, ast.USub) and isinstance(index.step.operand, ast.Constant)
             and index.step.operand.value == 1)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and \
+        any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
 
 
 def _is_statement_expr(node: ast.expr) -> bool:

@@ -25,7 +25,8 @@ SNIPPET_CHARS = 120
 LITERAL_SCAN_CHARS = 2000  # how much of each literal the text rules look at
 VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
-MAX_FLOW_STEPS = 2_000_000  # expression evaluations the interpreter may spend on one file: bounded time on any file
+MAX_FLOW_STEPS = 2_000_000  # expression evaluations the interpreter may spend on one file, plus STEPS_PER_NODE
+STEPS_PER_NODE = 12  # ... for each syntax node: a big library is not a tangle, and the time stays linear in its size
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
 MAX_PAYLOAD_DEPTH = 2  # code decoded from code decoded from code is analysed; deeper is not
 MAX_NAMES_PER_CALL = 4
@@ -158,7 +159,7 @@ def shorten(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
-def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS,
+def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
          keep: Callable[[str], bool] = lambda name: True) -> Source:
     """Parse and interpret `data` (spending at most `steps` expression evaluations; `keep` says which call names
     are worth remembering as where a value came from); never raises."""
@@ -176,7 +177,8 @@ def load(path: str, data: bytes, depth: int = 0, steps: int = MAX_FLOW_STEPS,
     source = Source(path, text, tree)
     payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
     try:
-        source.interpreter = Interpreter(tree, steps=steps, keep=keep,
+        budget = steps if steps is not None else MAX_FLOW_STEPS + STEPS_PER_NODE * sum(1 for _ in ast.walk(tree))
+        source.interpreter = Interpreter(tree, steps=budget, keep=keep,
                                          on_exec_text=lambda node, scope, texts: payloads.append((node, scope, texts)))
         _collect(source, source.interpreter)
     except RecursionError:
@@ -321,7 +323,7 @@ def _children(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-ENVIRON = frozenset({"os.environ", "os.environ.items()", "os.environ.keys()", "os.environ.values()", "os.getenv()"})
+ENVIRON = frozenset({"os.environ", "os.environ.items()", "os.environ.keys()", "os.environ.values()", "os.environ.copy()"})
 
 
 def _iterates_environ_call(source: Source, node: ast.Call, scope: int) -> bool:
@@ -332,7 +334,8 @@ def _iterates_environ_call(source: Source, node: ast.Call, scope: int) -> bool:
     for arg in node.args:
         if isinstance(arg, (ast.GeneratorExp, ast.ListComp, ast.DictComp)):
             first = arg.generators[0]
-            if not first.ifs and source.resolve(first.iter, scope) in ENVIRON:
+            refs = source.value(first.iter, scope).refs
+            if not first.ifs and refs and refs <= ENVIRON:
                 return True
     return False
 

@@ -37,7 +37,7 @@ PROCESS = Capability("process", frozenset({
 # Writing into and running code inside another process: what loaders of shellcode do.
 INJECTION = Capability("injection", last=frozenset({
     "WriteProcessMemory", "CreateRemoteThread", "VirtualAllocEx", "NtWriteVirtualMemory", "QueueUserAPC",
-    "RtlMoveMemory", "CreateThread", "VirtualProtect", "VirtualAlloc",
+    "NtCreateThreadEx", "RtlCreateUserThread",
 }))
 # Turning data into running code (besides exec/eval/compile, which the obfuscation rules weigh).
 DESERIALIZE = Capability("deserialize", frozenset({
@@ -49,7 +49,7 @@ NETWORK = Capability("network", frozenset({
 }), ("requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "urllib.request.urlopen", "urllib.request.urlretrieve",
      "urllib.request.Request", "urllib.request.build_opener", "urllib.request.OpenerDirector", "urllib.request.install_opener",
      "http.client.HTTP", "httplib.HTTP", "smtplib.SMTP", "ftplib.FTP", "telnetlib.Telnet", "xmlrpc.client.ServerProxy",
-     "websocket.", "websockets.", "dns.resolver.", "paramiko.", "tornado.httpclient.", "grequests.", "treq."),
+     "websocket.", "websockets.", "dns.resolver.", "tornado.httpclient.", "grequests.", "treq."),
     frozenset({"urlopen", "urlretrieve"}))
 SOCKETS = Capability("socket", frozenset({
     "socket.socket", "socket.create_connection", "socket.socket().connect", "socket.socket().connect_ex",

@@ -28,12 +28,13 @@ class Flow:
     sinks: tuple[Capability, ...]
     fixed_destination: bool = False
     needs_assembled: bool = False  # the sink's argument was put together from the data (a DNS name)
+    at_least: int = 1  # distinct source names that must reach the sink
 
 
 FLOWS = (
     Flow("secrets-exfiltration", frozenset({"credentials"}), (NETWORK, SOCKETS), fixed_destination=True),
     Flow("secrets-exfiltration", frozenset({"environment", "screen", "clipboard", "keyboard"}), (NETWORK, SOCKETS)),
-    Flow("network-dns-exfiltration", frozenset({"environment", "credentials", "host", "clipboard", "keyboard", "env-item"}),
+    Flow("network-dns-exfiltration", frozenset({"environment", "credentials", "clipboard", "keyboard"}),
          (LOOKUPS,), needs_assembled=True),
 )
 
@@ -46,6 +47,10 @@ def source_kinds(value: Value) -> dict[str, str]:
         if kind is not None:
             kinds.setdefault(kind, name)
     return kinds
+
+
+def _source_names(value: Value, wanted: frozenset[str]) -> set[str]:
+    return {name for name in value.origins | value.refs if _kind(name) in wanted}
 
 
 def _kind(name: str) -> str | None:
@@ -85,7 +90,7 @@ def _flow_hit(source: Source, call: Call, flow: Flow) -> Hit | None:
         if flow.needs_assembled and ASSEMBLED not in value.origins:
             continue
         kinds = {k: n for k, n in source_kinds(value).items() if k in flow.sources}
-        if kinds:
+        if kinds and len(_source_names(value, flow.sources)) >= flow.at_least:
             kind, name = sorted(kinds.items())[0]
             origin = _line_of(source, name)
             chain = f"{kind} from {name.strip('<>')}{f' (line {origin})' if origin else ''} -> {call.name} (line {call.line})"
