@@ -26,7 +26,8 @@ from packaging.utils import canonicalize_name
 from .model import Finding, Report, Verdict
 from .report_json import finding_from_dict, finding_to_dict, report_from_dict, report_to_dict
 
-DECISIONS = frozenset({"checked", "installed", "install-anyway", "cancelled", "blocked", "timed-out", "failed"})
+# "refused": a warning nobody was there to answer (nbconvert, CI), so the policy said no; "blocked" is a block.
+DECISIONS = frozenset({"checked", "installed", "install-anyway", "cancelled", "blocked", "refused", "timed-out", "failed"})
 SOURCES = frozenset({"magic", "cli", "sidebar"})
 SCHEMA_VERSION = 2  # 2: index on recorded_at, for pruning
 KEEP_DAYS = 365.0

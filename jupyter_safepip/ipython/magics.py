@@ -206,7 +206,7 @@ class SafePipMagics(Magics):
             raise UsageError("safepip: cancelled; nothing was installed")
         if installs_unattended(self.guard.settings.policy, report.verdict):
             return self._do_install(assessment, "installed", frontend)
-        self._record(report, "blocked")
+        self._record(report, "blocked" if report.verdict is Verdict.BLOCK else "refused")
         # UsageError: IPython shows the message without a traceback, and "Run all" stops here.
         raise UsageError(f"safepip: {report.verdict.label}ed by policy with nobody to ask; nothing was installed")
 

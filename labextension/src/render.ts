@@ -239,6 +239,7 @@ export const DECISION_LABELS: Record<string, string> = {
   'install-anyway': 'installed anyway',
   cancelled: 'cancelled',
   blocked: 'blocked',
+  refused: 'refused (nobody to ask)',
   'timed-out': 'timed out',
   failed: 'failed'
 };

@@ -72,6 +72,7 @@ export type Decision =
   | 'install-anyway'
   | 'cancelled'
   | 'blocked'
+  | 'refused'
   | 'timed-out'
   | 'failed';
 

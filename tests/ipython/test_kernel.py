@@ -169,9 +169,14 @@ def test_settings_that_are_not_per_kernel_are_refused_with_what_to_do(unattended
 def test_decisions_are_recorded_in_history(unattended):
     from jupyter_safepip.core.history import HistoryStore
 
+    assert unattended.run("%pip install reqeusts").status == "error"  # a block
+    assert unattended.run("%pip install tidyutils").status == "ok"
+    assert unattended.run("%pip install freshpkg").status == "error"  # a warning, and nobody to ask
     entries = HistoryStore(unattended.history).query(limit=100)
     decisions = {(e.decision, e.source) for e in entries}
     assert ("blocked", "magic") in decisions and ("installed", "magic") in decisions
+    # a warning the policy refused for want of someone to ask is not called blocked
+    assert {e.decision for e in entries if e.package == "freshpkg"} == {"refused"}
 
 
 def test_unload_restores_ipythons_pip(unattended):
