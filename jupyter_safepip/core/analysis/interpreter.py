@@ -416,6 +416,8 @@ class Interpreter:
 
     def attribute(self, base: Value, attr: str) -> Value:
         """base.attr: a longer dotted name, a method of the package's own class, or a str method."""
+        if attr == "__call__" and base.refs:  # exec.__call__ is exec
+            return base
         refs = frozenset(name for r in base.refs
                          if _bounded(name := f"{r}.{attr}" if attr == "__dict__" else _canonical(f"{r}.{attr}")))
         found = Value(refs=refs, consts=base.consts, origins=base.origins - {TEXT}, opaque=base.opaque) if refs else EMPTY

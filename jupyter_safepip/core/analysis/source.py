@@ -200,7 +200,10 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
     for node, scope in interpreter.call_nodes:
         func = interpreter.value(node.func, scope)
         interpreter.value(node, scope)  # evaluates the call itself: decoded payloads handed to exec are noted
-        names = sorted(r for r in func.refs if r not in ("<globals>", "<locals>"))[:MAX_NAMES_PER_CALL] or [written_name(node.func)]
+        named = set(func.refs)
+        if func.method and node.args:  # operator.methodcaller("system", ...)(os) calls os.system
+            named |= {f"{r}.{func.method.lstrip('.')}" for r in interpreter.value(node.args[0], scope).refs}
+        names = sorted(r for r in named if r not in ("<globals>", "<locals>"))[:MAX_NAMES_PER_CALL] or [written_name(node.func)]
         hidden = "<computed name>" in func.origins
         for name in names:
             if name:
@@ -213,7 +216,8 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
         if _iterates_environ_call(source, node, scope):
             source.env_iterations.append(node.lineno)
         # Text put together at run time ("/.ss" + "h/", a webhook address in pieces) is read like a literal.
-        for arg in (*node.args, *(k.value for k in node.keywords)):
+        receiver = [node.func.value] if isinstance(node.func, ast.Attribute) else []  # (Path.home() / ".bashrc").open()
+        for arg in (*receiver, *node.args, *(k.value for k in node.keywords)):
             value = interpreter.value(arg, scope)
             if ASSEMBLED in value.origins:
                 source.literals += [Literal(t, node.lineno, scope) for t in value.texts_deep[:MAX_NAMES_PER_CALL] if t]

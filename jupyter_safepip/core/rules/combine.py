@@ -103,7 +103,10 @@ def _library_combinations(path: str, hits: list[Hit]) -> list[Hit]:
     secret = [h for h in hits if h.rule_id in SECRET_RULES]
     net = [h for h in hits if h.rule_id in NETWORK_RULES]
     same_place = any(s.scope == n.scope or (s.at_import and n.at_import) for s in secret for n in net)
-    if secret and net and (same_place or rules & SINK_RULES or "secrets-browser-messenger" in rules):
+    # Credentials files read next to a request are what an uploader does (twine and ~/.pypirc); they count as a
+    # stealer with a capture or paste address, or when the flow rules saw them sent (secrets-exfiltration).
+    only_credentials = {h.rule_id for h in secret} == {"secrets-credentials"}
+    if secret and net and ((same_place and not only_credentials) or rules & SINK_RULES or "secrets-browser-messenger" in rules):
         found.append(Hit("combined-stealer", path, None, " + ".join(sorted({h.rule_id for h in secret + net}))))
     recon = [h for h in hits if h.rule_id == "secrets-host-recon" and h.at_import]
     if recon and any(n.at_import for n in net):

@@ -52,6 +52,7 @@ def match(source: Source) -> Iterator[Hit]:
             if _hidden_url(source, call):
                 yield Hit("network-hidden-url", source.path, call.line, source.snippet(call.line), call.scope)
         elif SOCKETS.matches(call.name):
+            fetch_scopes.add(call.scope)  # what a raw socket receives may be run too
             yield Hit("network-raw-socket", source.path, call.line, source.snippet(call.line), call.scope)
     yield from _download_exec(source, fetch_scopes)
     yield from _literals(source)
@@ -87,7 +88,7 @@ def _download_exec(source: Source, fetch_scopes: set[int]) -> Iterator[Hit]:
         before = [line for scope, line in fetches if scope in place and line <= call.line]
         saved = any(scope in place and line <= call.line for scope, line in saves)
         written = bool(before) and any(scope in place and min(before) <= line <= call.line for scope, line in writes)
-        if any(is_fetch(name) for name in fed) or (runs and (saved or written)):
+        if any(is_fetch(name) or SOCKETS.matches(name) for name in fed) or (runs and (saved or written)):
             yield Hit("network-download-exec", source.path, call.line, source.snippet(call.line), call.scope)
             return
 
