@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 
 from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, ArchiveUnreadable, Member, read_archive
 from ..model import CheckError, Finding
-from ..rules import binaries, flows, install, metadata, network, obfuscation, persistence, secrets, shell
+from ..rules import binaries, flows, install, jupyter_hooks, metadata, network, obfuscation, persistence, secrets, shell
 from ..rules.base import Hit, Where
 from ..rules.capabilities import worth_following
 from ..rules.combine import is_test_module, tests_or_docs_dir, to_findings
@@ -103,7 +103,7 @@ def name_from_filename(filename: str) -> str:
 
 
 def _wanted(name: str) -> bool:
-    return name.endswith(WANTED_SUFFIXES)
+    return name.endswith(WANTED_SUFFIXES) or jupyter_hooks.wanted(name)
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,8 @@ def _inspect(
             hits += _pth_hits(member)
     hits += [(h, Where.LIBRARY if _tests_or_docs(h.path, layout) is None else Where.TESTS)
              for h in [*binaries.match(members, layout.pure_wheel), *binaries.bytecode_only(members)]]
+    if layout.wheel:
+        hits += [(h, Where.INSTALL) for h in jupyter_hooks.match(members, package)]
     meta = _metadata_member(by_name, layout)
     if meta is not None:
         text = meta.data.decode("utf-8", "replace")
@@ -214,7 +216,7 @@ def _where(name: str, layout: _Layout) -> Where:
     if "!" in name:
         return Where.LIBRARY
     if layout.wheel:
-        return Where.STARTUP if _STARTUP_MODULE.match(name) else Where.LIBRARY
+        return Where.STARTUP if _STARTUP_MODULE.match(name) or jupyter_hooks.is_startup_config(name) else Where.LIBRARY
     if name == f"{layout.root}setup.py" or name in layout.build_hooks:
         return Where.INSTALL
     for prefix in layout.install_prefixes:

