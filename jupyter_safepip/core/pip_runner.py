@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 COLOUR_FORCING = frozenset({"FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS"})
@@ -33,12 +33,14 @@ def run_pip(
     *,
     on_output: Callable[[str], None] | None = None,
     timeout: float | None = None,
+    pip_env: Mapping[str, str] | None = None,
 ) -> PipResult:
-    """Run `python -m pip ARGS`; with on_output, stream each output line as it comes."""
+    """Run `python -m pip ARGS`; with on_output, stream each output line as it comes; pip_env overrides
+    the environment's PIP_* settings."""
     argv = (python, "-m", "pip", *args)
     env = {k: v for k, v in os.environ.items() if k not in COLOUR_FORCING}
     # No colour codes (kernels force colour on): pip's messages are parsed. No prompts nobody can answer.
-    env.update(PIP_NO_INPUT="1", PYTHONUNBUFFERED="1", NO_COLOR="1")
+    env.update(PIP_NO_INPUT="1", PYTHONUNBUFFERED="1", NO_COLOR="1", **(pip_env or {}))
     if on_output is None:
         done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
         return PipResult(argv, done.returncode, done.stdout, done.stderr)

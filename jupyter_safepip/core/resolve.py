@@ -19,10 +19,12 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.utils import canonicalize_name
 
+from .artifacts import local_path
 from .model import Candidate, InstallRequest
 from .pip_runner import PipResult, run_pip
 
 MAX_SDIST_ROUNDS = 8
+OFFLINE_TIMEOUT = 3  # seconds pip may wait on a remote find-links URL typed in an offline check
 _MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
 _NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
 
@@ -62,10 +64,11 @@ def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout
     with tempfile.TemporaryDirectory(prefix="safepip-resolve-") as tmp:
         for _ in range(MAX_SDIST_ROUNDS):
             report_path = Path(tmp) / "report.json"
-            args = _dry_run_args(request, report_path, built)
+            args, pip_env = _dry_run_args(request, report_path, built), None
             if offline_links is not None:
-                args += ["--no-index", "--find-links", str(offline_links)]
-            result = run_pip(python, args, timeout=timeout)
+                offline_args, pip_env = _offline(request, offline_links)
+                args += offline_args
+            result = run_pip(python, args, timeout=timeout, pip_env=pip_env)
             if result.returncode == 0:
                 return Resolution(_candidates(report_path))
             missing = _missing_requirement(result)
@@ -100,6 +103,16 @@ def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, C
     if built:
         args += ["--no-binary", ",".join(built)]
     return args
+
+
+def _offline(request: InstallRequest, kept: Path) -> tuple[list[str], dict[str, str]]:
+    """pip's arguments and environment for reading only local files: no index, the kept files and the local
+    find-links of the request and of pip's configuration."""
+    local = [kept, *(path.resolve() for path in map(local_path, request.find_links) if path is not None)]
+    # PIP_FIND_LINKS replaces pip's configured find-links, remote ones included (file URLs: a path may hold a
+    # space, pip splits the variable on them). A remote one typed on the line fails fast instead of retrying.
+    return (["--no-index", "--retries", "0", "--timeout", str(OFFLINE_TIMEOUT)],
+            {"PIP_FIND_LINKS": " ".join(path.as_uri() for path in local)})
 
 
 def _explained(result: PipResult) -> str:

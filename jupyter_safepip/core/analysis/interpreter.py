@@ -74,8 +74,10 @@ class Interpreter:
 
     def __init__(self, tree: ast.Module, key: str = "m", steps: int = 2_000_000,
                  on_exec_text: Callable[[ast.Call, int, list[str | bytes]], None] | None = None,
-                 keep: Callable[[str], bool] = lambda name: True) -> None:
+                 keep: Callable[[str], bool] = lambda name: True,
+                 imported: Callable[[int, str, str], Value | None] = lambda level, module, name: None) -> None:
         self.tree = tree
+        self.imported = imported  # the value a sibling module of the package gives a name (from .data import KEY)
         self.keep = functools.lru_cache(maxsize=4096)(keep)  # which call names are worth remembering as origins
         self.key = key
         self.steps_left = steps
@@ -303,7 +305,8 @@ class Interpreter:
             if alias.name == "*":
                 continue
             dotted = f"{module}.{alias.name}" if module else alias.name
-            self._store(scope, alias.asname or alias.name, ref(_canonical(dotted)))
+            shared = self.imported(node.level, module, alias.name)
+            self._store(scope, alias.asname or alias.name, shared if shared is not None else ref(_canonical(dotted)))
 
     def _assign(self, target: ast.AST, value_node: ast.AST | None, value: Value, scope: int) -> None:
         if isinstance(target, ast.Name):

@@ -111,6 +111,19 @@ class Source:
         return min(found) if found else written_name(node)
 
 
+def exported(source: Source) -> dict[str, Value]:
+    """What the module's top level gives other modules that import from it: text (a payload, an address) and
+    what names stand for (an aliased runner), not its own functions (those belong to its interpreter)."""
+    interpreter = source.interpreter
+    if interpreter is None:
+        return {}
+    found = {}
+    for (scope, name), value in interpreter.env.items():
+        if scope == 0 and (value.texts_deep or (value.refs and not value.funcs)):
+            found[name] = Value(value.refs, value.consts, value.origins, frozenset(), value.method, value.opaque)
+    return found
+
+
 def written_name(node: ast.AST) -> str:
     """The dotted name as written (self.run, x.write), for what the interpreter cannot name by value."""
     parts: list[str] = []
@@ -160,7 +173,8 @@ def shorten(text: str) -> str:
 
 
 def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
-         keep: Callable[[str], bool] = lambda name: True) -> Source:
+         keep: Callable[[str], bool] = lambda name: True,
+         imported: Callable[[int, str, str], Value | None] = lambda level, module, name: None) -> Source:
     """Parse and interpret `data` (spending at most `steps` expression evaluations; `keep` says which call names
     are worth remembering as where a value came from); never raises."""
     text = data.decode("utf-8", "replace")
@@ -178,7 +192,7 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
     payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
     try:
         budget = steps if steps is not None else MAX_FLOW_STEPS + STEPS_PER_NODE * sum(1 for _ in ast.walk(tree))
-        source.interpreter = Interpreter(tree, steps=budget, keep=keep,
+        source.interpreter = Interpreter(tree, steps=budget, keep=keep, imported=imported,
                                          on_exec_text=lambda node, scope, texts: payloads.append((node, scope, texts)))
         _collect(source, source.interpreter)
     except RecursionError:

@@ -16,7 +16,8 @@ from ..rules import binaries, flows, install, jupyter_hooks, metadata, network, 
 from ..rules.base import Hit, Where
 from ..rules.capabilities import worth_following
 from ..rules.combine import is_test_module, tests_or_docs_dir, to_findings
-from ..analysis.source import load, shorten
+from ..analysis.source import Source, exported, load, shorten
+from ..analysis.values import Value
 
 CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml")
@@ -147,6 +148,8 @@ def _inspect(
                                + [(m, len(_module_parts(_relative(m.name, layout))) - 1) for m in test_modules if "!" not in m.name]
                                + [(m, 0) for m in top_modules],
                                layout)
+    shared = _SharedNames(layout)  # names one module of the package takes from another (decoder here, payload there)
+    loaded = {m.name: shared.add(m, load(m.name, m.data, keep=worth_following)) for m in python if m.name not in aside}
     queue = sorted(((m, wheres[m.name]) for m in python if m.name not in aside and m.name not in held_back),
                    key=lambda entry: entry[1] is Where.INSTALL)  # install-time code first: it is popped first
     done: set[str] = set()
@@ -156,7 +159,9 @@ def _inspect(
             continue
         done.add(member.name)
         scanned += 1
-        source = load(member.name, member.data, keep=worth_following)
+        source = loaded.get(member.name) or load(member.name, member.data, keep=worth_following)
+        if shared.feeds(member, source):
+            source = load(member.name, member.data, keep=worth_following, imported=shared.resolver(member))
         found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
         if where is Where.INSTALL and member.name == f"{layout.root}setup.py":
             found += install.setup_script(source)
@@ -181,6 +186,42 @@ def _inspect(
     findings = to_findings(hits, package)
     errors = tuple(CheckError(CHECK, f"partly inspected: {reason}", package) for reason in incomplete)
     return ArchiveScan(findings, errors, scanned, bytes_read)
+
+
+class _SharedNames:
+    """Module-level values of the package's own modules, by dotted module path, for the modules importing them."""
+
+    def __init__(self, layout: _Layout) -> None:
+        self.layout = layout
+        self.by_module: dict[tuple[str, ...], dict[str, Value]] = {}
+
+    def add(self, member: Member, source: Source) -> Source:
+        values = exported(source)
+        if values and "!" not in member.name:
+            module = _module_parts(_relative(member.name, self.layout))
+            for start in range(len(module)):  # matched from the end: an sdist may keep its packages under src/
+                self.by_module.setdefault(module[start:], {}).update(values)
+        return source
+
+    def resolver(self, member: Member):
+        package = tuple(_relative(member.name, self.layout).split("/")[:-1])
+
+        def value_of(level: int, module: str, name: str) -> Value | None:
+            if level - 1 > len(package):
+                return None
+            base = package[: len(package) - level + 1] if level else ()
+            target = (*base, *module.split(".")) if module else base
+            return self.by_module.get(target, {}).get(name)
+
+        return value_of
+
+    def feeds(self, member: Member, source: Source) -> bool:
+        """Whether this file imports a name another module of the package gives a value."""
+        if not self.by_module:
+            return False
+        resolve = self.resolver(member)
+        return any(resolve(level, *dotted.rpartition(".")[::2]) is not None
+                   for level, dotted in source.imports if "." in dotted or level)
 
 
 def _layout(by_name: dict[str, Member]) -> tuple[_Layout, list[tuple[Hit, Where]]]:

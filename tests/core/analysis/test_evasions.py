@@ -130,3 +130,14 @@ def test_an_ipython_config_file_in_a_wheel_is_start_up_code(tmp_path):
     startup = scan_wheel(tmp_path / "s", {"demo/__init__.py": "", "demo-1.0.data/data/etc/ipython/ipython_config.py": code})
     assert max(f.severity for f in startup.findings) >= Severity.HIGH
     assert any(f.runs == "startup" for f in startup.findings)
+
+
+def test_decoder_and_payload_in_different_modules_of_the_package(tmp_path):
+    files = {"demo/__init__.py": "from .run import go\ngo()\n",
+             "demo/blob.py": f"DATA = '{RUN_ID}'\n",
+             "demo/run.py": "import base64\nfrom .blob import DATA\ndef go():\n    exec(base64.b64decode(DATA))\n"}
+    twin = {**files, "demo/blob.py": "DATA = 'a plain configuration value'\n",
+            "demo/run.py": "import base64\nfrom .blob import DATA\ndef go():\n    return base64.b64decode(DATA)\n"}
+    caught = scan_wheel(tmp_path / "p", files).findings
+    assert "obfuscation-exec-decoded" in {f.rule_id for f in caught}
+    assert "obfuscation-exec-decoded" not in {f.rule_id for f in scan_wheel(tmp_path / "t", twin).findings}
