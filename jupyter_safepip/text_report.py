@@ -13,8 +13,9 @@ MAX_EVIDENCE = 3
 
 def render_text(report: Report, colour: bool = False, show_all: bool = False, shown_from: Severity = Severity.MEDIUM,
                 all_hint: str = "safepip check --all") -> str:
-    """The report a person reads in a terminal or a notebook without widgets. Findings below `shown_from`
-    (what would not make anyone decide anything) are counted, and listed only with `show_all`."""
+    """The report a person reads in a terminal or a notebook without widgets. In a package that is allowed,
+    findings below `shown_from` (what would not make anyone decide anything) are counted, and listed only with
+    `show_all`; a package that warns or blocks shows all of its findings, they explain each other."""
 
     def paint(text: str, key: Severity | Verdict) -> str:
         return f"\033[{_COLOURS[key]}m{text}\033[0m" if colour else text
@@ -32,7 +33,8 @@ def render_text(report: Report, colour: bool = False, show_all: bool = False, sh
         lines.append(_finding_line(finding, paint))
     hidden = 0
     for package in report.packages:
-        shown = [f for f in package.findings if show_all or f.severity >= shown_from]
+        everything = show_all or package.verdict is not Verdict.ALLOW
+        shown = [f for f in package.findings if everything or f.severity >= shown_from]
         hidden += len(package.findings) - len(shown)
         if not shown and not package.errors:
             continue

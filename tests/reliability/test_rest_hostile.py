@@ -26,6 +26,7 @@ from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.server.handlers import MAX_BODY_BYTES
 from tests.reliability.conftest import tally
 from tests.server.conftest import *  # noqa: F401,F403 - the real server with the extension (jp_serverapp, ...)
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -162,7 +163,7 @@ async def test_hostile_check_bodies_get_an_answer_not_a_crash(http_server_client
                                                               jp_auth_header, safepip_env, body):
     tally("hostile inputs")
     response = await http_server_client.fetch(f"{jp_base_url}safepip/api/check", method="POST", body=json.dumps(body),
-                                              headers=jp_auth_header, raise_error=False, request_timeout=120)
+                                              headers=jp_auth_header, raise_error=False, request_timeout=scaled(120))
     assert response.code in (200, 400), (body, response.code, response.body[:300])
 
 
@@ -200,7 +201,7 @@ async def test_every_endpoint_against_its_description(http_server_client, jp_htt
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         tally("hostile inputs")
-        response = case.call(base_url=base_url, headers=jp_auth_header, timeout=60)
+        response = case.call(base_url=base_url, headers=jp_auth_header, timeout=scaled(60))
         codes.append(response.status_code)
         case.validate_response(response, checks=CHECKS)
 
