@@ -107,8 +107,9 @@ def _run(args: list[str]) -> int:
         _record(guard, report, "checked")
         return 0
     assume_yes = "--yes" in flags or "-y" in flags
-    if not _decide_install(report, assume_yes=assume_yes, policy=guard.settings.policy):
-        _record(guard, report, "blocked" if report.verdict is Verdict.BLOCK else "cancelled")
+    refusal = _refusal(report, assume_yes=assume_yes, policy=guard.settings.policy)
+    if refusal is not None:
+        _record(guard, report, refusal)
         print(f"safepip: nothing was installed{_why_not(assessment, assume_yes)}", file=sys.stderr)
         return exit_code(report) or EXIT_COULD_NOT_CHECK
     try:
@@ -143,17 +144,21 @@ def _why_not(assessment, assume_yes: bool) -> str:
     return ""
 
 
-def _decide_install(report: Report, assume_yes: bool, policy) -> bool:
+def _refusal(report: Report, assume_yes: bool, policy) -> str | None:
+    """None to install; else the history's word for why not: blocked, cancelled (the person said no) or
+    refused (a warning, and nobody to ask)."""
     if report.verdict is Verdict.ALLOW and not report.could_not_check:
-        return True
+        return None
     if assume_yes and report.install_anyway_allowed:
-        return True  # the answer given in advance, terminal or not; an administrator's install_anyway=false still holds
+        return None  # the answer given in advance, terminal or not; an administrator's install_anyway=false still holds
     if sys.stdin.isatty() and report.install_anyway_allowed:
         answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
-        return answer.strip().lower() in {"y", "yes"}
+        if answer.strip().lower() in {"y", "yes"}:
+            return None
+        return "blocked" if report.verdict is Verdict.BLOCK else "cancelled"
     if report.verdict is Verdict.BLOCK:
-        return False
-    return installs_unattended(policy, report.verdict)
+        return "blocked"
+    return None if installs_unattended(policy, report.verdict) else "refused"
 
 
 def _progress_printer():

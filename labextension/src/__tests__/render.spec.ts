@@ -94,6 +94,11 @@ describe('history', () => {
     expect(li.querySelector('.jp-SafePip-counts')!.textContent).toBe('1 high, 1 low');
   });
 
+  it('calls a warning refused with nobody to ask what it was, not a block', () => {
+    const summary = renderHistoryEntry(entry({ decision: 'refused' })).querySelector('summary')!.textContent;
+    expect(summary).toBe('Warningreqeusts 2.99.0refused (nobody to ask)');
+  });
+
   it('says when there is nothing yet', () => {
     expect(renderHistory([]).textContent).toBe('No checks recorded yet.');
     expect(renderHistory([entry(), entry({ id: 8 })]).querySelectorAll('li.jp-SafePip-historyEntry')).toHaveLength(2);
