@@ -1,42 +1,38 @@
 #!/usr/bin/env bash
 # JupyterLab with jupyter_safepip and the demo notebook, installing from a safe demo index on 127.0.0.1.
-# The demo's kernel runs in an environment of its own (.demo-venv), so what the demo installs never reaches
-# .venv or the tests. `scripts/lab.sh --execute-demo` runs the demo notebook headless (nbconvert) and exits.
+# JupyterLab runs from .venv; the demo's kernel runs in an environment of its own (.demo-venv), so what the demo
+# installs never reaches .venv or the tests.
+#   scripts/lab.sh [jupyter lab arguments]   the demo index on 127.0.0.1:${SAFEPIP_DEMO_PORT:-8765}, then JupyterLab
+#   scripts/lab.sh --execute-demo            run the demo notebook headless (nbconvert, demo kernel) and exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-env.sh
-DEMO_VENV="$PWD/.demo-venv"
-if [ ! -x "$DEMO_VENV/bin/python" ]; then
-  .venv/bin/python -m venv "$DEMO_VENV"
-fi
-# The demo venv sees .venv's packages (ipykernel, jupyter_safepip) after its own; installs land in the demo venv.
-BASE_SITE=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-DEMO_SITE=$("$DEMO_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "import site; site.addsitedir('$BASE_SITE')" > "$DEMO_SITE/safepip_demo_base.pth"  # its .pth files too (editable install)
-KERNEL_DIR="$DEMO_VENV/share/jupyter/kernels/safepip-demo"
-mkdir -p "$KERNEL_DIR"
-cat > "$KERNEL_DIR/kernel.json" <<JSON
-{"argv": ["$DEMO_VENV/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
- "display_name": "Python (safepip demo)", "language": "python"}
-JSON
-export JUPYTER_PATH="$DEMO_VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
-PORT=${SAFEPIP_DEMO_PORT:-8765}
-.venv/bin/python -m jupyter_safepip.testing.demo --port "$PORT" &
+EXECUTE=0
+if [ "${1:-}" = "--execute-demo" ]; then EXECUTE=1; shift; fi
+KERNEL_DIR=$(.venv/bin/python -m jupyter_safepip.testing.demo --make-env .demo-venv)
+export JUPYTER_PATH="$PWD/.demo-venv/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
+# Run headless, any free port will do (a JupyterLab from this script may hold the usual one).
+PORT=${SAFEPIP_DEMO_PORT:-$([ $EXECUTE = 1 ] && echo 0 || echo 8765)}
+URL_FILE=$(mktemp)
+rm -f "$URL_FILE"
+.venv/bin/python -m jupyter_safepip.testing.demo --port "$PORT" --url-file "$URL_FILE" &
 DEMO_PID=$!
-trap 'kill $DEMO_PID 2>/dev/null' EXIT
+trap 'kill $DEMO_PID 2>/dev/null; rm -f "$URL_FILE"' EXIT
+for _ in $(seq 1 1200); do  # the demo index builds its packages first (seconds; more on a busy machine)
+  [ -s "$URL_FILE" ] && break
+  kill -0 $DEMO_PID 2>/dev/null || { echo "lab.sh: the demo index did not start (is port $PORT in use?)" >&2; exit 1; }
+  sleep 0.25
+done
+[ -s "$URL_FILE" ] || { echo "lab.sh: the demo index did not start within 5 minutes" >&2; exit 1; }
 # The demo's kernels use only the demo index, whatever this machine's pip configuration says.
-export PIP_CONFIG_FILE=/dev/null PIP_INDEX_URL="http://127.0.0.1:$PORT/simple/"
+export PIP_CONFIG_FILE=/dev/null PIP_INDEX_URL="$(cat "$URL_FILE")"
 for var in $(env | grep -o '^PIP_[A-Z_]*' | grep -v -e PIP_CONFIG_FILE -e PIP_INDEX_URL); do unset "$var"; done
 export SAFEPIP_CACHE_DIR="$PWD/.demo-cache" SAFEPIP_HISTORY_PATH="$PWD/.demo-cache/history.sqlite"  # the demo keeps to itself
-if [ "${1:-}" = "--execute-demo" ]; then
-  for _ in $(seq 1 200); do  # the demo index builds its fixture packages first
-    "$DEMO_VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('$PIP_INDEX_URL', timeout=2)" 2>/dev/null && break
-    sleep 0.1
-  done
+if [ $EXECUTE = 1 ]; then
   OUT=$(mktemp -d)
   .venv/bin/jupyter nbconvert --to notebook --execute notebooks/demo.ipynb --output-dir "$OUT" \
-    --ExecutePreprocessor.kernel_name=safepip-demo --ExecutePreprocessor.timeout=600
-  echo "demo notebook executed headless: $OUT/demo.ipynb"
+    --ExecutePreprocessor.kernel_name="$(basename "$KERNEL_DIR")" --ExecutePreprocessor.timeout=600
+  echo "demo notebook executed headless in the demo kernel ($KERNEL_DIR): $OUT/demo.ipynb"
   exit 0
 fi
 EXTRA=()

@@ -206,9 +206,11 @@ class SafePipMagics(Magics):
             raise UsageError("safepip: cancelled; nothing was installed")
         if installs_unattended(self.guard.settings.policy, report.verdict):
             return self._do_install(assessment, "installed", frontend)
-        self._record(report, "blocked" if report.verdict is Verdict.BLOCK else "refused")
+        blocked = report.verdict is Verdict.BLOCK
+        self._record(report, "blocked" if blocked else "refused")
         # UsageError: IPython shows the message without a traceback, and "Run all" stops here.
-        raise UsageError(f"safepip: {report.verdict.label}ed by policy with nobody to ask; nothing was installed")
+        what = "blocked" if blocked else "a warning, refused"
+        raise UsageError(f"safepip: {what} by policy with nobody to ask; nothing was installed")
 
     def _ask_widget(self, assessment, frontend: Frontend):
         from .widget import DecisionWidget

@@ -1,14 +1,18 @@
 """A safe demo index on 127.0.0.1: a benign package, a typo-squat, a brand-new package, and a package whose
 install hook looks malicious but is harmless (it is blocked before it could run, and it only targets 127.0.0.1).
 
-    python -m jupyter_safepip.testing.demo [--port 8765] [--dir DIR]
+    python -m jupyter_safepip.testing.demo [--port 8765] [--dir DIR] [--url-file FILE]
+    python -m jupyter_safepip.testing.demo --make-env .demo-venv    # the demo kernel's own environment
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sysconfig
 import tempfile
 import time
+import venv
 from pathlib import Path
 
 from .builders import build_sdist, build_wheel
@@ -42,14 +46,43 @@ def build_demo_index(directory: Path, port: int = 0) -> PackageIndex:
     return index.start()
 
 
+KERNEL_NAME = "safepip-demo"
+
+
+def make_environment(path: Path) -> Path:
+    """A venv for the demo kernel that sees this environment's packages (ipykernel, jupyter_safepip, pip)
+    after its own, so that what the demo installs lands in it only; with its kernelspec. Returns the kernelspec's
+    directory (put `path`/share/jupyter on JUPYTER_PATH)."""
+    python = path / "bin" / "python"
+    if not python.exists():
+        venv.create(path, with_pip=False)  # pip comes from this environment, and installs into the demo's
+    site = Path(sysconfig.get_paths(vars={"base": str(path), "platbase": str(path)})["purelib"])
+    # addsitedir, not a bare path: this environment's own .pth files (the editable install) count too.
+    (site / "safepip_demo_base.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    spec = path / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python (safepip demo)", "language": "python"}, indent=1))
+    return spec
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the jupyter_safepip demo index on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="0: any free port")
     parser.add_argument("--dir", type=Path, default=None, help="where to write the demo packages")
+    parser.add_argument("--url-file", type=Path, default=None, help="write the index URL here once it serves")
+    parser.add_argument("--make-env", type=Path, default=None, metavar="DIR",
+                        help="make the demo kernel's environment and kernelspec in DIR, and exit")
     args = parser.parse_args()
+    if args.make_env:
+        print(make_environment(args.make_env.absolute()))
+        return
     directory = args.dir or Path(tempfile.mkdtemp(prefix="safepip-demo-"))
     index = build_demo_index(directory, args.port)
     print(f"demo index: {index.url}", flush=True)
+    if args.url_file:
+        args.url_file.write_text(index.url)
     try:
         while True:
             time.sleep(3600)
