@@ -34,7 +34,7 @@ def _package_report(path: Path, scan: ArchiveScan, policy: Policy) -> PackageRep
     name = name_from_filename(path.name) if path.is_file() else path.resolve().name
     candidate = Candidate(name, "", path.resolve().as_uri(), path.name, _sha256(path), True, path.name.endswith(".whl"))
     decision = decide_package(policy, candidate, name, scan.findings, scan.errors)
-    return PackageReport(candidate, scan.findings, scan.errors, decision.verdict, decision.reasons)
+    return PackageReport(candidate, decision.findings, scan.errors, decision.verdict, decision.reasons)
 
 
 def _sha256(path: Path) -> str | None:

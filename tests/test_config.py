@@ -169,9 +169,30 @@ def test_the_system_layers_locks_hold_against_an_environment_the_user_may_own(tm
     assert any("the environment value 'critical' was ignored" in r for r in config.refused), config.refused
 
 
-def test_rule_severity_raises_a_rule_and_refuses_unknown_rules():
+def test_rule_severity_raises_a_rule_and_refuses_unknown_rules_and_severities(tmp_path):
     config = effective_config(config_layers([], environ={"SAFEPIP_RULE_SEVERITY": "meta.vulnerable=high"}))
     assert settings_from_config(config).policy.rule_severity == (("meta.vulnerable", Severity.HIGH),)
-    for bad in ("meta.vulnerabel=high", "meta.vulnerable=severe", "meta.vulnerable"):
-        with pytest.raises(ConfigError, match="rule_severity"):
+    from_file = write(tmp_path / "home", rule_severity=["meta.vulnerable = critical", "archive-link=info"])
+    policy = settings_from_config(effective_config(config_layers([from_file], environ={}))).policy
+    assert policy.rule_severity == (("meta.vulnerable", Severity.CRITICAL), ("archive-link", Severity.INFO))
+    for bad, says in (("meta.vulnerabel=high", "no rule has the id 'meta.vulnerabel'; did you mean meta.vulnerable?"),
+                      ("meta.vulnerable=severe", "'severe' is not a severity"),
+                      ("meta.vulnerable", "expected rule-id=severity")):
+        with pytest.raises(ConfigError, match="rule_severity") as raised:
             settings_from_config(effective_config(config_layers([], environ={"SAFEPIP_RULE_SEVERITY": bad})))
+        assert says in str(raised.value) and "\n" not in str(raised.value)
+    with pytest.raises(ConfigError, match="SafePip.rule_severity in user configuration: expected a list"):
+        effective_config(config_layers([write(tmp_path / "typed", rule_severity={"meta.vulnerable": "high"})], environ={}))
+
+
+def test_rule_severity_is_locked_like_any_setting(tmp_path, monkeypatch):
+    admin_dir = tmp_path / "admin"
+    admin = write(admin_dir, rule_severity=["meta.vulnerable=high"], locked=["rule_severity"])
+    # A user lowering a rule undoes a block as surely as raising block_at does.
+    user = write(tmp_path / "home", rule_severity=["install-pth-executable=info"])
+    monkeypatch.setattr("jupyter_safepip.config._layer_name", lambda d: "system" if d == admin_dir else "user")
+    config = effective_config(config_layers([user, admin], environ={"SAFEPIP_RULE_SEVERITY": "meta.vulnerable=low"}))
+    assert settings_from_config(config).policy.rule_severity == (("meta.vulnerable", Severity.HIGH),)
+    assert config.sources["rule_severity"] == "system" and "rule_severity" in config.locked
+    assert any("rule_severity is locked by the administrator; the user value" in r for r in config.refused)
+    assert any("rule_severity is locked by the administrator; the env-var value" in r for r in config.refused)

@@ -54,7 +54,6 @@ from .policy import (
     fail_verdict,
     install_anyway_allowed,
     is_denied,
-    reweigh,
 )
 from .progress import Progress, ProgressEvent, silent
 from .scan_cache import ScanCache
@@ -262,7 +261,7 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 log.exception("archive scan failed for %s", artifact.path)
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
-        return _Inspected(reweigh(self.settings.policy, tuple(findings)), tuple(errors), artifact)
+        return _Inspected(tuple(findings), tuple(errors), artifact)
 
     def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
         """Project metadata, remembered for a few minutes: a kernel re-checks the same big projects often,
@@ -335,8 +334,8 @@ class Pipeline:
         return artifact.candidate, _Inspected(scan.findings, scan.errors, artifact)
 
     def _package_report(self, candidate: Candidate, inspected: _Inspected) -> PackageReport:
-        findings = tuple(sorted(set(inspected.findings), key=lambda f: (-f.severity, f.rule_id)))
-        decision = decide_package(self.settings.policy, candidate, candidate.name, findings, inspected.errors)
+        decision = decide_package(self.settings.policy, candidate, candidate.name, inspected.findings, inspected.errors)
+        findings = tuple(sorted(set(decision.findings), key=lambda f: (-f.severity, f.rule_id)))
         return PackageReport(candidate, findings, inspected.errors, decision.verdict, decision.reasons)
 
 
@@ -489,5 +488,5 @@ def _report(
         verdict=verdict,
         install_anyway_allowed=install_anyway_allowed(policy, verdict, denied),
         reasons=tuple(reasons),
-        request_findings=request_findings,
+        request_findings=request_decision.findings,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 from dataclasses import dataclass, replace
 
@@ -70,30 +71,34 @@ class Policy:
 
 @dataclass(frozen=True)
 class Decision:
-    """A verdict and the human-readable reasons for it."""
+    """A verdict, the human-readable reasons for it, and the findings as the policy weighed them."""
 
     verdict: Verdict
     reasons: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()  # with the administrator's rule_severity applied
 
 
 def parse_rule_severity(entries: list[str] | tuple[str, ...], known: frozenset[str]) -> tuple[tuple[str, Severity], ...]:
-    """`rule.id=severity` entries (meta.vulnerable=high); unknown rule ids or severities are a PolicyError."""
-    parsed = []
+    """`rule-id=severity` entries (meta.vulnerable=high); an unknown rule id or severity is a PolicyError."""
+    parsed: dict[str, Severity] = {}
     for entry in entries:
         rule_id, sep, label = entry.partition("=")
         rule_id, label = rule_id.strip(), label.strip()
-        if not sep or rule_id not in known:
-            raise PolicyError(f"rule_severity entry {entry!r}: expected rule-id=severity with a rule id the checks report "
-                              f"(e.g. meta.vulnerable=high)")
+        if not sep or not rule_id:
+            raise PolicyError(f"rule_severity entry {entry!r}: expected rule-id=severity (e.g. meta.vulnerable=high)")
+        if rule_id not in known:
+            close = difflib.get_close_matches(rule_id, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else " (the rule ids are in the findings a check reports)"
+            raise PolicyError(f"rule_severity entry {entry!r}: no rule has the id {rule_id!r}{hint}")
         try:
-            parsed.append((rule_id, Severity.parse(label)))
+            parsed[rule_id] = Severity.parse(label)
         except ValueError:
             raise PolicyError(f"rule_severity entry {entry!r}: {label!r} is not a severity (info, low, medium, high, critical)") from None
-    return tuple(parsed)
+    return tuple(parsed.items())
 
 
 def reweigh(policy: Policy, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """The findings with the severities the administrator set for their rules."""
+    """The findings with the severities the administrator set for their rules (decide_package applies it)."""
     chosen = dict(policy.rule_severity)
     if not chosen:
         return findings
@@ -115,13 +120,15 @@ def denied_whatever_version(policy: Policy, name: str) -> bool:
 def decide_package(
     policy: Policy, candidate: Candidate | None, name: str, findings: tuple[Finding, ...], errors: tuple[CheckError, ...]
 ) -> Decision:
-    """Decide one package: the deny list wins, then the allow list, then the worst finding and the fail mode."""
+    """Decide one package: the deny list wins, then the allow list, then the worst finding (at the severity
+    the policy gives its rule) and the fail mode."""
     version = candidate.version if candidate else None
+    findings = reweigh(policy, tuple(findings))
     if is_denied(policy, name, version):
-        return Decision(Verdict.BLOCK, (f"{name} is on the deny list",))
+        return Decision(Verdict.BLOCK, (f"{name} is on the deny list",), findings)
     for entry in policy.allow:
         if entry.matches(name, version):
-            return Decision(Verdict.ALLOW, (f"{name} is on the allow list ({entry.text})",))
+            return Decision(Verdict.ALLOW, (f"{name} is on the allow list ({entry.text})",), findings)
     verdict, reasons = Verdict.ALLOW, []
     if findings:
         worst = max(f.severity for f in findings)
@@ -134,7 +141,7 @@ def decide_package(
     if errors:
         verdict = max(verdict, fail_verdict(policy))
         reasons.append(f"{len(errors)} check(s) could not run (fail mode: {policy.fail_mode.value})")
-    return Decision(verdict, tuple(reasons))
+    return Decision(verdict, tuple(reasons), findings)
 
 
 def fail_verdict(policy: Policy) -> Verdict:

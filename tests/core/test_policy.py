@@ -40,3 +40,21 @@ def test_invalid_policy_values_are_clear_errors():
         ListEntry.parse("not a name!")
     with pytest.raises(PolicyError, match="above the block threshold"):
         Policy(warn_at=Severity.CRITICAL, block_at=Severity.LOW)
+
+
+def test_a_known_vulnerability_warns_by_default_and_blocks_when_the_administrator_raises_it():
+    from jupyter_safepip.core.checks.metadata import RULES
+
+    vulnerable = Finding("meta.vulnerable", RULES["meta.vulnerable"].severity, "PYSEC-2026-1: fixed in 1.0.1", "vulnlib")
+    assert decide_package(Policy(), CANDIDATE, "vulnlib", (vulnerable,), ()).verdict is Verdict.WARN
+    raised = decide_package(Policy(rule_severity=(("meta.vulnerable", Severity.HIGH),)), CANDIDATE, "vulnlib", (vulnerable,), ())
+    assert raised.verdict is Verdict.BLOCK
+    assert [(f.severity, "Severity set by the policy: high" in f.message) for f in raised.findings] == [(Severity.HIGH, True)]
+
+
+def test_rule_severity_lowers_only_the_rules_it_names():
+    other = Finding("archive-special-file", Severity.HIGH, "a device file", "tidyframe")
+    lowered = Policy(rule_severity=(("test.rule", Severity.INFO),))
+    decision = decide_package(lowered, CANDIDATE, "tidyframe", (finding(Severity.CRITICAL), other), ())
+    assert decision.verdict is Verdict.BLOCK and [f.severity for f in decision.findings] == [Severity.INFO, Severity.HIGH]
+    assert decide_package(lowered, CANDIDATE, "tidyframe", (finding(Severity.CRITICAL),), ()).verdict is Verdict.ALLOW
