@@ -98,8 +98,9 @@ def _run(args: list[str]) -> int:
     if "--json" in flags:
         _emit(json.dumps(report_to_dict(report), indent=2))
     else:
+        # The hint names check, never install: listing the findings must not install anything.
         _emit(render_text(report, colour=sys.stdout.isatty(), show_all="--all" in flags,
-                          shown_from=guard.settings.policy.warn_at, all_hint=f"safepip {command} --all"))
+                          shown_from=guard.settings.policy.warn_at, all_hint="safepip check --all"))
     if command == "check":
         _record(guard, report, "checked")
         return exit_code(report)

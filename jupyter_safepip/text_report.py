@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .core.model import Finding, Report, Severity, Verdict
+from .core.model import Finding, PackageReport, Report, Severity, Verdict
 
 _COLOURS = {
     Severity.INFO: "2", Severity.LOW: "36", Severity.MEDIUM: "33", Severity.HIGH: "31", Severity.CRITICAL: "1;31",
@@ -31,11 +31,8 @@ def render_text(report: Report, colour: bool = False, show_all: bool = False, sh
             lines.append(f"{name.ljust(width)}  {version.ljust(vwidth)}  {paint(verdict.label.ljust(7), verdict)}  {str(count).rjust(8)}  {requested}")
     for finding in report.request_findings:
         lines.append(_finding_line(finding, paint))
-    hidden = 0
     for package in report.packages:
-        everything = show_all or package.verdict is not Verdict.ALLOW
-        shown = [f for f in package.findings if everything or f.severity >= shown_from]
-        hidden += len(package.findings) - len(shown)
+        shown = [f for f in package.findings if show_all or not _minor(package, f, shown_from)]
         if not shown and not package.errors:
             continue
         lines.append("")
@@ -49,13 +46,28 @@ def render_text(report: Report, colour: bool = False, show_all: bool = False, sh
         lines.append(f"could not check ({error.check}): {where}{error.reason}")
     if not (report.packages or report.errors or any(f.rule_id == "meta.not-found" for f in report.request_findings)):
         lines.append("nothing to install: the request is already satisfied in this environment")
-    if hidden:
+    if not show_all and (summary := minor_summary(report, shown_from)):
         lines.append("")
-        lines.append(f"{hidden} finding{'s' if hidden != 1 else ''} below {shown_from.label} not shown ({all_hint} lists them)")
+        lines.append(f"{summary} not shown ({all_hint} lists them)")
     lines.append("")
     lines.append(f"verdict: {paint(report.verdict.label.upper(), report.verdict)}" + (
         f" ({'; '.join(report.reasons)})" if report.reasons else ""))
     return "\n".join(lines)
+
+
+def minor_summary(report: Report, shown_from: Severity = Severity.MEDIUM) -> str:
+    """'12 low/info findings in allowed packages', or '' when nothing is left out by default."""
+    minor = [f for p in report.packages for f in p.findings if _minor(p, f, shown_from)]
+    if not minor:
+        return ""
+    labels = "/".join(s.label for s in sorted({f.severity for f in minor}, reverse=True))
+    return f"{len(minor)} {labels} finding{'s' if len(minor) != 1 else ''} in allowed packages"
+
+
+def _minor(package: PackageReport, finding: Finding, shown_from: Severity) -> bool:
+    """Left out by default: below the warn threshold in a package that is allowed (a package that warns or
+    blocks shows every finding, they explain each other)."""
+    return package.verdict is Verdict.ALLOW and finding.severity < shown_from
 
 
 def _finding_line(finding: Finding, paint) -> str:

@@ -15,11 +15,11 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import HTML, display
 
 from ..config import ConfigError, load_settings, parse_setting
-from ..core.model import InstallRequest, PassThrough, Report, Verdict
+from ..core.model import InstallRequest, PassThrough, Report, Severity, Verdict
 from ..core.policy import installs_unattended
 from ..core.request import RequestError
 from ..guard import Guard, IncompleteRequest, LockedError
-from ..text_report import render_text
+from ..text_report import minor_summary, render_text
 from .frontend import Frontend, detect_frontend
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,12 @@ class SafePipMagics(Magics):
         if frontend.widgets:
             from .widget import report_html
 
-            display(HTML(report_html(report)) if report.verdict is not Verdict.ALLOW else HTML(_ok_line(report)))
+            if report.verdict is Verdict.ALLOW and not show_all:
+                display(HTML(_ok_line(report, self.guard.settings.policy.warn_at)))
+            else:
+                display(HTML(report_html(report, show_all=show_all, shown_from=self.guard.settings.policy.warn_at)))
         else:
-            print(render_text(report, colour=frontend.colour, show_all=show_all, shown_from=self.guard.settings.policy.warn_at,
-                              all_hint=CHECK_ALL_HINT))
+            print(self._text(report, frontend, show_all=show_all))
 
     def _policy(self, args: list[str]) -> None:
         """%safepip policy shows the policy; %safepip policy <setting> <value> changes it for this kernel."""
@@ -191,13 +193,13 @@ class SafePipMagics(Magics):
         if report.verdict is Verdict.ALLOW and not report.could_not_check:
             return self._do_install(assessment, "installed", frontend)
         if assessment.nothing_to_install:  # findings on what is already there: nothing to decide
-            print(render_text(report, colour=frontend.colour, all_hint=CHECK_ALL_HINT))
+            print(self._text(report, frontend))
             return self._do_install(assessment, "checked", frontend)
         if frontend.widgets and (frontend.sync_poll or awaitable):
             return self._ask_widget(assessment, frontend)
         if frontend.widgets:
             print("safepip: this kernel can only wait for a click on a top-level line; the policy decides here.")
-        print(render_text(report, colour=frontend.colour, all_hint=CHECK_ALL_HINT))
+        print(self._text(report, frontend))
         if frontend.tty and report.install_anyway_allowed:
             answer = input(f"safepip: verdict {report.verdict.label}. Install anyway? [y/N] ")
             if answer.strip().lower() in {"y", "yes"}:
@@ -220,7 +222,7 @@ class SafePipMagics(Magics):
         # The plain-text part of the output is the report itself: saved notebooks and front ends
         # that cannot show widgets still say what happened.
         bundle = view.view._repr_mimebundle_()
-        bundle["text/plain"] = render_text(report, all_hint=CHECK_ALL_HINT)
+        bundle["text/plain"] = render_text(report, shown_from=self.guard.settings.policy.warn_at, all_hint=CHECK_ALL_HINT)
         display(bundle, raw=True)
         timeout = float(self.guard.config.values["decision_timeout"]) if self.guard.config else 600.0
         if frontend.sync_poll:
@@ -276,13 +278,19 @@ class SafePipMagics(Magics):
             self._record(report, "failed")
             raise UsageError(f"safepip: pip failed: {result.error_summary}")
         self._record(report, decision)
+        warn_at = self.guard.settings.policy.warn_at
         if frontend.widgets:
-            display(HTML(_ok_line(report)))
+            display(HTML(_ok_line(report, warn_at)))
         else:
-            print(_ok_text(report))
+            print(_ok_text(report, warn_at))
         if result is not None:
             print("Note: you may need to restart the kernel to use updated packages.")
         return None
+
+    def _text(self, report: Report, frontend: Frontend, show_all: bool = False) -> str:
+        """The report as text: what reaches the warn threshold in full, the rest counted (listed with --all)."""
+        return render_text(report, colour=frontend.colour, show_all=show_all, shown_from=self.guard.settings.policy.warn_at,
+                           all_hint=CHECK_ALL_HINT)
 
     def _record(self, report: Report, decision: str) -> None:
         try:
@@ -312,17 +320,19 @@ async def _completed(result):
     return result
 
 
-def _ok_text(report: Report) -> str:
+def _ok_text(report: Report, warn_at: Severity = Severity.MEDIUM) -> str:
     names = ", ".join(f"{p.candidate.name} {p.candidate.version}" for p in report.packages)
     if not names:
         return "safepip: nothing to install: the request is already satisfied in this environment"
-    return f"safepip checked {len(report.packages)} package(s): {names}"
+    minor = minor_summary(report, warn_at)
+    return f"safepip checked {len(report.packages)} package(s): {names}" + (
+        f" ({minor}: {CHECK_ALL_HINT} lists them)" if minor else "")
 
 
-def _ok_line(report: Report) -> str:
+def _ok_line(report: Report, warn_at: Severity = Severity.MEDIUM) -> str:
     import html
 
-    return f'<div style="color: var(--jp-success-color1, green)">&#10003; {html.escape(_ok_text(report))}</div>'
+    return f'<div style="color: var(--jp-success-color1, green)">&#10003; {html.escape(_ok_text(report, warn_at))}</div>'
 
 
 def _kernel_id() -> str | None:

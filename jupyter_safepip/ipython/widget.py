@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 
 from ..core.model import Finding, Report, Severity, Verdict
+from ..text_report import minor_summary
 
 MAX_EVIDENCE = 3
 # Colours come from JupyterLab's theme variables, so the widget follows light and dark themes.
@@ -15,6 +16,7 @@ STYLE = """<style>
 .safepip-report { font-family: var(--jp-ui-font-family); font-size: var(--jp-ui-font-size1);
   color: var(--jp-ui-font-color1); border-left: 4px solid var(--safepip-accent); padding: 4px 10px;
   background: var(--jp-layout-color1); max-width: 100%; overflow-wrap: anywhere; }
+.safepip-report.allow { --safepip-accent: var(--jp-success-color1, #388e3c); }
 .safepip-report.warn { --safepip-accent: var(--jp-warn-color1, #f57c00); }
 .safepip-report.block { --safepip-accent: var(--jp-error-color1, #d32f2f); }
 .safepip-report h4 { margin: 4px 0; font-size: var(--jp-ui-font-size2); }
@@ -27,6 +29,7 @@ STYLE = """<style>
 .safepip-evidence { font-family: var(--jp-code-font-family); font-size: var(--jp-code-font-size);
   color: var(--jp-ui-font-color2); margin-left: 6em; white-space: pre-wrap; }
 .safepip-finding { margin: 2px 0; }
+.safepip-more { color: var(--jp-ui-font-color2); margin-top: 4px; }
 </style>"""
 
 
@@ -38,19 +41,21 @@ class Choice:
     suggestion: str | None = None
 
 
-def report_html(report: Report) -> str:
-    """The findings as HTML: each package with its verdict, findings grouped by severity, with evidence."""
+def report_html(report: Report, show_all: bool = False, shown_from: Severity = Severity.MEDIUM,
+                all_hint: str = "%safepip check --all") -> str:
+    """The findings as HTML: each package that is not simply allowed with its verdict, findings grouped by
+    severity, with evidence; `show_all` lists every package and finding (%safepip check --all)."""
     parts = [STYLE, f'<div class="safepip-report {report.verdict.label}">',
              f"<h4>safepip: {html.escape(_headline(report))}</h4>"]
     for finding in report.request_findings:
         parts.append(_finding_html(finding))
     for package in report.packages:
-        if package.verdict is Verdict.ALLOW and not package.errors:
+        if package.verdict is Verdict.ALLOW and not package.errors and not (show_all and package.findings):
             continue
         parts.append(f'<div class="safepip-package"><b>{html.escape(package.candidate.name)} '
                      f'{html.escape(package.candidate.version)}</b> &mdash; {package.verdict.label}')
         for finding in sorted(package.findings, key=lambda f: -f.severity):
-            if finding.severity >= Severity.LOW:
+            if show_all or finding.severity >= Severity.LOW:
                 parts.append(_finding_html(finding))
         for error in package.errors:
             parts.append(f'<div class="safepip-finding">could not check ({html.escape(error.check)}): '
@@ -58,6 +63,8 @@ def report_html(report: Report) -> str:
         parts.append("</div>")
     for error in report.errors:
         parts.append(f'<div class="safepip-finding">could not check ({html.escape(error.check)}): {html.escape(error.reason)}</div>')
+    if not show_all and (summary := minor_summary(report, shown_from)):
+        parts.append(f'<div class="safepip-more">{html.escape(summary)} not shown ({html.escape(all_hint)} lists them)</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -67,6 +74,8 @@ def _headline(report: Report) -> str:
     fine = f"; {allowed} of {len(report.packages)} packages are fine" if report.packages else ""
     if report.verdict is Verdict.BLOCK:
         return f"blocked{fine}. Nothing has been installed."
+    if report.verdict is Verdict.ALLOW:
+        return f"allowed{fine}."
     return f"please review before installing{fine}. Nothing has been installed."
 
 

@@ -37,15 +37,3 @@ def test_a_suggestion_the_message_already_makes_is_not_repeated():
                     (), Verdict.BLOCK, True)
     assert render_text(report).lower().count("did you mean") == 1
 
-
-def test_an_allowed_report_lists_only_what_matters_unless_asked_for_all():
-    low = [Finding("shell-exec-tool", Severity.LOW, f"runs git ({i})", "tidy", (Evidence(f"tidy/m{i}.py", 3, "git"),))
-           for i in range(12)] + [Finding("network-fetch", Severity.INFO, "makes web requests", "tidy")]
-    candidate = Candidate("tidy", "1.0", "http://127.0.0.1/t.whl", "t.whl", "cd" * 32, True, True)
-    report = Report("pip install tidy", (PackageReport(candidate, tuple(low), (), Verdict.ALLOW),), (), Verdict.ALLOW, True)
-    short = render_text(report, all_hint="safepip check --all")
-    assert "runs git" not in short and "13 findings below medium not shown (safepip check --all lists them)" in short
-    assert "verdict: ALLOW" in short and len(short.splitlines()) <= 6
-    full = render_text(report, show_all=True)
-    assert full.count("runs git") == 12 and "not shown" not in full
-    assert "looks like requests" in render_text(REPORT)  # what reaches the warn threshold is always listed
