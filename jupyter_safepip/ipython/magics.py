@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 USAGE = "usage: %safepip install <pip arguments> | %safepip check <pip arguments> | %safepip policy [<setting> <value>]"
 HELP = """%safepip install <pip arguments>   check, then install exactly the checked files (%pip install does the same)
 %safepip check <pip arguments>     check only: what would be installed and what is wrong with it
+%safepip check --all <arguments>   the same, with the minor findings of allowed packages listed too
 %safepip policy                    the effective policy, where each value comes from, what is locked
 %safepip policy <setting> <value>  change a setting for this kernel (unless the administrator locked it)
 
