@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import run_command
-from tests.support.waits import scaled_ms
+from tests.support.waits import scaled
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -34,7 +34,7 @@ HEADER_LINES = """([selector, width]) => {
 def test_policy_headers_are_never_cut_inside_a_word(page, lab_server):
     run_command(page, "safepip:check-package")
     policy = page.locator(f"{PANEL} .jp-SafePip-policy")
-    policy.locator("tbody tr").first.wait_for(timeout=scaled_ms(30))
+    policy.locator("tbody tr").first.wait_for(timeout=scaled(30) * 1000)
     for width in (260, 320):  # the panel's min-width, and a little more
         headers = page.evaluate(HEADER_LINES, [f"{PANEL} .jp-SafePip-policy", width])
         assert [h[0] for h in headers] == ["Setting", "Value", "Set by"], headers
