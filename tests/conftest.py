@@ -6,14 +6,18 @@ import importlib.metadata
 import os
 import subprocess
 import sys
-import venv
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from jupyter_safepip.testing.builders import PYPROJECT_SETUPTOOLS, build_sdist, build_wheel, canary_sdist
+from jupyter_safepip.testing.demo import build_demo_index
 from jupyter_safepip.testing.index import PackageIndex
+from tests.support.venvs import clone_venv, pristine_venv
+from tests.support.waits import scaled
 
 ESTABLISHED = {
     "summary": "A well-kept fixture package",
@@ -22,25 +26,52 @@ ESTABLISHED = {
     "maintainers": ("Example Maintainer",),
 }
 WHEELHOUSE = Path(__file__).resolve().parents[1] / ".wheelhouse"
-# Projects the fixture and demo indexes serve: installed in the test environment, they would leak into every
-# kernel the tests start (those see the test environment's packages) and change what the tests observe.
-FIXTURE_PROJECTS = ("tidyframe", "tidycore", "tidyutils", "reqeusts", "oldlib", "freshpkg", "celery-routing",
-                    "celery-tidyqueue", "pandsa", "shadylib", "vulnlib", "pthpkg", "canarypkg", "cleansdist", "sketchy-setup")
 
 
 def pytest_sessionstart(session) -> None:
-    """Refuse to run on an environment that an earlier run or the demo changed."""
-    leftovers = []
-    for name in FIXTURE_PROJECTS:
-        try:
-            leftovers.append(f"{name} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    if leftovers:
-        raise pytest.UsageError(
-            f"the test environment ({sys.prefix}) has fixture packages installed: {', '.join(leftovers)}; "
-            f"they leak into the tests' kernels. Remove them: {sys.executable} -m pip uninstall -y "
-            + " ".join(n.split()[0] for n in leftovers))
+    """Refuse to run in an environment that has a project installed that the fixture or the demo index serves."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller checked before starting the workers
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = build_demo_index(Path(tmp) / "demo")
+        demo.stop()
+        fixtures = build_fixture_index(Path(tmp) / "fixtures", Path(tmp) / "marker")
+    problem = leftover_message({canonicalize_name(name) for name in (*demo.projects, *fixtures.projects)})
+    if problem:
+        raise pytest.UsageError(problem)
+
+
+# Fixtures that hold a running kernel or server for many tests. Under pytest-xdist (--dist loadgroup) the tests
+# that use one run on one worker, so it is started once, and in their file's order; every other test goes to
+# whichever worker is free.
+SHARED_PROCESSES = ("unattended", "locked_kernel", "kernel", "hub", "lab_server")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        for name in SHARED_PROCESSES:
+            if name in item.fixturenames:
+                scope = item._fixtureinfo.name2fixturedefs[name][-1].scope
+                group = name if scope == "session" else f"{item.module.__name__}::{name}"
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
+def leftover_message(served: set[str]) -> str | None:
+    """What to say when the test environment has any of `served` installed (None when it has none)."""
+    found = sorted({(canonicalize_name(d.metadata["Name"]), d.version, str(d.locate_file("")))
+                    for d in importlib.metadata.distributions()
+                    if d.metadata["Name"] and canonicalize_name(d.metadata["Name"]) in served})
+    if not found:
+        return None
+    listed = ", ".join(f"{name} {version} (in {where})" for name, version, where in found)
+    names = " ".join(name for name, _, _ in found)
+    return (f"the test environment has packages installed that the tests' own package index serves: {listed}. "
+            f"Every venv and kernel the tests start sees this environment's packages, so the tests would find them "
+            f"already installed and fail for the wrong reason (an older demo installed into .venv; scripts/lab.sh "
+            f"now keeps the demo in .demo-venv). Remove them, then run the tests again: "
+            f"{sys.executable} -m pip uninstall -y {names}")
 
 
 @dataclass(frozen=True)
@@ -56,11 +87,8 @@ class FixtureIndex:
         return self.index.url
 
 
-@pytest.fixture(scope="session")
-def package_index(tmp_path_factory) -> FixtureIndex:
-    """A PyPI-compatible index on 127.0.0.1 serving the standard fixture projects."""
-    files = tmp_path_factory.mktemp("index-files")
-    marker = tmp_path_factory.mktemp("canary") / "CANARY_SETUP_PY_RAN"
+def build_fixture_index(files: Path, marker: Path) -> PackageIndex:
+    """The standard fixture projects (not yet serving); the canary's setup.py would leave `marker`."""
     index = PackageIndex()
     # A benign dependency chain: tidyframe -> tidycore -> tidyutils.
     index.add(build_wheel(files, "tidyutils", "1.0.0"), age_days=900, **ESTABLISHED)
@@ -100,7 +128,15 @@ def package_index(tmp_path_factory) -> FixtureIndex:
     index.add(canary_sdist(files, marker), age_days=400, **ESTABLISHED)
     index.add(build_sdist(files, "cleansdist", "1.0.0", files={"pyproject.toml": PYPROJECT_SETUPTOOLS}),
               age_days=400, **ESTABLISHED)
-    index.start()
+    return index
+
+
+@pytest.fixture(scope="session")
+def package_index(tmp_path_factory) -> FixtureIndex:
+    """A PyPI-compatible index on 127.0.0.1 serving the standard fixture projects."""
+    files = tmp_path_factory.mktemp("index-files")
+    marker = tmp_path_factory.mktemp("canary") / "CANARY_SETUP_PY_RAN"
+    index = build_fixture_index(files, marker).start()
     yield FixtureIndex(index, marker, files)
     index.stop()
 
@@ -135,19 +171,25 @@ class TargetEnv:
         return str(self.path / "bin" / "python")
 
     def pip_list(self) -> set[str]:
-        out = subprocess.run([self.python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True)
+        out = subprocess.run([self.python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
+                             check=True, timeout=scaled(120))
         return set(out.stdout.split())
 
     def imports(self, module: str) -> bool:
-        return subprocess.run([self.python, "-c", f"import {module}"], capture_output=True).returncode == 0
+        return subprocess.run([self.python, "-c", f"import {module}"], capture_output=True,
+                              timeout=scaled(60)).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def venv_template(tmp_path_factory) -> Path:
+    """The run's pristine venv (pip only), copied for each test that needs a venv of its own; never installed into."""
+    return pristine_venv(tmp_path_factory)
 
 
 @pytest.fixture
-def target_env(tmp_path) -> TargetEnv:
-    """A fresh venv (with pip and, on Python 3.11, setuptools) per test."""
-    path = tmp_path / "target-venv"
-    venv.create(path, with_pip=True, symlinks=sys.platform != "win32")
-    return TargetEnv(path)
+def target_env(venv_template, tmp_path) -> TargetEnv:
+    """A fresh venv of this test's own (pip and, on Python 3.11, setuptools), to install into."""
+    return TargetEnv(clone_venv(venv_template, tmp_path / "target-venv"))
 
 
 @pytest.fixture
@@ -156,5 +198,5 @@ def target_env_with_build_tools(target_env) -> TargetEnv:
     if not any(WHEELHOUSE.glob("wheel-*.whl")):
         pytest.fail(f"{WHEELHOUSE} has no build tools: run scripts/setup-env.sh first")
     subprocess.run([target_env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE),
-                    "setuptools", "wheel"], check=True, capture_output=True)
+                    "setuptools", "wheel"], check=True, capture_output=True, timeout=scaled(300))
     return target_env

@@ -9,7 +9,6 @@ the entry point in pyproject.toml, as pip writes console scripts.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -19,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
 
-from tests.ipython.test_kernel import Kernel
+from tests.support.kernel_client import LocalKernel
 from tests.support.waits import scaled
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,21 +72,12 @@ def make_admin_env(tmp: Path) -> AdminEnv:
     return AdminEnv(prefix, env)
 
 
-class EnvKernel(Kernel):
-    """A kernel of the admin environment's interpreter, started with no %load_ext (reuses Kernel.run)."""
+class EnvKernel(LocalKernel):
+    """A kernel of the admin environment's interpreter, started with no %load_ext."""
 
     def __init__(self, python: str, tmp: Path, env: dict[str, str]) -> None:
         self.python = python
-        spec_dir = tmp / "kernels" / "admin-env"
-        spec_dir.mkdir(parents=True, exist_ok=True)
-        (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "admin env", "language": "python"}))
-        self.km = KernelManager(kernel_name="admin-env", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
-        self.km.start_kernel(env=env, cwd=str(tmp))
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=scaled(60))
+        super().__init__([python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], env, tmp, name="admin-env")
 
     def guard_loaded(self) -> bool:
         """Whether %pip is safepip's and %safepip exists (asked inside the kernel)."""

@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from tests.support.waits import scaled
+
 pytestmark = pytest.mark.integration
 KERNEL_KEY = {"IPKernelApp": {"extra_extensions": ["jupyter_safepip"]}}
 SERVER_ON = {"ServerApp": {"jpserver_extensions": {"jupyter_safepip.server": True}}}
@@ -20,7 +22,7 @@ def read(path) -> dict:
 def server_extensions(admin_env) -> str:
     """jupyter_server's own listing of the enabled extensions, per configuration directory (colours removed)."""
     done = subprocess.run([admin_env.python, "-m", "jupyter_server.extension.serverextension", "list"],
-                          capture_output=True, text=True, env=admin_env.env, timeout=120)
+                          capture_output=True, text=True, env=admin_env.env, timeout=scaled(120))
     return re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
 
 

@@ -13,6 +13,7 @@ from jupyter_safepip.config import ConfigError, ConfigLayer, effective_config, s
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import InstallRequest, Verdict
 from jupyter_safepip.guard import LOCKED_RULE, Guard, LockedError
+from tests.support.waits import scaled
 
 TRUSTED = "http://127.0.0.1:8/vetted/simple"
 OTHER = "http://127.0.0.1:9/other/simple"
@@ -128,7 +129,7 @@ def test_the_cli_refuses_a_locked_index_and_records_it(admin_env, tmp_path):
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "jupyter_safepip_config.json").write_text(json.dumps(policy))
     done = subprocess.run([admin_env.python, "-m", "jupyter_safepip.cli", "check", "-i", OTHER, "tidyframe"],
-                          capture_output=True, text=True, env=admin_env.env, timeout=120)
+                          capture_output=True, text=True, env=admin_env.env, timeout=scaled(120))
     assert done.returncode == 64, done.stderr
     assert f"allows only the index {TRUSTED}" in done.stderr and "Traceback" not in done.stderr
     [entry] = HistoryStore(history).query()

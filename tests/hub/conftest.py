@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +24,12 @@ import requests
 
 from tests.admin.conftest import make_admin_env
 from tests.conftest import isolated_pip_env
-from tests.support.waits import scaled
+from tests.support.waits import scaled, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = REPO / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
 PASSWORD = "hub-test-password"
-START_TIMEOUT = int(scaled(90))
+START_SECONDS = 90  # the hub, a single-user server (scaled where used)
 
 
 def free_port() -> int:
@@ -147,10 +146,10 @@ class Hub:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout)
+                self.process.wait(scaled(timeout))
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(10)
+                self.process.wait(scaled(10))
         return self.process.returncode
 
     def kill_leftovers(self) -> None:
@@ -173,17 +172,14 @@ class Hub:
 
 
 def _wait_for_hub(hub: Hub) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if hub.process.poll() is not None:
             pytest.fail(f"jupyterhub exited with {hub.process.returncode}:\n{hub.log_tail()}")
         try:
-            if requests.get(f"{hub.url}/hub/api/", timeout=scaled(5)).status_code == 200:
-                return
+            return requests.get(f"{hub.url}/hub/api/", timeout=scaled(5)).status_code == 200
         except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"jupyterhub did not answer within {START_TIMEOUT} s:\n{hub.log_tail()}")
+            return False
+    wait_until(answers, START_SECONDS, lambda: f"jupyterhub to answer; its log:\n{hub.log_tail()}", interval=0.3)
 
 
 @pytest.fixture(scope="session")
@@ -205,7 +201,7 @@ def hub(package_index, tmp_path_factory):
         db_url=f"sqlite:///{tmp / 'jupyterhub.sqlite'}", cookie_secret=str(tmp / "cookie_secret"),
         password=PASSWORD, api_token=api_token, proxy=str(PROXY), proxy_api_url=f"http://127.0.0.1:{free_port()}",
         proxy_pid=str(tmp / "proxy.pid"), home_template=str(tmp / "homes" / "{username}"),
-        python=str(prefix / "bin" / "python"), environment=environment, timeout=START_TIMEOUT))
+        python=str(prefix / "bin" / "python"), environment=environment, timeout=int(scaled(START_SECONDS))))
     # The hub's own environment: nothing of the machine's Jupyter, pip or safepip configuration leaks in.
     hub_env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PIP_", "JUPYTER", "SAFEPIP_", "XDG_", "IPYTHON", "CONFIGPROXY"))}

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
-
 import pytest
 import requests
 
 from jupyter_safepip.config import ADMIN_LAYERS
 
-from .conftest import PASSWORD, START_TIMEOUT, Hub, alive
-from .kernel_ws import buttons, click_when_shown, execute
-from tests.support.waits import scaled
+from tests.support.kernel_client import buttons, click_when_shown
+from tests.support.waits import scaled, wait_until
+
+from .conftest import PASSWORD, START_SECONDS, Hub, alive
+from .kernel_ws import execute
 
 pytestmark = pytest.mark.integration
 USER = "alice"
@@ -64,15 +64,13 @@ def _log_in(hub: Hub, name: str, password: str) -> requests.Session:
 
 
 def _wait_until_ready(hub: Hub, name: str) -> dict:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    def ready() -> dict | None:
         server = hub.api("GET", f"users/{name}").json()["servers"].get("", {})
-        if server.get("ready"):
-            return server
-        if not server.get("pending"):
+        if not server.get("ready") and not server.get("pending"):
             pytest.fail(f"{name}'s server stopped while starting:\n{hub.log_tail()}")
-        time.sleep(0.5)
-    pytest.fail(f"{name}'s server was not ready within {START_TIMEOUT} s:\n{hub.log_tail()}")
+        return server if server.get("ready") else None
+    return wait_until(ready, START_SECONDS, lambda: f"{name}'s server to be ready; the hub's log:\n{hub.log_tail()}",
+                      interval=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +130,7 @@ def test_typo_squat_is_blocked_by_the_admin_policy_and_not_installed(alice):
     imported = alice.run(kernel, f"import importlib; importlib.invalidate_caches(); import {TYPO_SQUAT}")
     assert imported.status == "error" and "ModuleNotFoundError" in imported.text
     listed = subprocess.run([str(alice.hub.prefix / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, timeout=scaled(120))
     assert TYPO_SQUAT not in listed.stdout
 
 
@@ -205,16 +203,12 @@ def test_clean_shutdown_leaves_no_process_behind(hub, alice):
     assert len(hub.seen) >= 3  # proxy, single-user server, kernels
     response = hub.api("DELETE", f"users/{USER}/server")
     assert response.status_code in (202, 204), response.text
-    deadline = time.monotonic() + 60
-    while hub.api("GET", f"users/{USER}").json()["servers"] and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not hub.api("GET", f"users/{USER}").json()["servers"]
+    wait_until(lambda: not hub.api("GET", f"users/{USER}").json()["servers"], 60, f"{USER}'s server to stop",
+               interval=0.5)
 
     assert hub.stop() == 0, hub.log_tail()
-    deadline = time.monotonic() + 10
-    while alive(hub.seen) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not alive(hub.seen), alive(hub.seen)
+    wait_until(lambda: not alive(hub.seen), 10, lambda: f"every process the hub started to end (left: {alive(hub.seen)})",
+               interval=0.2)
     port = int(hub.url.rsplit(":", 1)[1])
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from jupyter_safepip.testing.demo import build_demo_index
+from tests.support.waits import scaled
 
 from .test_kernel import Kernel
 
@@ -15,9 +16,9 @@ pytestmark = pytest.mark.integration
 DEMO = Path(__file__).resolve().parents[2] / "notebooks" / "demo.ipynb"
 
 
-def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
+def test_demo_notebook_shows_allow_warn_and_block(venv_template, tmp_path):
     index = build_demo_index(tmp_path / "demo-files")
-    kernel = Kernel(tmp_path, index.url, SAFEPIP_NONINTERACTIVE="1")
+    kernel = Kernel(tmp_path, index.url, template=venv_template, SAFEPIP_NONINTERACTIVE="1")
     try:
         outcomes = {}
         for cell in nbformat.read(DEMO, as_version=4).cells:
@@ -41,15 +42,16 @@ def test_demo_notebook_shows_allow_warn_and_block(tmp_path):
     assert "ModuleNotFoundError" in checked_only.text  # checked, not installed
 
 
-def test_demo_notebook_runs_headless_to_the_end_as_nbconvert_runs_it(tmp_path):
+def test_demo_notebook_runs_headless_to_the_end_as_nbconvert_runs_it(venv_template, tmp_path):
     """nbclient (nbconvert, papermill) says nobody can answer: the policy decides, no cell waits for a click."""
     from nbclient import NotebookClient
 
     index = build_demo_index(tmp_path / "demo-files")
-    kernel = Kernel(tmp_path, index.url, SAFEPIP_DECISION_TIMEOUT="60")  # a widget would wait; fail fast if one does
+    # A widget would wait for a click: fail fast if one does.
+    kernel = Kernel(tmp_path, index.url, template=venv_template, SAFEPIP_DECISION_TIMEOUT="60")
     try:
         notebook = nbformat.read(DEMO, as_version=4)
-        NotebookClient(notebook, km=kernel.km, timeout=300).execute()  # raises on an error in an untagged cell
+        NotebookClient(notebook, km=kernel.km, timeout=scaled(300)).execute()  # raises on an error in an untagged cell
     finally:
         kernel.stop()
         index.stop()

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
 
 from tests.conftest import isolated_pip_env
-from tests.support.kernel_client import CellResult, execute
-from tests.support.waits import scaled
 from tests.support.installed import recorded_hashes
+from tests.support.kernel_client import LocalKernel, buttons, click_when_shown
+from tests.support.venvs import clone_venv
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
-class Kernel:
-    """A kernel whose interpreter is a throwaway venv (on top of the test environment) with safepip loaded."""
+class Kernel(LocalKernel):
+    """A kernel whose interpreter is a throwaway venv of its own (a copy of `template`, on top of the test
+    environment), pip pointed at `index_url`, its cache and history in `tmp`."""
 
-    def __init__(self, tmp: Path, index_url: str, load_at_start: bool = False, **extra_env: str) -> None:
-        self.venv = tmp / "kernel-venv"
-        venv.create(self.venv, with_pip=True)
+    def __init__(self, tmp: Path, index_url: str, *, template: Path, load_at_start: bool = False,
+                 **extra_env: str) -> None:
+        self.venv = clone_venv(template, tmp / "kernel-venv")
         self.python = str(self.venv / "bin" / "python")
         # The test environment's packages (ipykernel, safepip's dependencies) are visible after the venv's own.
         site = next((self.venv / "lib").glob("python3*/site-packages"))
@@ -33,37 +30,25 @@ class Kernel:
         env = isolated_pip_env(index_url, tmp / "pip-cache")
         env.update(PYTHONPATH=str(REPO), SAFEPIP_CACHE_DIR=str(tmp / "safepip-cache"),
                    SAFEPIP_HISTORY_PATH=str(tmp / "history.sqlite"), **extra_env)
-        spec_dir = tmp / "kernels" / "safepip-test"
-        spec_dir.mkdir(parents=True)
-        (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-                    + (["--InteractiveShellApp.extensions=jupyter_safepip"] if load_at_start else []),
-            "display_name": "safepip test", "language": "python"}))
-        self.km = KernelManager(kernel_name="safepip-test",
-                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
-        self.km.start_kernel(env=env)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=scaled(60))
         self.history = tmp / "history.sqlite"
-
-    def run(self, code: str, timeout: float = 180, on_comm_open=None, allow_stdin: bool = True) -> CellResult:
-        callback = (lambda content: on_comm_open(self, content)) if on_comm_open else None
-        return execute(self.kc, code, timeout, allow_stdin, callback)
-
-    def click(self, comm_id: str) -> None:
-        """What a browser sends when a Button is clicked."""
-        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}})
-        self.kc.shell_channel.send(msg)
-
-    def stop(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
+        argv = [self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        super().__init__(argv + (["--InteractiveShellApp.extensions=jupyter_safepip"] if load_at_start else []), env, tmp)
 
 
 @pytest.fixture(scope="module")
-def unattended(package_index, tmp_path_factory):
-    kernel = Kernel(tmp_path_factory.mktemp("unattended"), package_index.url, SAFEPIP_NONINTERACTIVE="1")
+def unattended(package_index, venv_template, tmp_path_factory):
+    """One kernel for the module's tests that install nothing (nobody to ask: the policy decides)."""
+    kernel = Kernel(tmp_path_factory.mktemp("unattended"), package_index.url, template=venv_template,
+                    SAFEPIP_NONINTERACTIVE="1")
+    kernel.run("%load_ext jupyter_safepip")
+    yield kernel
+    kernel.stop()
+
+
+@pytest.fixture
+def own_unattended(package_index, venv_template, tmp_path):
+    """A kernel of this test's own, for a test that installs: nothing it leaves behind reaches another test."""
+    kernel = Kernel(tmp_path, package_index.url, template=venv_template, SAFEPIP_NONINTERACTIVE="1")
     kernel.run("%load_ext jupyter_safepip")
     yield kernel
     kernel.stop()
@@ -104,8 +89,8 @@ def test_shell_installs_the_transformer_never_sees_are_caught_when_they_run(unat
     assert not imports(unattended, "reqeusts")
 
 
-def test_an_install_in_the_cell_that_loads_the_extension_is_checked(package_index, tmp_path):
-    kernel = Kernel(tmp_path, package_index.url, SAFEPIP_NONINTERACTIVE="1")
+def test_an_install_in_the_cell_that_loads_the_extension_is_checked(package_index, venv_template, tmp_path):
+    kernel = Kernel(tmp_path, package_index.url, template=venv_template, SAFEPIP_NONINTERACTIVE="1")
     try:
         result = kernel.run("%load_ext jupyter_safepip\n!pip install reqeusts")
         assert result.status == "error" and "name.typo" in result.text, result.text
@@ -126,16 +111,16 @@ def test_shell_installs_the_guard_cannot_take_apart_are_refused(unattended):
     assert not imports(unattended, "reqeusts")
 
 
-def test_benign_install_then_list_and_uninstall_behave_as_ipython(unattended):
-    result = unattended.run("%pip install tidyframe")
+def test_benign_install_then_list_and_uninstall_behave_as_ipython(own_unattended):
+    result = own_unattended.run("%pip install tidyframe")
     assert result.status == "ok", result.text
     assert "safepip checked 3 package(s)" in result.text
-    assert imports(unattended, "tidyframe")
-    listed = unattended.run("%pip list")
+    assert imports(own_unattended, "tidyframe")
+    listed = own_unattended.run("%pip list")
     assert "tidyframe" in listed.text and "1.2.0" in listed.text
-    removed = unattended.run("%pip uninstall -y tidyutils")
+    removed = own_unattended.run("%pip uninstall -y tidyutils")
     assert "Successfully uninstalled tidyutils" in removed.text
-    assert not imports(unattended, "tidyutils")
+    assert not imports(own_unattended, "tidyutils")
 
 
 def test_bad_input_is_a_one_line_error(unattended):
@@ -148,16 +133,14 @@ def test_bad_input_is_a_one_line_error(unattended):
     assert helped.status == "ok" and "%safepip check <pip arguments>" in helped.text
 
 
-def test_a_flagged_package_that_is_already_installed_asks_nothing(unattended):
+def test_a_flagged_package_that_is_already_installed_asks_nothing(own_unattended):
     """pip would install nothing: the findings are shown, the cell succeeds, nobody is asked."""
-    installed = unattended.run("import subprocess, sys\n"
-                               "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'reqeusts'], check=True)")
+    installed = own_unattended.run("import subprocess, sys\n"
+                                   "subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'reqeusts'], check=True)")
     assert installed.status == "ok", installed.text
-    result = unattended.run("%pip install reqeusts")
+    result = own_unattended.run("%pip install reqeusts")
     assert result.status == "ok", result.text
     assert "name.typo" in result.text and "already satisfied" in result.text
-    unattended.run("import subprocess, sys\n"
-                   "subprocess.run([sys.executable, '-m', 'pip', 'uninstall', '-y', '-q', 'reqeusts'], check=True)")
 
 
 def test_settings_that_are_not_per_kernel_are_refused_with_what_to_do(unattended):
@@ -166,13 +149,13 @@ def test_settings_that_are_not_per_kernel_are_refused_with_what_to_do(unattended
     assert unattended.run("%pip install reqeusts").status == "error"  # still guarded
 
 
-def test_decisions_are_recorded_in_history(unattended):
+def test_decisions_are_recorded_in_history(own_unattended):
     from jupyter_safepip.core.history import HistoryStore
 
-    assert unattended.run("%pip install reqeusts").status == "error"  # a block
-    assert unattended.run("%pip install tidyutils").status == "ok"
-    assert unattended.run("%pip install freshpkg").status == "error"  # a warning, and nobody to ask
-    entries = HistoryStore(unattended.history).query(limit=100)
+    assert own_unattended.run("%pip install reqeusts").status == "error"  # a block
+    assert own_unattended.run("%pip install tidyutils").status == "ok"
+    assert own_unattended.run("%pip install freshpkg").status == "error"  # a warning, and nobody to ask
+    entries = HistoryStore(own_unattended.history).query(limit=100)
     decisions = {(e.decision, e.source) for e in entries}
     assert ("blocked", "magic") in decisions and ("installed", "magic") in decisions
     # a warning the policy refused for want of someone to ask is not called blocked
@@ -191,31 +174,17 @@ def test_unload_restores_ipythons_pip(unattended):
 # --- the widget, driven over its comm channel as a browser would ---------------------------------
 
 @pytest.fixture
-def interactive(package_index, tmp_path, request):
+def interactive(package_index, venv_template, tmp_path, request):
     extra = getattr(request, "param", {})
-    kernel = Kernel(tmp_path, package_index.url, SAFEPIP_DECISION_TIMEOUT="60", **extra)
+    kernel = Kernel(tmp_path, package_index.url, template=venv_template, SAFEPIP_DECISION_TIMEOUT="60", **extra)
     kernel.run("%load_ext jupyter_safepip")
     yield kernel
     kernel.stop()
 
 
-def _buttons(comm_opens: list[dict]) -> dict[str, str]:
-    return {c["data"]["state"].get("description"): c["comm_id"] for c in comm_opens
-            if c["data"].get("state", {}).get("_model_name") == "ButtonModel"}
-
-
-def _click_when_shown(label: str):
-    def handler(kernel: Kernel, content: dict) -> None:
-        state = content["data"].get("state", {})
-        if state.get("_model_name") == "ButtonModel" and state.get("description") == label:
-            kernel.click(content["comm_id"])
-    return handler
-
-
 def test_widget_cancel_leaves_the_environment_unchanged(interactive):
-    result = interactive.run("%pip install reqeusts", on_comm_open=_click_when_shown("Cancel"))
-    buttons = _buttons(result.comm_opens)
-    assert {"Cancel", "Install anyway", "Did you mean requests?"} <= set(buttons)
+    result = interactive.run("%pip install reqeusts", on_comm_open=click_when_shown("Cancel"))
+    assert {"Cancel", "Install anyway", "Did you mean requests?"} <= set(buttons(result.comm_opens))
     assert result.status == "ok", result.text
     assert not imports(interactive, "reqeusts")
 
@@ -235,13 +204,14 @@ def test_a_runner_that_takes_no_input_gets_the_policy_not_a_widget(interactive):
     """nbconvert and papermill send allow_stdin: false; a widget there would wait for a click that never comes."""
     result = interactive.run("%pip install reqeusts", timeout=60, allow_stdin=False)
     assert result.status == "error" and "with nobody to ask" in result.text, result.text
-    assert _buttons(result.comm_opens) == {}
+    assert buttons(result.comm_opens) == {}
 
 
-def test_a_refusal_in_the_first_cell_of_a_kernel_that_loads_the_guard_at_start_gets_a_reply(package_index, tmp_path):
+def test_a_refusal_in_the_first_cell_of_a_kernel_that_loads_the_guard_at_start_gets_a_reply(
+        package_index, venv_template, tmp_path):
     """As on a hub (`jupyter safepip enable`): the first cell is an awaited %pip line; its one-line refusal must
     still reach the client as an error reply, or nbconvert and the notebook wait for ever."""
-    kernel = Kernel(tmp_path, package_index.url, load_at_start=True)
+    kernel = Kernel(tmp_path, package_index.url, template=venv_template, load_at_start=True)
     try:
         result = kernel.run("%pip install reqeusts", timeout=60, allow_stdin=False)
         assert result.status == "error" and "with nobody to ask" in result.text, result.text
@@ -252,13 +222,13 @@ def test_a_refusal_in_the_first_cell_of_a_kernel_that_loads_the_guard_at_start_g
 
 @pytest.mark.parametrize("interactive", [{"SAFEPIP_INSTALL_ANYWAY": "false"}], indirect=True)
 def test_widget_has_no_install_anyway_when_the_policy_forbids_it(interactive):
-    result = interactive.run("%pip install reqeusts", on_comm_open=_click_when_shown("Cancel"))
-    assert "Install anyway" not in _buttons(result.comm_opens)
-    assert "Cancel" in _buttons(result.comm_opens)
+    result = interactive.run("%pip install reqeusts", on_comm_open=click_when_shown("Cancel"))
+    assert "Install anyway" not in buttons(result.comm_opens)
+    assert "Cancel" in buttons(result.comm_opens)
 
 
 def test_widget_install_anyway_installs_exactly_the_inspected_files(interactive):
-    result = interactive.run("%pip install freshpkg", on_comm_open=_click_when_shown("Install anyway"))
+    result = interactive.run("%pip install freshpkg", on_comm_open=click_when_shown("Install anyway"))
     assert result.status == "ok", result.text
     assert imports(interactive, "freshpkg")
     inspected = sorted((Path(interactive.python).parents[2] / "safepip-cache" / "artifacts").glob("*/freshpkg-*.whl"))

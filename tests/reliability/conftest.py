@@ -1,14 +1,12 @@
-"""Reliability fixtures: a fault-injecting index per test, a shared throwaway venv, and the tally the
+"""Reliability fixtures: a fault-injecting index per test, a throwaway venv per test, and the tally the
 reliability benchmark reads (faults injected, hostile inputs tried, crashes, unchecked installs)."""
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import time
-import venv
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +22,8 @@ from jupyter_safepip.testing.builders import build_wheel
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED, TargetEnv, isolated_pip_env
 from tests.support.installed import recorded_hashes  # noqa: F401 - the reliability tests import it from here
+from tests.support.venvs import clone_venv
+from tests.support.waits import scaled
 
 TALLY_ENV = "SAFEPIP_RELIABILITY_TALLY"  # a file the session appends its counts to (benchmarks/reliability.py)
 TALLY = Counter()
@@ -113,23 +113,23 @@ def fault_index(tmp_path, monkeypatch) -> FaultIndex:
     index.stop()
 
 
-@pytest.fixture(scope="session")
-def shared_env(tmp_path_factory) -> TargetEnv:
-    """One throwaway venv for tests that must install nothing (each asserts it stays as it was)."""
-    path = tmp_path_factory.mktemp("reliability") / "venv"
-    venv.create(path, with_pip=True, symlinks=sys.platform != "win32")
-    return TargetEnv(path)
+@pytest.fixture
+def shared_env(venv_template, tmp_path) -> TargetEnv:
+    """A throwaway venv of this test's own (a copy of the run's pristine venv): a test that installs by mistake,
+    or on purpose and then fails before it uninstalls, cannot change what the next test sees."""
+    return TargetEnv(clone_venv(venv_template, tmp_path / "venv"))
 
 
 @pytest.fixture(scope="session")
-def shared_env_baseline(shared_env) -> frozenset[str]:
-    return frozenset(shared_env.pip_list())
+def shared_env_baseline(venv_template) -> frozenset[str]:
+    """What every fresh venv holds (they are all copies of the template)."""
+    return frozenset(TargetEnv(venv_template).pip_list())
 
 
 def guard_for(python: str, cache: Path, fail_mode: FailMode = FailMode.WARN, timeout: float = 2.0) -> Guard:
     """A guard for `python` with its own cache, the given fail mode and short timeouts (faults are local)."""
     return Guard(Settings(policy=Policy(fail_mode=fail_mode), python=python, cache_dir=cache, timeout=timeout,
-                          pip_timeout=120.0))
+                          pip_timeout=scaled(120.0)))
 
 
 # A wheel the archive rules block: a .pth file that runs encoded code at every interpreter start.

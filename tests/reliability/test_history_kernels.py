@@ -8,22 +8,19 @@ the files it would install. The kernels share the test environment's interpreter
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
 
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import Verdict
 from tests.conftest import isolated_pip_env
 from tests.reliability.conftest import server_reading_history, tally
-from tests.support.kernel_client import execute
+from tests.support.kernel_client import PLAIN, LocalKernel
 from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
@@ -32,30 +29,10 @@ KERNELS = 20
 NAMES = ("tidyframe", "reqeusts") * 3  # checks per kernel: an allowed tree and a typo-squat, three times each
 
 
-def _start(spec_dirs: Path, env: dict[str, str], attempts: int = 3) -> tuple[KernelManager, object]:
-    """A started kernel; twenty starting at once can race for the same free TCP port, so a kernel that dies
-    at start ("Address already in use") is started again."""
-    attempt = 1
-    while True:
-        manager = KernelManager(kernel_name="safepip-load", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dirs)]))
-        manager.start_kernel(env=env)
-        client = manager.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=scaled(180))
-            return manager, client
-        except RuntimeError:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
-            if attempt == attempts:
-                raise
-            attempt += 1
-
-
-def _run(client, code: str, timeout: float) -> tuple[str, str]:
-    """Execute a cell; its reply status and everything it printed or raised."""
-    result = execute(client, code, timeout)
-    return result.status, result.text
+def _stop_all(started: list[Future]) -> None:
+    for future in started:
+        if future.exception() is None:
+            future.result().stop()
 
 
 def test_twenty_kernels_check_and_record_at_once(package_index, tmp_path):
@@ -63,11 +40,7 @@ def test_twenty_kernels_check_and_record_at_once(package_index, tmp_path):
     env = isolated_pip_env(package_index.url, tmp_path / "pip-cache")
     env.update(PYTHONPATH=str(REPO), SAFEPIP_CACHE_DIR=str(tmp_path / "safepip-cache"),
                SAFEPIP_HISTORY_PATH=str(history), SAFEPIP_NONINTERACTIVE="1")
-    spec_dir = tmp_path / "kernels" / "safepip-load"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "safepip load", "language": "python"}))
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     go = tmp_path / "go"
     cell = (f"import pathlib, time\n"
             f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.005)\n"
@@ -75,19 +48,20 @@ def test_twenty_kernels_check_and_record_at_once(package_index, tmp_path):
             f"    get_ipython().run_line_magic('safepip', 'check ' + name)\n")
 
     with ThreadPoolExecutor(KERNELS) as pool:
-        kernels = list(pool.map(lambda _: _start(tmp_path / "kernels", env), range(KERNELS)))
+        started = [pool.submit(LocalKernel, argv, env, tmp_path / f"kernel-{n}", name="safepip-load", ready_timeout=180)
+                   for n in range(KERNELS)]
         try:
-            for _, client in kernels:
-                assert _run(client, "%load_ext jupyter_safepip", 60)[0] == "ok"
-            runs = [pool.submit(_run, client, cell, 600) for _, client in kernels]
+            kernels = [future.result() for future in started]
+            for kernel in kernels:
+                loaded = kernel.run("%load_ext jupyter_safepip", 60)
+                assert loaded.status == "ok", loaded.text
+            runs = [pool.submit(kernel.run, cell, 600, display=PLAIN) for kernel in kernels]
             with server_reading_history(history) as reads:
                 go.touch()  # every kernel is waiting in its cell: the checks start together
-                outcomes = [run.result(timeout=900) for run in runs]
-            kernel_ids = [Path(manager.connection_file).stem.removeprefix("kernel-") for manager, _ in kernels]
+                outcomes = [(r.status, r.text) for r in (run.result(timeout=scaled(900)) for run in runs)]
+            kernel_ids = [kernel.kernel_id for kernel in kernels]
         finally:
-            for manager, client in kernels:
-                client.stop_channels()
-                manager.shutdown_kernel(now=True)
+            _stop_all(started)
 
     tally("hostile inputs", KERNELS * len(NAMES))
     for status, text in outcomes:

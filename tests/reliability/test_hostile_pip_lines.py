@@ -260,11 +260,12 @@ def test_build_requirements_from_the_index_never_run_during_the_check(fault_inde
 
 
 @pytest.fixture(scope="module")
-def kernel(package_index, tmp_path_factory):
+def kernel(package_index, venv_template, tmp_path_factory):
     """A real kernel with the guard loaded and nobody to ask (IPython's own %pip would use a shell)."""
     from tests.ipython.test_kernel import Kernel
 
-    running = Kernel(tmp_path_factory.mktemp("hostile-kernel"), package_index.url, SAFEPIP_NONINTERACTIVE="1")
+    running = Kernel(tmp_path_factory.mktemp("hostile-kernel"), package_index.url, template=venv_template,
+                     SAFEPIP_NONINTERACTIVE="1")
     running.run("%load_ext jupyter_safepip")
     yield running
     running.stop()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import textwrap
 import warnings
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 from tornado.httpclient import HTTPClientError
 
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.server.handlers import MAX_BODY_BYTES
+from tests.support.kernel_client import LocalKernel
 
 pytestmark = pytest.mark.integration
 
@@ -158,7 +160,7 @@ async def test_history_filters_and_pages_newest_first(jp_fetch, safepip_env):
     assert [e["package"] for e in by_name["entries"]] == ["tidyutils"]
 
 
-async def test_history_written_by_a_kernel_shows_up(jp_fetch, safepip_env):
+async def test_history_written_by_a_kernel_shows_up(jp_fetch, safepip_env, tmp_path):
     # A real ipykernel process writes to the shared store, as the magics do after a decision.
     code = textwrap.dedent(f"""
         from pathlib import Path
@@ -168,13 +170,13 @@ async def test_history_written_by_a_kernel_shows_up(jp_fetch, safepip_env):
             Report("pip install tidyframe", (), (), Verdict.ALLOW, True),
             decision="installed", source="magic", notebook="analysis.ipynb", kernel_id="kernel-A")
     """)
-    manager, client = start_new_kernel(kernel_name="python3")
+    kernel = LocalKernel([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"], dict(os.environ),
+                         tmp_path / "kernel")
     try:
-        reply = client.execute_interactive(code, timeout=60)
-        assert reply["content"]["status"] == "ok"
+        result = kernel.run(code, timeout=60)
+        assert result.status == "ok", result.text
     finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+        kernel.stop()
     (entry,) = (await _json(jp_fetch, "history"))["entries"]
     assert (entry["package"], entry["decision"], entry["source"]) == ("tidyframe", "installed", "magic")
     assert (entry["notebook"], entry["kernel_id"]) == ("analysis.ipynb", "kernel-A")

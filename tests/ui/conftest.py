@@ -13,14 +13,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.support.waits import scaled
+
+from tests.support.waits import scaled, scaled_ms, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-LAB_START_TIMEOUT = 90.0
+LAB_START_SECONDS = 90
 EXTENSION = "jupyter-safepip"
 
 
@@ -94,17 +94,16 @@ def _jupyter_dirs(base: Path) -> dict[str, str]:
 
 
 def _wait_until_up(server: LabServer, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + LAB_START_TIMEOUT
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if process.poll() is not None:
             pytest.fail(f"jupyter lab exited early:\n{server.log_path.read_text()[-3000:]}", pytrace=False)
         try:
             with urllib.request.urlopen(f"{server.url}api/status?token={server.token}", timeout=scaled(2)) as response:
-                if response.status == 200:
-                    return
+                return response.status == 200
         except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"jupyter lab did not start in {LAB_START_TIMEOUT}s:\n{server.log_path.read_text()[-3000:]}", pytrace=False)
+            return False
+    wait_until(answers, LAB_START_SECONDS, lambda: f"jupyter lab to start:\n{server.log_path.read_text()[-3000:]}",
+               interval=0.3)
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +142,7 @@ def lab_server(package_index, tmp_path_factory) -> Iterator[LabServer]:
     finally:
         process.terminate()
         try:
-            process.wait(20)
+            process.wait(scaled(20))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -168,7 +167,7 @@ def page(browser, lab_server):
     """A fresh browser page with JupyterLab open and started."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
     page = context.new_page()
-    page.set_default_timeout(scaled(30_000))
+    page.set_default_timeout(scaled_ms(30))
     page.goto(lab_server.lab_url())
     wait_for_lab(page)
     yield page
@@ -217,7 +216,7 @@ def screenshot(page, name: str, selector: str | None = None) -> Path:
 def typo_squat_widget(page, notebook: str):
     """Wait for the warning widget of a blocked `reqeusts` in the notebook; its buttons."""
     widget = page.locator(f"{notebook} .safepip-report").first
-    widget.wait_for(timeout=scaled(120_000))
+    widget.wait_for(timeout=scaled_ms(120))
     text = widget.inner_text()
     assert "blocked" in text and "name.typo" in text and "did you mean" in text.lower()
     buttons = page.locator(f"{notebook} .jp-OutputArea-output button")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .conftest import screenshot, typo_squat_widget
-from tests.support.waits import scaled
+from tests.support.waits import scaled_ms
 
 pytestmark = pytest.mark.ui
 
@@ -19,10 +20,16 @@ def _run(page, index: int) -> None:
     cell = page.locator(f"{NOTEBOOK} .jp-Cell").nth(index)
     prompt = cell.locator(".jp-InputPrompt")
     for _ in range(3):  # a key pressed while Notebook 7 is still wiring the kernel up is dropped; press again
-        cell.locator(".cm-content").click()
+        try:
+            cell.locator(".cm-content").click()
+        except PlaywrightTimeoutError:
+            dialogs = page.locator(".jp-Dialog")
+            if dialogs.count():  # say what is in the way
+                pytest.fail(f"a dialog covers cell {index}: {dialogs.first.inner_text()!r}", pytrace=False)
+            raise
         page.keyboard.press("Shift+Enter")
         try:
-            page.wait_for_function("(el) => el.textContent.trim() !== '[ ]:'", arg=prompt.element_handle(), timeout=scaled(10_000))
+            page.wait_for_function("(el) => el.textContent.trim() !== '[ ]:'", arg=prompt.element_handle(), timeout=scaled_ms(10))
             return
         except Exception:  # noqa: BLE001 - not taken yet
             continue
@@ -35,11 +42,11 @@ def test_notebook7_shows_the_widget_and_cancel_installs_nothing(browser, lab_ser
     nbformat.write(notebook, lab_server.root_dir / "notebook7.ipynb")
     context = browser.new_context(viewport={"width": 1100, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(scaled(30_000))
+    page.set_default_timeout(scaled_ms(30))
     try:
         page.goto(lab_server.lab_url("notebooks/notebook7.ipynb"))
         assert page.evaluate("() => document.body.dataset.notebook") == "notebooks"  # Notebook 7's page, not Lab's
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=scaled(60_000))
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=scaled_ms(60))
         _run(page, 0)
         page.locator(f"{NOTEBOOK} .jp-Cell").nth(0).locator(".jp-InputPrompt", has_text="[1]").wait_for()
         _run(page, 1)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from .conftest import run_command, screenshot, set_theme, widen_sidebar
-from tests.support.waits import scaled
+from tests.support.waits import scaled_ms
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -33,7 +33,7 @@ def test_check_a_typo_squat_from_the_sidebar(page, lab_server):
     _open_with_the_palette(page)
     widen_sidebar(page)
     # The palette command puts the cursor in the package box: the whole check works from the keyboard.
-    assert page.evaluate("document.activeElement.id") == "jp-SafePip-spec"
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'jp-SafePip-spec'")
     page.keyboard.type("reqeusts")
     page.keyboard.press("Enter")
 
@@ -82,11 +82,11 @@ def test_a_check_from_a_notebook_cell_shows_up_in_the_history(page, lab_server):
     cell.click()
     page.keyboard.type("%load_ext jupyter_safepip\n%safepip check tidyframe==1.2.0")
     page.keyboard.press("Shift+Enter")
-    page.locator(".jp-OutputArea-output", has_text="safepip").first.wait_for(timeout=scaled(90_000))
+    page.locator(".jp-OutputArea-output", has_text="safepip").first.wait_for(timeout=scaled_ms(90))
 
     # The sidebar polls: the kernel's entry appears without a reload, with where it came from.
     entry = page.locator(f"{PANEL} .jp-SafePip-historyEntry", has_text="tidyframe 1.2.0").first
-    entry.wait_for(timeout=scaled(30_000))
+    entry.wait_for(timeout=scaled_ms(30))
     entry.locator("summary").click()
     details = entry.inner_text()
     assert "magic" in details and "Untitled" in details, details

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import run_command, screenshot, typo_squat_widget
-from tests.support.waits import scaled
+from tests.support.waits import scaled_ms
 
 pytestmark = pytest.mark.ui
 
@@ -32,6 +32,6 @@ def test_typo_squat_shows_the_widget_and_cancel_installs_nothing(page, lab_serve
     screenshot(page, "widget", f"{NOTEBOOK} .jp-Cell:nth-child(2)")
 
     buttons.filter(has_text="Cancel").first.click()
-    page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text="Cancelled; nothing was installed").first.wait_for(timeout=scaled(30_000))
+    page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text="Cancelled; nothing was installed").first.wait_for(timeout=scaled_ms(30))
     _run_cell(page, "import reqeusts")
-    page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text="ModuleNotFoundError").first.wait_for(timeout=scaled(30_000))
+    page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text="ModuleNotFoundError").first.wait_for(timeout=scaled_ms(30))
