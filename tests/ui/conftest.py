@@ -6,6 +6,8 @@ and the tests skip (saying why) only when it is not installed.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -66,6 +68,30 @@ def _installed_labextension() -> bool:
     return any((Path(d) / EXTENSION / "package.json").exists() for d in jupyter_path("labextensions"))
 
 
+def _snapshot_of_the_build(target: Path) -> bool:
+    """Copy the front end as built from labextension/src (newer than an installed copy while one develops) to
+    `target`, whole: taken under the lock scripts/setup-env.sh builds under, and checked to hold the entry point
+    its package.json names, so a build another run starts meanwhile cannot change what this run's browser loads.
+    False if there is no build."""
+    built = REPO / "jupyter_safepip" / "labextension"
+    if not (built / "package.json").exists():
+        return False
+    lock_path = REPO / ".venv" / ".labextension-build.lock"
+
+    def copied() -> bool:
+        shutil.rmtree(target, ignore_errors=True)
+        with contextlib.ExitStack() as stack:
+            if lock_path.parent.is_dir():
+                lock = stack.enter_context(lock_path.open("a"))
+                fcntl.flock(lock, fcntl.LOCK_SH)
+            shutil.copytree(built, target)
+        entry = json.loads((target / "package.json").read_text()).get("jupyterlab", {}).get("_build", {}).get("load")
+        return bool(entry) and (target / entry).is_file()
+
+    wait_until(copied, 60, "a complete build of the JupyterLab extension to copy", interval=1)
+    return True
+
+
 def _jupyter_dirs(base: Path) -> dict[str, str]:
     """Private Jupyter directories, so the user's settings, workspaces and news prompts stay out."""
     config, data, path = base / "config", base / "data", base / "path"
@@ -77,12 +103,10 @@ def _jupyter_dirs(base: Path) -> dict[str, str]:
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
     )
-    if not _installed_labextension():
-        built = REPO / "jupyter_safepip" / "labextension"
-        if not (built / "package.json").exists():
-            pytest.fail("the JupyterLab extension is neither installed nor built: run `pip install -e .` "
-                        "or `cd labextension && jlpm install && jlpm build`", pytrace=False)
-        (path / "labextensions" / EXTENSION).symlink_to(built, target_is_directory=True)  # as `labextension develop`
+    # JUPYTER_PATH comes first: this copy is the one JupyterLab loads, even where the extension is installed.
+    if not _snapshot_of_the_build(path / "labextensions" / EXTENSION) and not _installed_labextension():
+        pytest.fail("the JupyterLab extension is neither installed nor built: run scripts/setup-env.sh "
+                    "or `cd labextension && jlpm install && jlpm build`", pytrace=False)
     return {
         "JUPYTER_CONFIG_DIR": str(config),
         "JUPYTER_DATA_DIR": str(data),
