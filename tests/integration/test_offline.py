@@ -49,9 +49,11 @@ def hung_index(monkeypatch, target_env, tmp_path):
     """A cache warmed by an online check of tidyframe; then the index's port stops answering, and pip's
     configuration also names a find-links page on it."""
     index = build_demo_index(tmp_path / "files")
-    for key, value in isolated_pip_env(index.url, tmp_path / "pip-cache").items():
+    wanted = isolated_pip_env(index.url, tmp_path / "pip-cache")  # this machine's pip settings left out
+    for key in [k for k in os.environ if k not in wanted]:
+        monkeypatch.delenv(key)
+    for key, value in wanted.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     settings = Settings(python=target_env.python, cache_dir=tmp_path / "safepip-cache")
     guard = Guard(settings)
     online = guard.check(guard.parse("install tidyframe"), "install tidyframe").report
