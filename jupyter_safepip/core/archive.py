@@ -12,6 +12,11 @@ that cannot be read at all raises `ArchiveUnreadable`. Time and memory are bound
 - MAX_NESTING: how deep archives inside archives are opened.
 - HEAD_BYTES: how much of a member that is not wanted in full is kept (enough for file-type magic).
 
+Links are judged per archive, once all its members are known: a link escapes when its target, read from the
+link's own directory and through the archive's other links as a file system would, leaves the root of the archive
+it is in (the outer one, or the nested one). pip never unpacks an archive inside a package, so inside a nested
+archive only a real escape keeps its weight; links, device files and repeated names there are information.
+
 Peak memory while reading is bounded by `memory_bound(N)`: the archive's own bytes and its index, plus
 what it may inflate. Time has no clock limit: it is linear in those same bytes, so the limits bound it too.
 """
@@ -39,6 +44,8 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 250
 RATIO_MIN_BYTES = 64 * 1024 * 1024  # below this, a highly compressible file (zeroed weights) is just data
 MAX_NESTING = 2
+MAX_LINK_HOPS = 40  # links followed in one resolution, as Linux does before giving up (ELOOP)
+MAX_PATH = 4096  # a longer link target or path cannot be created when unpacked (ENAMETOOLONG)
 HEAD_BYTES = 64
 INDEX_BYTES_PER_BYTE = 24  # what a zip's central directory or a tar's headers cost in memory, per byte on disk
 
@@ -71,6 +78,10 @@ class ArchiveIssue:
     kind: str
     name: str
     detail: str
+
+
+# Structural issues that are information inside a nested archive (no unpacker pip runs will see them).
+NESTED_INFORMATION = frozenset({"archive-link", "archive-special-file", "archive-duplicate-name"})
 
 
 @dataclass(frozen=True)
@@ -178,17 +189,25 @@ class _Reader:
         except zipfile.BadZipFile as exc:
             raise ArchiveUnreadable(f"not a valid zip archive: {exc}") from None
         seen: set[str] = set()
+        links = _Links()
+        try:
+            self._zip_members(archive, prefix, depth, seen, links)
+        finally:
+            self._judge(links, prefix, depth)
+
+    def _zip_members(self, archive: zipfile.ZipFile, prefix: str, depth: int, seen: set[str], links: "_Links") -> None:
         for info in archive.infolist():
-            name = self._check_name(info.filename, prefix, seen)
+            name = self._check_name(info.filename, prefix, seen, depth)
             if name is None or info.is_dir():
                 continue
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                target = archive.read(info)[:1024].decode("utf-8", "replace") if info.file_size < 4096 else "?"
-                self._link(name, target, prefix, hard=False)
+                target = archive.read(info)[:MAX_PATH].decode("utf-8", "replace") if info.file_size < MAX_PATH else "?"
+                links.add(name, target, hard=False)
                 continue
+            links.written.append(name)
             if mode and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
-                self.issues.append(ArchiveIssue("archive-special-file", prefix + name, "is a device, pipe or socket"))
+                self._issue("archive-special-file", prefix + name, "is a device, pipe or socket", depth)
                 continue
             if info.flag_bits & 0x1:
                 raise ArchiveUnreadable(f"{prefix}{name} is encrypted")
@@ -215,6 +234,14 @@ class _Reader:
             self.issues.append(ArchiveIssue("archive-bomb", where, f"inflates beyond {self.budget} bytes"))
             raise
         seen: set[str] = set()
+        links = _Links()
+        try:
+            self._tar_members(archive, where, prefix, depth, seen, links)
+        finally:
+            self._judge(links, prefix, depth)
+
+    def _tar_members(self, archive: tarfile.TarFile, where: str, prefix: str, depth: int, seen: set[str],
+                     links: "_Links") -> None:
         with archive:
             members = iter(archive)
             while True:
@@ -230,21 +257,22 @@ class _Reader:
                 if end > self.budget:
                     self.issues.append(ArchiveIssue("archive-bomb", where, f"inflates beyond {end} bytes"))
                     raise _LimitHit(f"stopped reading before {end} uncompressed bytes")
-                name = self._check_name(info.name, prefix, seen)
+                name = self._check_name(info.name, prefix, seen, depth)
                 if name is None or info.isdir():
                     continue
                 if info.issym() or info.islnk():
-                    self._link(name, info.linkname, prefix, hard=info.islnk())
+                    links.add(name, info.linkname, hard=info.islnk())
                     continue
+                links.written.append(name)
                 if not info.isfile():
-                    self.issues.append(ArchiveIssue("archive-special-file", prefix + name, "is a device, pipe or socket"))
+                    self._issue("archive-special-file", prefix + name, "is a device, pipe or socket", depth)
                     continue
                 full = self._wants(name, info.size, depth)
                 stream = archive.extractfile(info)
                 content = self._bounded_read(stream, info.size, full, prefix + name) if stream else b""
                 self._keep(name, info.size, content, full, prefix, depth)
 
-    def _check_name(self, raw: str, prefix: str, seen: set[str]) -> str | None:
+    def _check_name(self, raw: str, prefix: str, seen: set[str], depth: int) -> str | None:
         self.count += 1
         # tarfile keeps undecodable bytes as lone surrogates, which SQLite, JSON and terminals reject.
         if not raw.isascii() and _has_surrogates(raw):
@@ -259,21 +287,26 @@ class _Reader:
         if not name:
             return None
         if name in seen and not raw.endswith("/"):
-            self.issues.append(ArchiveIssue("archive-duplicate-name", prefix + name, "appears more than once; which copy is installed is ambiguous"))
+            self._issue("archive-duplicate-name", prefix + name, "appears more than once; which copy is installed is ambiguous", depth)
         seen.add(name)
         return name
 
-    def _link(self, name: str, target: str, prefix: str, hard: bool) -> None:
-        """A link is an escape only when its target leaves the archive it is in: a symbolic link is resolved from
-        its own directory (docs/README -> ../README stays inside), a hard link names a member of the archive."""
-        what = "hard link" if hard else "symbolic link"
-        text = target.replace("\\", "/")
-        resolved = posixpath.normpath(text if hard else posixpath.join(posixpath.dirname(name), text))
-        absolute = text.startswith("/") or (len(text) > 1 and text[1] == ":")
-        if absolute or resolved == ".." or resolved.startswith("../") or "\x00" in text:
-            self.issues.append(ArchiveIssue("archive-link-escape", prefix + name, f"{what} to {target[:120]!r} points outside the archive"))
-        else:
-            self.issues.append(ArchiveIssue("archive-link", prefix + name, f"{what} to {target[:120]!r}"))
+    def _issue(self, kind: str, name: str, detail: str, depth: int) -> None:
+        if depth and kind in NESTED_INFORMATION:
+            kind, detail = "archive-nested-structure", f"{detail} (inside {name.rsplit('!', 1)[0]}, which pip does not unpack)"
+        self.issues.append(ArchiveIssue(kind, name, detail))
+
+    def _judge(self, links: "_Links", prefix: str, depth: int) -> None:
+        """The links of one archive (and what is written through them), now that all of them are known."""
+        where = "the archive" if not depth else f"the archive it is in ({prefix.rstrip('!').rsplit('!', 1)[-1]})"
+        for name, target, hard in links.all:
+            what = "hard link" if hard else "symbolic link"
+            if links.escapes(name, target, hard):
+                self.issues.append(ArchiveIssue("archive-link-escape", prefix + name, f"{what} to {target[:120]!r} points outside {where}"))
+            else:
+                self._issue("archive-link", prefix + name, f"{what} to {target[:120]!r}", depth)
+        for name in links.written_through_escapes():
+            self.issues.append(ArchiveIssue("archive-link-escape", prefix + name, f"is written through a link that points outside {where}"))
 
     def _wants(self, name: str, size: int, depth: int) -> bool:
         nested = depth < MAX_NESTING and archive_kind(name) is not None
@@ -308,6 +341,90 @@ class _Reader:
             self.issues.append(ArchiveIssue("archive-nested-unreadable", prefix + name, f"nested more than {MAX_NESTING} archives deep"))
         complete = full and len(content) == size
         self.members.append(Member(prefix + name, size, content if full else content[:HEAD_BYTES], complete))
+
+
+class _Links:
+    """The links of one archive and the names written in it, to resolve targets as the unpacked tree would.
+
+    The root is the archive's single top directory when every member is under one (pip unpacks an sdist without
+    it, into a build directory of its own), else the archive's own root."""
+
+    def __init__(self) -> None:
+        self.all: list[tuple[str, str, bool]] = []  # (name, target, hard)
+        self.written: list[str] = []
+        self._symbolic: dict[str, str] | None = None
+        self._lead = ""
+
+    def add(self, name: str, target: str, hard: bool) -> None:
+        self.all.append((name, target, hard))
+
+    def _ready(self) -> dict[str, str]:
+        if self._symbolic is None:
+            names = self.written + [name for name, _, _ in self.all]
+            tops = {name.split("/", 1)[0] for name in names}
+            self._lead = f"{tops.pop()}/" if len(tops) == 1 and all("/" in name for name in names) else ""
+            self._symbolic = {self._inside(name): target for name, target, hard in self.all if not hard}
+        return self._symbolic
+
+    def _inside(self, name: str) -> str:
+        return name[len(self._lead):] if self._lead and name.startswith(self._lead) else name
+
+    def escapes(self, name: str, target: str, hard: bool) -> bool:
+        """A symbolic link is read from its own directory, a hard link (a member's name) from the archive's root."""
+        self._ready()
+        text = target.replace("\\", "/")
+        if "\x00" in text or _absolute(text):
+            return True
+        if len(text) >= MAX_PATH:
+            return False  # cannot be created when unpacked
+        return self.leaves_root(self._inside(text) if hard else f"{posixpath.dirname(self._inside(name))}/{text}")
+
+    def written_through_escapes(self) -> list[str]:
+        """Files whose directory is reached through a link that leaves the archive (d -> ../.., then d/x)."""
+        symbolic = self._ready()
+        if not symbolic:
+            return []
+        found = []
+        for name in self.written:
+            parts = self._inside(name).split("/")[:-1]
+            through = len(name) < MAX_PATH and any("/".join(parts[:i]) in symbolic for i in range(1, len(parts) + 1))
+            if through and self.leaves_root("/".join(parts)):
+                found.append(name)
+        return found
+
+    def leaves_root(self, path: str) -> bool:
+        """Whether `path` (from the root, '..' allowed) leaves the root, following the archive's own symbolic
+        links; a loop resolves to nothing, as it would on disk."""
+        symbolic = self._ready()
+        pending = path.split("/")[::-1]  # a stack: the next component last
+        resolved: list[str] = []
+        hops = 0
+        while pending:
+            part = pending.pop()
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not resolved:
+                    return True
+                resolved.pop()
+                continue
+            resolved.append(part)
+            target = symbolic.get("/".join(resolved))
+            if target is None:
+                continue
+            hops += 1
+            text = target.replace("\\", "/")
+            if hops > MAX_LINK_HOPS or len(text) >= MAX_PATH:
+                return False
+            if "\x00" in text or _absolute(text):
+                return True
+            resolved.pop()
+            pending.extend(text.split("/")[::-1])
+        return False
+
+
+def _absolute(path: str) -> bool:
+    return path.startswith("/") or (len(path) > 1 and path[1] == ":")
 
 
 _CODE = re.compile(r"\.pyw?$|^(?:[^/]+\.data/(?:purelib|platlib)/)?[^/]+\.pth$")

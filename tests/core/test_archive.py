@@ -73,24 +73,100 @@ def test_hostile_tar_members_become_issues(tmp_path: Path, name: str, kind: byte
     assert issue in _issues(path)
 
 
-def test_a_link_inside_a_nested_archive_is_resolved_within_that_archive(tmp_path: Path) -> None:
-    def nested(target: str) -> Path:
-        inner = _tar(tmp_path / f"inner-{len(target)}.tar.gz", [(_info("rbenv/libexec/rbenv"), b"#!/bin/sh\n"),
-                                                                  (_info("rbenv/bin/rbenv", tarfile.SYMTYPE, target), b"")])
+def _kinds(path: Path) -> dict[str, set[str]]:
+    """Issue kinds by member name."""
+    found: dict[str, set[str]] = {}
+    for issue in read_archive(path, lambda n: True).issues:
+        found.setdefault(issue.name, set()).add(issue.kind)
+    return found
+
+
+def _sdist_holding(tmp_path: Path, where: str, inner: list[tuple[tarfile.TarInfo, bytes]], name: str = "demo") -> Path:
+    """An sdist that ships an archive (built here, harmless) at `where` under its root."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    data = _tar(tmp_path / f"inner-{len(list(tmp_path.iterdir()))}.tar.gz", inner)
+    return _tar(tmp_path / f"{name}-1.0.tar.gz", [(_info(f"{name}-1.0/setup.py"), b"x=1\n"),
+                                                    (_info(f"{name}-1.0/{where}"), data.read_bytes())])
+
+
+@pytest.mark.parametrize(
+    ("links", "escapes"),
+    [
+        # pyparsing 3.3.3: docs/CONTRIBUTING.md -> ../CONTRIBUTING.md, inside the archive
+        ([("demo-1.0/docs/CONTRIBUTING.md", "../CONTRIBUTING.md")], set()),
+        ([("demo-1.0/docs/out", "../../outside")], {"demo-1.0/docs/out"}),
+        # through another link of the archive, as the unpacked tree resolves it
+        ([("demo-1.0/a/up", ".."), ("demo-1.0/b", "a/up/c")], set()),
+        ([("demo-1.0/a/up", "../.."), ("demo-1.0/b", "a/up/etc")], {"demo-1.0/a/up", "demo-1.0/b"}),
+        ([("demo-1.0/a/up", ".."), ("demo-1.0/b", "a/up/../../etc")], {"demo-1.0/b"}),  # lexically inside, really not
+        ([("demo-1.0/loop1", "loop2"), ("demo-1.0/loop2", "loop1")], set()),  # resolves to nothing
+    ],
+)
+def test_a_link_escapes_only_when_its_target_leaves_the_archive(tmp_path: Path, links, escapes) -> None:
+    path = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n")]
+                + [(_info(name, tarfile.SYMTYPE, target), b"") for name, target in links])
+    kinds = _kinds(path)
+    assert {name for name, found in kinds.items() if "archive-link-escape" in found} == escapes
+    assert all("archive-link" in kinds[name] for name, _ in links if name not in escapes)
+
+
+def test_a_file_written_through_a_link_that_leaves_the_archive_is_an_escape(tmp_path: Path) -> None:
+    def sdist(target: str) -> Path:
         return _tar(tmp_path / f"demo-{len(target)}.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"),
-                                                              (_info("demo-1.0/demo/resources/rbenv.tar.gz"), inner.read_bytes())])
-    assert "archive-link-escape" not in _issues(nested("../libexec/rbenv"))
-    assert "archive-link-escape" in _issues(nested("../../../../etc/passwd"))
+                                                               (_info("demo-1.0/sub/d", tarfile.SYMTYPE, target), b""),
+                                                               (_info("demo-1.0/sub/d/x.pth"), b"")])
+    assert "archive-link-escape" in _kinds(sdist("../../.."))["demo-1.0/sub/d/x.pth"]
+    assert "demo-1.0/sub/d/x.pth" not in _kinds(sdist("../real"))  # its twin stays inside
 
 
-def test_special_files_in_a_test_data_archive_do_not_block(tmp_path: Path) -> None:
-    data = _tar(tmp_path / "data.tar", [(_info("dev", tarfile.CHRTYPE), b""), (_info("link", tarfile.SYMTYPE, "../../x"), b"")])
-    test_data = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"),
-                                                    (_info("demo-1.0/tests/data/data.tar"), data.read_bytes())])
-    shipped = _tar(tmp_path / "demo-2.0.tar.gz", [(_info("demo-2.0/setup.py"), b"x=1\n"),
-                                                  (_info("demo-2.0/demo/data.tar"), data.read_bytes())])
-    assert severity(scan_archive(test_data), "archive-special-file") < Severity.MEDIUM
-    assert severity(scan_archive(shipped), "archive-special-file") >= Severity.HIGH
+def test_a_link_inside_a_nested_archive_is_resolved_within_that_archive(tmp_path: Path) -> None:
+    # pre-commit 4.7.0: pre_commit/resources/rbenv.tar.gz!rbenv/bin/rbenv -> ../libexec/rbenv
+    def nested(target: str) -> Path:
+        return _sdist_holding(tmp_path / target.replace("/", "_").replace(".", "d"), "demo/resources/rbenv.tar.gz",
+                              [(_info("rbenv/libexec/rbenv"), b"#!/bin/sh\n"), (_info("rbenv/bin/rbenv", tarfile.SYMTYPE, target), b"")])
+    inside = _kinds(nested("../libexec/rbenv"))
+    assert inside["demo-1.0/demo/resources/rbenv.tar.gz!rbenv/bin/rbenv"] == {"archive-nested-structure"}
+    assert not any("archive-link-escape" in found for found in inside.values())
+    # The nested archive's root is its own: a target that climbs out of it, even into the outer archive, escapes.
+    assert "archive-link-escape" in _kinds(nested("../../../x"))["demo-1.0/demo/resources/rbenv.tar.gz!rbenv/bin/rbenv"]
+    shipped = scan_archive(nested("../../../../etc/passwd"))
+    assert severity(shipped, "archive-link-escape") == Severity.HIGH
+    assert "outside the archive it is in (demo-1.0/demo/resources/rbenv.tar.gz)" in str(shipped.findings)
+
+
+# backports_zstd: device files and links in a test-data tar under tests/
+SPECIAL = [(_info("dev", tarfile.CHRTYPE), b""), (_info("fifo", tarfile.FIFOTYPE), b""), (_info("link", tarfile.SYMTYPE, "dev"), b""),
+           (_info("dup"), b"a"), (_info("dup"), b"b")]
+
+
+@pytest.mark.parametrize("where", ["tests/data/data.tar", "demo/data.tar"])
+def test_links_device_files_and_repeated_names_in_a_nested_archive_are_information(tmp_path: Path, where: str) -> None:
+    scan = scan_archive(_sdist_holding(tmp_path, where, SPECIAL))
+    assert severity(scan, "archive-nested-structure") == Severity.INFO
+    assert not {"archive-special-file", "archive-link", "archive-duplicate-name"} & {f.rule_id for f in scan.findings}
+    assert max(f.severity for f in scan.findings) == Severity.INFO
+    # The same members in the package itself keep their weight: pip unpacks an sdist.
+    outer = _tar(tmp_path / "demo-2.0.tar.gz", [(_info("demo-2.0/setup.py"), b"x=1\n")]
+                 + [(_info(f"demo-2.0/{i.name}", i.type, i.linkname), data) for i, data in SPECIAL])
+    assert severity(scan_archive(outer), "archive-special-file") == Severity.HIGH
+
+
+def test_an_escape_from_a_nested_archive_weighs_less_under_tests(tmp_path: Path) -> None:
+    escape = [(_info("link", tarfile.SYMTYPE, "../../x"), b""), (_info("../evil"), b"")]
+    in_tests = scan_archive(_sdist_holding(tmp_path / "t", "tests/data/data.tar", escape))
+    shipped = scan_archive(_sdist_holding(tmp_path / "s", "demo/data.tar", escape))
+    for rule in ("archive-link-escape", "archive-path-traversal"):
+        assert severity(in_tests, rule) == Severity.LOW and severity(shipped, rule) == Severity.HIGH
+
+
+def test_a_nested_archive_that_cannot_be_opened_weighs_less_under_tests(tmp_path: Path) -> None:
+    def holding(where: str) -> Path:
+        folder = tmp_path / where.replace("/", "_")
+        folder.mkdir()
+        return _tar(folder / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n"),
+                                                 (_info(f"demo-1.0/{where}"), b"\x1f\x8b" + b"not gzip" * 10)])
+    assert severity(scan_archive(holding("tests/data/corrupt.tar.gz")), "archive-nested-unreadable") < Severity.MEDIUM
+    assert severity(scan_archive(holding("demo/corrupt.tar.gz")), "archive-nested-unreadable") == Severity.MEDIUM
 
 
 def test_benign_tar_has_no_issues(tmp_path: Path) -> None:

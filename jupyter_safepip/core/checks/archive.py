@@ -130,7 +130,7 @@ def _inspect(
     by_name = {m.name: m for m in members}
     layout, hits = _layout(by_name)
     # An archive of test data (a tar of device files under tests/) is unpacked only by someone running the tests.
-    hits += [(Hit(i.kind, i.name, None, i.detail), Where.TESTS if _nested_test_data(i.name, layout) else Where.LIBRARY)
+    hits += [(Hit(i.kind, i.name, None, i.detail), Where.TESTS if _nested_test_data(i, layout) else Where.LIBRARY)
              for i in issues]
     scanned = 0
     python = [m for m in members if m.complete and m.name.endswith((".py", ".pyw"))]
@@ -268,10 +268,12 @@ def _where(name: str, layout: _Layout) -> Where:
     return Where.LIBRARY
 
 
-def _nested_test_data(name: str, layout: _Layout) -> bool:
-    """Whether a member belongs to an archive kept under tests/, docs/, examples/ (test data, never unpacked by pip)."""
-    outer, nested, _ = name.partition("!")
-    return bool(nested) and tests_or_docs_dir(_relative(outer, layout)) is not None
+def _nested_test_data(issue: ArchiveIssue, layout: _Layout) -> bool:
+    """Whether an issue is in, or about, an archive kept under tests/, docs/, examples/ (test data, never unpacked
+    by pip): a link in it, or the archive itself that could not be opened."""
+    outer, nested, _ = issue.name.partition("!")
+    about_it = nested or issue.kind == "archive-nested-unreadable"
+    return bool(about_it) and tests_or_docs_dir(_relative(outer, layout)) is not None
 
 
 def _relative(name: str, layout: _Layout) -> str:

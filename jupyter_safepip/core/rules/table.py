@@ -35,6 +35,7 @@ _TABLE = [
     ("archive-too-many-members", "archive", M, M, "The archive holds more files than can be inspected."),
     ("archive-nested", "archive", I, I, "The package contains another archive, which was inspected too."),
     ("archive-nested-unreadable", "archive", M, M, "The package contains an archive that could not be opened."),
+    ("archive-nested-structure", "archive", I, I, "An archive inside the package holds a link, device file or repeated name; pip never unpacks it."),
     # Install-time execution.
     ("install-code-in-setup", "install", I, L, "setup.py runs code of its own besides calling setup(); it runs during pip install."),
     ("install-cmdclass-override", "install", I, L, "setup.py replaces pip's install/develop/egg_info/build steps with its own code."),
