@@ -97,7 +97,7 @@ def parse_rule_severity(entries: list[str] | tuple[str, ...], known: frozenset[s
     return tuple(parsed.items())
 
 
-def reweigh(policy: Policy, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+def _reweigh(policy: Policy, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     """The findings with the severities the administrator set for their rules (decide_package applies it)."""
     chosen = dict(policy.rule_severity)
     if not chosen:
@@ -123,7 +123,7 @@ def decide_package(
     """Decide one package: the deny list wins, then the allow list, then the worst finding (at the severity
     the policy gives its rule) and the fail mode."""
     version = candidate.version if candidate else None
-    findings = reweigh(policy, tuple(findings))
+    findings = _reweigh(policy, tuple(findings))
     if is_denied(policy, name, version):
         return Decision(Verdict.BLOCK, (f"{name} is on the deny list",), findings)
     for entry in policy.allow:
