@@ -11,6 +11,7 @@ that cannot be read at all raises `ArchiveUnreadable`. Time and memory are bound
   reading stops there. So an archive of N bytes never inflates beyond `inflate_budget(N)`.
 - MAX_NESTING: how deep archives inside archives are opened.
 - HEAD_BYTES: how much of a member that is not wanted in full is kept (enough for file-type magic).
+- MAX_LINK_STEPS: path components followed while resolving one archive's links (see below).
 
 Links are judged per archive, once all its members are known: a link escapes when its target, read from the
 link's own directory and through the archive's other links as a file system would, leaves the root of the archive
@@ -46,6 +47,7 @@ RATIO_MIN_BYTES = 64 * 1024 * 1024  # below this, a highly compressible file (ze
 MAX_NESTING = 2
 MAX_LINK_HOPS = 40  # links followed in one resolution, as Linux does before giving up (ELOOP)
 MAX_PATH = 4096  # a longer link target or path cannot be created when unpacked (ENAMETOOLONG)
+MAX_LINK_STEPS = 1_000_000  # path components resolved per archive; beyond, the links are said to be unchecked
 HEAD_BYTES = 64
 INDEX_BYTES_PER_BYTE = 24  # what a zip's central directory or a tar's headers cost in memory, per byte on disk
 
@@ -307,6 +309,9 @@ class _Reader:
                 self._issue("archive-link", prefix + name, f"{what} to {target[:120]!r}", depth)
         for name in links.written_through_escapes():
             self.issues.append(ArchiveIssue("archive-link-escape", prefix + name, f"is written through a link that points outside {where}"))
+        if links.steps > MAX_LINK_STEPS:
+            self.incomplete.append(f"the links of {prefix.rstrip('!') or 'the archive'} were not all resolved "
+                                   f"(more than {MAX_LINK_STEPS} path steps)")
 
     def _wants(self, name: str, size: int, depth: int) -> bool:
         nested = depth < MAX_NESTING and archive_kind(name) is not None
@@ -354,6 +359,7 @@ class _Links:
         self.written: list[str] = []
         self._symbolic: dict[str, str] | None = None
         self._lead = ""
+        self.steps = 0  # path components followed so far, against MAX_LINK_STEPS
 
     def add(self, name: str, target: str, hard: bool) -> None:
         self.all.append((name, target, hard))
@@ -394,12 +400,16 @@ class _Links:
 
     def leaves_root(self, path: str) -> bool:
         """Whether `path` (from the root, '..' allowed) leaves the root, following the archive's own symbolic
-        links; a loop resolves to nothing, as it would on disk."""
+        links; a loop resolves to nothing, as it would on disk. Past the archive's step budget nothing more is
+        resolved (the reader says its links are unchecked)."""
         symbolic = self._ready()
         pending = path.split("/")[::-1]  # a stack: the next component last
         resolved: list[str] = []
         hops = 0
         while pending:
+            self.steps += 1
+            if self.steps > MAX_LINK_STEPS:
+                return False
             part = pending.pop()
             if part in ("", "."):
                 continue

@@ -119,6 +119,17 @@ def test_a_file_written_through_a_link_that_leaves_the_archive_is_an_escape(tmp_
     assert "demo-1.0/sub/d/x.pth" not in _kinds(sdist("../real"))  # its twin stays inside
 
 
+def test_links_too_many_to_resolve_are_said_to_be_unchecked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive, "MAX_LINK_STEPS", 500)
+    long_way = "/".join(["a", ".."] * 200) + "/x"  # a long way round to a place inside
+    path = _tar(tmp_path / "demo-1.0.tar.gz", [(_info("demo-1.0/setup.py"), b"x=1\n")]
+                + [(_info(f"demo-1.0/l{i}", tarfile.SYMTYPE, long_way), b"") for i in range(20)])
+    contents = read_archive(path, lambda n: True)
+    assert any("were not all resolved" in why for why in contents.incomplete)
+    assert "archive-link-escape" not in {i.kind for i in contents.issues}
+    assert scan_archive(path).errors  # partly inspected: could not check, never a pass
+
+
 def test_a_link_inside_a_nested_archive_is_resolved_within_that_archive(tmp_path: Path) -> None:
     # pre-commit 4.7.0: pre_commit/resources/rbenv.tar.gz!rbenv/bin/rbenv -> ../libexec/rbenv
     def nested(target: str) -> Path:
