@@ -47,15 +47,25 @@ def pytest_sessionstart(session) -> None:
 SHARED_PROCESSES = ("unattended", "locked_kernel", "kernel", "hub", "lab_server")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Group the tests by the shared process they use, before pytest-xdist reads the groups; afterwards, fail
+    rather than silently start every shared kernel and server on every worker if pytest-xdist did not take the
+    groups (it does not with pytest 9.2: pytest-dev/pytest-xdist#1386)."""
     for item in items:
         for name in SHARED_PROCESSES:
             if name in item.fixturenames:
                 scope = item._fixtureinfo.name2fixturedefs[name][-1].scope
-                group = name if scope == "session" else f"{item.module.__name__}::{name}"
+                group = name if scope == "session" else f"{item.module.__name__.rsplit('.', 1)[-1]}.{name}"
                 item.add_marker(pytest.mark.xdist_group(group))
                 break
+    result = yield
+    if getattr(config.option, "loadgroup", False):
+        lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+        if lost:
+            raise pytest.UsageError(f"--dist loadgroup did not group {lost[0]} (and {len(lost) - 1} more): this "
+                                    "pytest and pytest-xdist do not work together; see the pytest pin in pyproject.toml")
+    return result
 
 
 def leftover_message(served: set[str]) -> str | None:
@@ -69,7 +79,7 @@ def leftover_message(served: set[str]) -> str | None:
     names = " ".join(name for name, _, _ in found)
     return (f"the test environment has packages installed that the tests' own package index serves: {listed}. "
             f"Every venv and kernel the tests start sees this environment's packages, so the tests would find them "
-            f"already installed and fail for the wrong reason (an older demo installed into .venv; scripts/lab.sh "
+            f"already installed and fail for the wrong reason (the demo used to install into .venv; scripts/lab.sh "
             f"now keeps the demo in .demo-venv). Remove them, then run the tests again: "
             f"{sys.executable} -m pip uninstall -y {names}")
 

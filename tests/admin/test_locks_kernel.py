@@ -17,20 +17,34 @@ pytestmark = pytest.mark.integration
 OTHER = "http://127.0.0.1:9/other/simple"
 
 
-@pytest.fixture(scope="module")
-def locked_kernel(package_index, tmp_path_factory):
+def start_locked_kernel(tmp, index_url: str):
+    """A kernel of a fresh admin environment in `tmp` where `enable --sys-prefix` was run with a locked policy."""
     from tests.admin.conftest import make_admin_env
 
-    tmp = tmp_path_factory.mktemp("locked")
     admin_env = make_admin_env(tmp)
     shared = tmp / "shared" / "history.sqlite"
-    policy = {"index_url": package_index.url, "history_path": str(shared), "block_at": "high", "install_anyway": False,
+    policy = {"index_url": index_url, "history_path": str(shared), "block_at": "high", "install_anyway": False,
               "locked": ["enabled", "index_url", "block_at", "install_anyway"]}
     (admin_env.prefix / "etc" / "jupyter").mkdir(parents=True)
     (admin_env.prefix / "etc" / "jupyter" / "jupyter_safepip_config.json").write_text(json.dumps({"SafePip": policy}))
     assert admin_env.run("enable", "--sys-prefix").returncode == 0
     kernel = admin_env.kernel(tmp / "kernel", SAFEPIP_NONINTERACTIVE="1")
     kernel.shared_history = shared
+    return kernel
+
+
+@pytest.fixture(scope="module")
+def locked_kernel(package_index, tmp_path_factory):
+    """One such kernel for the module's tests that install nothing."""
+    kernel = start_locked_kernel(tmp_path_factory.mktemp("locked"), package_index.url)
+    yield kernel
+    kernel.stop()
+
+
+@pytest.fixture
+def own_locked_kernel(package_index, tmp_path):
+    """One for a test that installs: what it installs stays in its own environment."""
+    kernel = start_locked_kernel(tmp_path, package_index.url)
     yield kernel
     kernel.stop()
 
@@ -91,13 +105,13 @@ def test_other_indexes_are_refused_in_the_kernel(locked_kernel, line, refused):
     assert any(refused in e.findings[0].message for e in refusals(locked_kernel))
 
 
-def test_installs_resolve_from_the_trusted_index_and_typo_squats_stay_blocked(locked_kernel):
-    installed = locked_kernel.run("%pip install tidyframe")
+def test_installs_resolve_from_the_trusted_index_and_typo_squats_stay_blocked(own_locked_kernel):
+    installed = own_locked_kernel.run("%pip install tidyframe")
     assert installed.status == "ok", installed.text
     assert "safepip checked 3 package(s)" in installed.text
-    blocked = locked_kernel.run("%pip install reqeusts")
+    blocked = own_locked_kernel.run("%pip install reqeusts")
     assert blocked.status == "error" and "nothing was installed" in blocked.text
-    decisions = {(e.command, e.decision) for e in HistoryStore(locked_kernel.shared_history).query(limit=100)}
+    decisions = {(e.command, e.decision) for e in HistoryStore(own_locked_kernel.shared_history).query(limit=100)}
     assert ("pip install tidyframe", "installed") in decisions and ("pip install reqeusts", "blocked") in decisions
 
 

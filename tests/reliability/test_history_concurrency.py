@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-import time
 from pathlib import Path
 
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.core.model import Candidate, Evidence, Finding, PackageReport, Report, Severity, Verdict
 from tests.reliability.conftest import server_reading_history, tally
+from tests.support.waits import scaled
 
 WORKERS = 20
 RECORDS_EACH = 50
@@ -35,8 +35,10 @@ def expected_report(worker: int, number: int) -> Report:
     return Report(f"pip install {name}", (package,), (), verdict, True)
 
 
-def _worker(path: str, worker: int, start: multiprocessing.Event, results: multiprocessing.Queue) -> None:
+def _worker(path: str, worker: int, ready: multiprocessing.Queue, start: multiprocessing.Event,
+            results: multiprocessing.Queue) -> None:
     ids, problems = [], []
+    ready.put(worker)
     start.wait()
     for number in range(RECORDS_EACH):
         try:
@@ -51,17 +53,18 @@ def _worker(path: str, worker: int, start: multiprocessing.Event, results: multi
 def test_twenty_processes_record_while_the_server_reads(tmp_path):
     path = tmp_path / "history.sqlite"  # not created beforehand: the workers race to create it too
     context = multiprocessing.get_context("spawn")
-    start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=_worker, args=(str(path), w, start, results)) for w in range(WORKERS)]
+    ready, start, results = context.Queue(), context.Event(), context.Queue()
+    workers = [context.Process(target=_worker, args=(str(path), w, ready, start, results)) for w in range(WORKERS)]
     for process in workers:
         process.start()
 
     with server_reading_history(path) as reads:
-        time.sleep(1.0)  # let every spawned interpreter reach the barrier, so the writes really overlap
+        for _ in workers:  # every spawned interpreter at the barrier, so that the writes really overlap
+            ready.get(timeout=scaled(120))
         start.set()
-        outcomes = [results.get(timeout=240) for _ in workers]
+        outcomes = [results.get(timeout=scaled(240)) for _ in workers]
         for process in workers:
-            process.join(timeout=60)
+            process.join(timeout=scaled(60))
 
     tally("hostile inputs", WORKERS * RECORDS_EACH)
     problems = [p for _, _, found in outcomes for p in found]

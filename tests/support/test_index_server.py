@@ -10,12 +10,13 @@ from urllib.parse import urljoin
 from urllib.request import Request, urlopen
 
 from jupyter_safepip.testing.builders import canary_sdist
+from tests.support.waits import scaled
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
 
 
 def get(url: str, accept: str = "*/*") -> tuple[str, bytes, dict[str, str]]:
-    with urlopen(Request(url, headers={"Accept": accept}), timeout=5) as response:
+    with urlopen(Request(url, headers={"Accept": accept}), timeout=scaled(5)) as response:
         return response.headers.get_content_type(), response.read(), dict(response.headers)
 
 

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.venvs import clone_venv
 from tests.support.waits import scaled, scaled_ms, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,15 +132,31 @@ def _wait_until_up(server: LabServer, process: subprocess.Popen) -> None:
                interval=0.3)
 
 
+def _kernel_of_its_own(base: Path, template: Path) -> None:
+    """The `python3` kernel the browser starts runs in a throwaway venv (on top of the test environment), so
+    whatever a notebook installs never reaches the environment the tests run in. A kernelspec in JUPYTER_PATH
+    named like the built-in one takes its place."""
+    kernel_venv = clone_venv(template, base / "kernel-venv")
+    site = next((kernel_venv / "lib").glob("python3*/site-packages"))
+    (site / "test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    spec = base / "path" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(kernel_venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+
+
 @pytest.fixture(scope="session")
-def lab_server(package_index, tmp_path_factory) -> Iterator[LabServer]:
-    """`jupyter lab` on 127.0.0.1 with a token; pip and every kernel it starts use the fixture index."""
+def lab_server(package_index, venv_template, tmp_path_factory) -> Iterator[LabServer]:
+    """`jupyter lab` on 127.0.0.1 with a token; pip and every kernel it starts use the fixture index, and the
+    kernels a throwaway venv."""
     base = tmp_path_factory.mktemp("lab")
     root = base / "notebooks"
     root.mkdir()
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_", "JUPYTER"))}
     env.update(_jupyter_dirs(base))
+    _kernel_of_its_own(base, venv_template)
     env.update({
         "PIP_INDEX_URL": package_index.url,
         "PIP_CONFIG_FILE": os.devnull,
