@@ -190,9 +190,13 @@ def lab_server(package_index, venv_template, tmp_path_factory) -> Iterator[LabSe
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium from the system; skips only when it is not installed."""
+    """Headless Chromium from the system; skips only when it is not installed.
+
+    One per test module, not per run: Playwright's sync API keeps an asyncio loop running in this thread while
+    it is open, and the tests a parallel worker runs after the browser tests (pytest-jupyter's servers) need
+    the thread's loop for themselves."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("Chromium is not installed (apt-get install chromium); browser tests need it")
