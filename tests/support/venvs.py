@@ -8,8 +8,6 @@ rewrites; the interpreter finds its prefix from pyvenv.cfg next to it, wherever 
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
 import sys
 import venv
@@ -17,24 +15,13 @@ from pathlib import Path
 
 import pytest
 
-
-def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The temporary directory of the whole run: shared by the parallel workers (each has its own below it)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+from tests.support.shared import built_once
 
 
 def pristine_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run's venv template (with pip, nothing else): made by the first worker that asks, read-only after."""
-    root = run_root(tmp_path_factory)
-    template, done = root / "venv-template", root / "venv-template.done"
-    with (root / "venv-template.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait here until it is made
-        if not done.exists():
-            shutil.rmtree(template, ignore_errors=True)  # a half-made one from a worker that died
-            venv.create(template, with_pip=True, symlinks=sys.platform != "win32")
-            done.touch()
-    return template
+    """The run's venv template (with pip, nothing else), made once for all workers; read-only after."""
+    return built_once(tmp_path_factory, "venv-template",
+                      lambda d: venv.create(d, with_pip=True, symlinks=sys.platform != "win32"))
 
 
 def clone_venv(template: Path, path: Path) -> Path:
