@@ -41,7 +41,7 @@ MAX_ITEMS = 20_000  # elements a comprehension over constants may fold
 BUILTIN_NAMES = frozenset(dir(builtins)) - {"__doc__", "__name__", "__package__", "__loader__", "__spec__"}
 DYNAMIC_IMPORTS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
 GETATTRS = frozenset({"getattr", "object.__getattribute__", "builtins.getattr", "operator.attrgetter"})
-_SKIPPED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+_SKIPPED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)  # leaves with nothing to collect
 _BINOPS: dict[type, Callable] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b if _small_repeat(a, b) else None,
     ast.Mod: lambda a, b: a % b, ast.BitXor: lambda a, b: a ^ b, ast.BitAnd: lambda a, b: a & b,
@@ -102,7 +102,7 @@ class Interpreter:
         stack: list[tuple[ast.AST, int]] = [(tree, 0)]
         while stack:
             node, scope = stack.pop()
-            children = _children(node)
+            children = child_nodes(node)
             if scope == 0 and isinstance(node, ast.If) and _is_main_guard(node.test):
                 # `if __name__ == "__main__":` runs when the file is run as a program, not when it is imported
                 main = len(self.scopes)
@@ -231,9 +231,9 @@ class Interpreter:
             value = self._binop(node.op, self.value(node.target, scope), self.value(node.value, scope))
             self._assign(node.target, None, value, scope)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self._assign(node.target, None, self._element(self.value(node.iter, scope)), scope)
+            self._assign(node.target, None, _element(self.value(node.iter, scope)), scope)
         elif isinstance(node, ast.comprehension):
-            self._assign(node.target, None, self._element(self.value(node.iter, scope)), scope)
+            self._assign(node.target, None, _element(self.value(node.iter, scope)), scope)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if item.optional_vars is not None:
@@ -316,7 +316,7 @@ class Interpreter:
                 for sub_target, sub_node in zip(target.elts, value_node.elts):
                     self._assign(sub_target, sub_node, self.value(sub_node, scope), scope)
             else:
-                element = self._element(value)
+                element = _element(value)
                 for sub_target in target.elts:
                     self._assign(sub_target.value if isinstance(sub_target, ast.Starred) else sub_target, None, element, scope)
         elif isinstance(target, ast.Attribute):
@@ -528,9 +528,6 @@ class Interpreter:
             found = found.with_origins(COMPUTED_NAME)
         return found
 
-    def _element(self, value: Value) -> Value:
-        return _element(value)
-
     def _comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, scope: int) -> Value:
         first = node.generators[0]
         iterable = self.value(first.iter, scope)
@@ -706,8 +703,8 @@ class Interpreter:
             folded = combine(args[:1], chr, ASSEMBLED) if args else None
             return folded.with_origins(CHR_CODES) if folded is not None and folded.consts else folded
         if name in ("ord", "int", "str", "bytes", "bytearray", "list", "tuple", "reversed", "sorted", "repr", "hex"):
-            fold = {"ord": ord, "int": lambda x, *b: int(x, *b), "str": _to_str, "bytes": _to_bytes, "bytearray": _to_bytes,
-                    "list": _to_tuple, "tuple": _to_tuple, "reversed": lambda s: tuple(reversed(s)),
+            fold = {"ord": ord, "int": lambda x, *b: int(x, *b), "str": str, "bytes": _to_bytes, "bytearray": _to_bytes,
+                    "list": tuple, "tuple": tuple, "reversed": lambda s: tuple(reversed(s)),
                     "sorted": lambda s: tuple(sorted(s)), "repr": repr, "hex": hex}[name]
             result = combine(args[:2] if name == "int" else args[:1], fold) if args else None
             if result is not None and name == "reversed" and first.has_text:
@@ -841,15 +838,7 @@ def _items(value: Value) -> list | None:
 def _as_text(value: Value) -> Value:
     if value.opaque or value.refs or value.funcs:
         return Value(origins=value.origins - {TEXT}, funcs=value.funcs, opaque=True)
-    return combine([value], _to_str)
-
-
-def _to_str(x) -> str:
-    if isinstance(x, bytes):
-        return str(x)
-    if isinstance(x, tuple):
-        return str(x)
-    return str(x)
+    return combine([value], str)
 
 
 def _to_bytes(x) -> bytes:
@@ -858,10 +847,6 @@ def _to_bytes(x) -> bytes:
     if isinstance(x, str):
         raise TypeError("needs encoding")
     return bytes(x) if not isinstance(x, int) else bytes(0)
-
-
-def _to_tuple(x) -> tuple:
-    return tuple(x)
 
 
 def _is_reverse(index: ast.Slice) -> bool:
@@ -883,7 +868,8 @@ def _is_statement_expr(node: ast.expr) -> bool:
     return isinstance(node, ast.NamedExpr)
 
 
-def _children(node: ast.AST) -> list[ast.AST]:
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes without the context and operator leaves, which are a third of all nodes."""
     found: list[ast.AST] = []
     for name in node._fields:
         value = getattr(node, name, None)

@@ -15,7 +15,7 @@ import tokenize
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .interpreter import Interpreter
+from .interpreter import Interpreter, child_nodes
 from .values import ASSEMBLED, CHR_CODES, DECODED_LITERAL, REVERSED, UNKNOWN, Value, is_decoder
 
 __all__ = ["CHR_CODES", "DECODED_LITERAL", "REVERSED", "Call", "Literal", "Source", "feeders", "is_decoder", "load",
@@ -258,7 +258,7 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
             value = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
             if isinstance(value, str) and value:
                 source.literals.append(Literal(value, node.lineno, scope))
-        children = _children(node)
+        children = child_nodes(node)
         if inner is not None:
             body = node.body if isinstance(node.body, list) else [node.body]  # type: ignore[attr-defined]
             outer = [c for c in children if not any(c is b for b in body)]
@@ -324,21 +324,6 @@ def _string_lines(source: Source, node: ast.Constant) -> None:
     end = node.end_lineno or node.lineno
     if end > node.lineno:
         source.string_lines.update(range(node.lineno + 1, end + 1))
-
-
-_SKIPPED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)  # leaves with nothing to collect
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    """ast.iter_child_nodes without the context and operator leaves, which are a third of all nodes."""
-    found: list[ast.AST] = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            found.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _SKIPPED))
-        elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
-            found.append(value)
-    return found
 
 
 ENVIRON = frozenset({"os.environ", "os.environ.items()", "os.environ.keys()", "os.environ.values()", "os.environ.copy()"})

@@ -109,10 +109,6 @@ def ref(name: str, *origins: str) -> Value:
     return Value(refs=frozenset({name}), origins=frozenset(origins))
 
 
-def texts_of(value: Value) -> list[str | bytes]:
-    return [c for c in value.consts if isinstance(c, (str, bytes))]
-
-
 def combine(values: list[Value], fold, *markers: str) -> Value:
     """The value computed from `values` by `fold` (a function of their constants), origins carried along."""
     origins = frozenset().union(*(v.origins for v in values)) | frozenset(markers)

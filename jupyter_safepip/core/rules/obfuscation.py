@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
+from ..analysis.values import LITERAL_MARKERS
 from .capabilities import DESERIALIZE, INJECTION, NETWORK, PROCESS
 
 EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
-LITERAL_DECODERS = frozenset({CHR_CODES, "[::-1]"})  # their input is in the code itself
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)
@@ -151,7 +151,7 @@ def _exec_hits(source: Source) -> Iterator[Hit]:
         if not args or (call.name == "__import__" and isinstance(args[0], ast.Constant)):
             continue
         fed = set().union(*(feeders(source, a, call.scope) for a in args))
-        hard_coded = fed & LITERAL_DECODERS or DECODED_LITERAL in fed
+        hard_coded = fed & LITERAL_MARKERS or DECODED_LITERAL in fed
         if hard_coded or (any(is_decoder(name) for name in fed) and _has_payload_literal(source)):
             yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
         elif not all(isinstance(a, ast.Constant) for a in args) and call.name != "__import__":
