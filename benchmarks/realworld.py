@@ -298,15 +298,20 @@ class Fetcher:
 
     def get(self, name: str, rank: int) -> tuple[Choice, ProjectInfo | None] | Skipped:
         kept = self._kept(name)
-        if kept is not None and not self.refresh and Path(kept["choice"]["path"]).is_file():
-            return Choice(**kept["choice"]), _info_from_json(kept["info"])
+        if kept is not None and not self.refresh:
+            if "skipped" in kept:
+                return Skipped(name, rank, kept["skipped"])
+            if Path(kept["choice"]["path"]).is_file():
+                return Choice(**kept["choice"]), _info_from_json(kept["info"])
         if self.offline:
             return Skipped(name, rank, "offline, and not in the cache")
         try:
             files = self.index.files(name)
             chosen = choose(name, files, self.constraints.get(name, SpecifierSet()), self.python, self.tags)
-            if chosen is None:
-                return Skipped(name, rank, "no file pip could install here" if files else "not on the configured indexes")
+            if chosen is None:  # kept: asked again only with --refresh
+                reason = "no file pip could install here" if files else "not on the configured indexes"
+                self._keep(name, {"skipped": reason})
+                return Skipped(name, rank, reason)
             info = self.index.project(name, chosen.version)
         except IndexUnavailable as exc:
             return Skipped(name, rank, f"index: {exc}")
@@ -439,7 +444,9 @@ def scan_all(jobs: list[tuple[Choice, ProjectInfo | None]], engine: Path, baseli
             flagged, gd_seconds = run_guarddog(guarddog, Sample(choice.name, choice.version, Path(choice.path), False))
         shown, other = other_checks(choice, info, now, policy)
         done["n"] += 1
-        mark = "" if ours.verdict == "allow" else f"  {ours.verdict.upper()}"
+        mark = "" if ours.verdict == "allow" else f"  {ours.verdict.upper()} " + "; ".join(
+            [f"{f['rule']} {f['severity']} ({f['runs']}) {f['where']}" for f in ours.findings
+             if _severity(f["severity"]) >= policy.warn_at][:3] + list(ours.errors[:1]))
         print(f"[{done['n']}/{len(jobs)}] {choice.filename} {_fmt(ours.seconds)}"
               + (f" / baseline {_fmt(theirs.seconds)}" if theirs else "")
               + (f" / guarddog {_fmt(gd_seconds)}" if gd_seconds is not None else "") + mark, file=sys.stderr, flush=True)
@@ -529,6 +536,17 @@ def flagged(outcomes: list[Outcome]) -> list[dict]:
     return rows
 
 
+def by_cause(rows: list[dict]) -> list[dict]:
+    """The flagged packages grouped by what weighs: rule id and where its code runs."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        causes = {(f["rule"], f["runs"] or "-") for f in r["findings"]} or {("could not check", "-")}
+        for cause in sorted(causes):
+            groups.setdefault(cause, []).append(r["package"])
+    return [{"rule": rule, "runs": runs, "packages": packages}
+            for (rule, runs), packages in sorted(groups.items(), key=lambda g: -len(g[1]))]
+
+
 def tempered(outcomes: list[Outcome]) -> list[dict]:
     """Findings that would warn or block but for the project being established: what the weighing hides."""
     rows = []
@@ -571,6 +589,10 @@ def markdown(summary: dict, rows: list[dict]) -> str:
     lines.append("")
     lines.append(f"Downloaded {summary['download_bytes'] / 1e9:.2f} GB; largest: {', '.join(summary['largest_files'])}. "
                  f"{summary['skipped']} project(s) skipped.")
+    lines.append("")
+    for group in by_cause(rows):
+        lines.append(f"- `{group['rule']}` (runs: {group['runs']}): {', '.join(group['packages'])}")
+    lines.append("")
     for r in rows:
         lines.append(f"- **{r['verdict']}** `{r['package']}` ({r['file']}"
                      + (f"; established: {r['established']}" if r["established"] else "; not established") + ")")
@@ -637,6 +659,7 @@ def main() -> None:
     args.out.write_text(json.dumps({
         "summary": summary,
         "flagged": rows,
+        "flagged_by_cause": by_cause(rows),
         "reported_not_weighed": tempered(outcomes),
         "skipped": [dataclasses.asdict(s) for s in skipped],
         "packages": [{
