@@ -96,6 +96,8 @@ PERSISTENCE_PATHS = re.compile(
     r"CurrentVersion[/\\]+Run(?:Once)?\b|/etc/init\.d/|/etc/profile\.d/",
     re.IGNORECASE,
 )
+# Files every Python start reads and runs: a .pth file's import lines, sitecustomize and usercustomize.
+STARTUP_FILES = re.compile(r"\.pth$|(?:^|[/\\])(?:sitecustomize|usercustomize)\.py$", re.IGNORECASE)
 
 
 def capability_of(name: str) -> str | None:

@@ -34,7 +34,7 @@ RAISED_ON_IMPORT = frozenset({
 # weigh as much as at install time; a library only does such things when asked.
 FLOW_RULES = frozenset({
     "network-download-exec", "secrets-exfiltration", "network-dns-exfiltration", "obfuscation-exec-decoded",
-    "shell-dropper-command", "shell-injection", "secrets-keyboard",
+    "shell-dropper-command", "shell-injection", "secrets-keyboard", "persistence-write", "persistence-dropper",
 })
 # Code in tests or docs only runs when someone runs the tests or builds the docs. Below the top level, any
 # directory whose name has such a word; at the top (an sdist's own tests/, a wheel's stray tests package),

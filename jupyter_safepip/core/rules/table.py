@@ -86,6 +86,8 @@ _TABLE = [
     ("secrets-host-recon", "secrets", I, L, "The code gathers host details (user name, host name, public IP) of the machine."),
     # Persistence.
     ("persistence", "persistence", L, H, "The code can make itself start again later (crontab, shell rc file, startup folder, Run key, systemd, LaunchAgent)."),
+    ("persistence-write", "persistence", L, C, "The code writes into a place from which programs start by themselves (a shell rc file, the Startup folder, a Run key, a systemd unit, a .pth file)."),
+    ("persistence-dropper", "persistence", H, C, "The code writes a command that downloads or runs something, or Python code, into a place from which it starts by itself later."),
     # Bundled programs.
     ("binary-disguised", "binary", H, H, "A native program (ELF/PE/Mach-O) is hidden under a non-program file name."),
     ("binary-bytecode-only", "binary", M, M, "The package ships compiled Python (.pyc) without its source: Python runs it, but what it does cannot be read."),
