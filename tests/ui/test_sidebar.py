@@ -15,8 +15,10 @@ PANEL = "#jp-safepip-sidebar"
 
 
 def _open_with_the_palette(page) -> None:
-    page.keyboard.press("Control+Shift+C")
+    # The palette's own command, not its shortcut: a key pressed while JupyterLab re-themes can be lost.
+    run_command(page, "apputils:activate-command-palette")
     palette = page.locator(".lm-CommandPalette-input")
+    palette.wait_for(state="visible")
     palette.fill("Check a package before installing")
     page.locator(".lm-CommandPalette-item.lm-mod-active").wait_for()
     page.keyboard.press("Enter")

@@ -284,6 +284,16 @@ class Interpreter:
             for base in node.bases:
                 for base_key in self.value(base, scope).funcs:
                     self._store_attr(key, "__bases__", Value(funcs=frozenset({base_key})))
+            # Defining the class also runs its metaclass's __prepare__/__new__/__init__ and its bases'
+            # __init_subclass__ (whatever the class body itself does).
+            hooks = [(self._class_attr(k, "__init_subclass__"), [Value(funcs=frozenset({key}))])
+                     for base in node.bases for k in self.value(base, scope).funcs]
+            hooks += [(self._class_attr(k, method), [Value(funcs=frozenset({k}))])
+                      for kw in node.keywords if kw.arg == "metaclass" for k in self.value(kw.value, scope).funcs
+                      for method in ("__prepare__", "__new__", "__init__")]
+            for method, args in hooks:
+                if method.funcs:
+                    self._call_value(method, args, {}, scope, node)
         else:
             klass = self.scopes[inner].klass
             if klass and info.node.__class__ is ast.ClassDef and self.scopes[inner].params:

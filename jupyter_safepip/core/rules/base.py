@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-
-
-class Where(enum.Enum):
-    """When the code in a file runs: this weighs how bad the same behaviour is."""
-
-    INSTALL = "runs during pip install"
-    STARTUP = "runs every time Python starts"
-    LIBRARY = "runs when the package is imported or used"
-    TESTS = "ships with the tests, docs or examples and runs only if someone runs those"
-    TEST_MODULE = "is a test module (test_*.py, conftest.py) that nothing in the package imports: it runs only in a test run"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..model import Evidence, Finding, Severity
-from .base import Hit, Where
+from ..analysis.reach import Where
+from .base import Hit
 from .table import RULES, Rule
 
 MAX_EVIDENCE = 5
@@ -28,36 +29,15 @@ NETWORK_RULES = SINK_RULES | {"network-fetch", "network-raw-socket", "network-do
 # Behaviours that are unusual in module-level code, which runs as soon as the package is imported.
 RAISED_ON_IMPORT = frozenset({
     "shell-exec", "shell-exec-tool", "shell-hidden", "shell-suspicious-command", "network-fetch",
-    "secrets-env-dump", "network-raw-socket", "obfuscation-computed-name", "secrets-screen",
+    "secrets-env-dump", "network-raw-socket", "obfuscation-computed-name", "secrets-screen", "install-runs-pip",
 })
 # Malicious flows: running at import (module level, or a function, decorator or class body it reaches) they
 # weigh as much as at install time; a library only does such things when asked.
 FLOW_RULES = frozenset({
     "network-download-exec", "secrets-exfiltration", "network-dns-exfiltration", "obfuscation-exec-decoded",
     "shell-dropper-command", "shell-injection", "secrets-keyboard", "persistence-write", "persistence-dropper",
+    "install-runs-pip-url",
 })
-# Code in tests or docs only runs when someone runs the tests or builds the docs. Below the top level, any
-# directory whose name has such a word; at the top (an sdist's own tests/, a wheel's stray tests package),
-# only the conventional names, since a top-level directory is usually the package itself (`sample_utils`).
-_NOT_INSTALLED_DIR = re.compile(r"(?:^|[\W_])(?:tests?|testing|testsuite|docs?|examples?|benchmarks?|samples?)(?:[\W_]|$)", re.IGNORECASE)
-_NOT_INSTALLED_TOP = re.compile(r"(?:tests?|testing|docs?|examples?|benchmarks?|samples?)", re.IGNORECASE)
-_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
-
-
-def tests_or_docs_dir(path: str) -> int | None:
-    """Which directory of a path (relative to the archive's root) puts it under tests/, docs/, examples/...
-    (its index), or None."""
-    for depth, name in enumerate(path.split("/")[:-1]):
-        if (_NOT_INSTALLED_TOP.fullmatch(name) if depth == 0 else _NOT_INSTALLED_DIR.search(name)):
-            return depth
-    return None
-
-
-def is_test_module(path: str) -> bool:
-    """Whether a file is named like a test module (test_x.py, x_test.py, conftest.py)."""
-    return bool(_TEST_FILE.match(path.rsplit("/", 1)[-1]))
-
-
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
     if where is Where.TESTS:
@@ -107,7 +87,9 @@ def _library_combinations(path: str, hits: list[Hit]) -> list[Hit]:
     # stealer with a capture or paste address, or when the flow rules saw them sent (secrets-exfiltration).
     only_credentials = {h.rule_id for h in secret} == {"secrets-credentials"}
     if secret and net and ((same_place and not only_credentials) or rules & SINK_RULES or "secrets-browser-messenger" in rules):
-        found.append(Hit("combined-stealer", path, None, " + ".join(sorted({h.rule_id for h in secret + net}))))
+        on_import = any(s.at_import for s in secret) and any(n.at_import for n in net)
+        found.append(Hit("combined-stealer", path, None, " + ".join(sorted({h.rule_id for h in secret + net})),
+                         at_import=on_import))
     recon = [h for h in hits if h.rule_id == "secrets-host-recon" and h.at_import]
     if recon and any(n.at_import for n in net):
         found.append(Hit("combined-beacon", path, None, "host details + network on import"))

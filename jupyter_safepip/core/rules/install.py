@@ -25,6 +25,9 @@ ROUTINE_SUFFIXES = (
 DELEGATING = ("run", "run_command", "execute", "announce", "info", "warn", "print", "super", "__init__", "initialize_options", "finalize_options")
 PIP_CALLS = frozenset({"pip.main", "pip._internal.main", "pip._internal.cli.main.main", "pip._internal.main.main"})
 _PIP_INSTALL = re.compile(r"\bpip3?\b[^\n]{0,60}\binstall\b")
+# What pip is told to install from, when it is not the configured index: an address, a VCS URL, another index.
+_PIP_ELSEWHERE = re.compile(r"(?:^|\s)(?:https?://|git\+|svn\+|hg\+|ftp://|--index-url\b|--extra-index-url\b|-i\s|"
+                            r"--find-links\b|-f\s|--trusted-host\b)")
 
 
 def setup_script(source: Source) -> Iterator[Hit]:
@@ -80,39 +83,26 @@ def runs_pip(source: Source) -> Iterator[Hit]:
     for call in source.calls:
         command = " ".join(command_strings(source, call)) if PROCESS.matches(call.name) else ""
         if call.name in PIP_CALLS or _PIP_INSTALL.search(command):
-            yield Hit("install-runs-pip", source.path, call.line, source.snippet(call.line), call.scope)
+            rule = "install-runs-pip-url" if _PIP_ELSEWHERE.search(command.split("install", 1)[-1]) else "install-runs-pip"
+            yield Hit(rule, source.path, call.line, source.snippet(call.line), call.scope)
             return
 
 
-_SITE_LINE_ENDS = re.compile(r"\r\n|\r|\n")
-
-
-def pth_code(text: str) -> list[tuple[int, str]]:
-    """The lines of a .pth file that Python executes at start-up (those starting with `import`), split as
-    site.py splits them: a text file's own line ends only (a form feed or U+2028 does not end a line there,
-    as str.splitlines would)."""
-    return [
-        (number, line)
-        for number, line in enumerate(_SITE_LINE_ENDS.split(text), start=1)
-        if line.startswith(("import ", "import\t"))
-    ]
-
-
-def backend_path(path: str, text: str) -> tuple[list[Hit], tuple[str, ...]]:
-    """A hit and the in-tree backend directories when pyproject.toml builds with code from the package itself."""
+def backend_path(path: str, text: str) -> list[Hit]:
+    """A hit when pyproject.toml builds with code from the package itself (reach.py follows that code)."""
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # tomllib recurses into nested arrays
         match = re.search(r"^\s*backend-path\s*=", text, re.MULTILINE)
         if not match:
-            return [], ()
+            return []
         line = text.count("\n", 0, match.start()) + 1
-        return [Hit("install-backend-in-tree", path, line, shorten(text.splitlines()[line - 1].strip()))], (".",)
+        return [Hit("install-backend-in-tree", path, line, shorten(text.splitlines()[line - 1].strip()))]
     system = data.get("build-system")
     paths = system.get("backend-path") if isinstance(system, dict) else None
     if not paths:
-        return [], ()
-    dirs = tuple(str(p) for p in paths) if isinstance(paths, list) else (str(paths),)
+        return []
+    dirs = [str(p) for p in paths] if isinstance(paths, list) else [str(paths)]
     line = next((n for n, l in enumerate(text.splitlines(), 1) if "backend-path" in l), None)
     backend = system.get("build-backend", "")
-    return [Hit("install-backend-in-tree", path, line, shorten(f"build-backend = {backend!r}, backend-path = {list(dirs)}"))], dirs
+    return [Hit("install-backend-in-tree", path, line, shorten(f"build-backend = {backend!r}, backend-path = {dirs}"))]

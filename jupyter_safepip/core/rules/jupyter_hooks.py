@@ -9,13 +9,11 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..archive import Member
+from ..analysis.reach import KERNEL_SPEC, STARTUP_JSON
 from ..analysis.source import shorten
 from .base import Hit
 
-KERNEL_SPEC = re.compile(r"^[^/]+\.data/data/share/jupyter/kernels/[^/]+/kernel\.json$")
 SERVER_CONFIG = re.compile(r"^[^/]+\.data/data/etc/jupyter/jupyter_(?:server|notebook)_config\.d/[^/]+\.json$")
-# Python files Jupyter or IPython executes as configuration when they start (sys.prefix/etc/jupyter, etc/ipython).
-STARTUP_CONFIG = re.compile(r"^[^/]+\.data/data/etc/(?:jupyter|ipython)/(?:[^/]+/)*[^/]+\.py$")
 SCRIPT = re.compile(r"^[^/]+\.data/scripts/([^/]+)$")
 ENTRY_POINTS = re.compile(r"^[^/]+\.dist-info/entry_points\.txt$")
 PYTHON_PROGRAM = re.compile(r"^(?:\{?python\}?|python[\d.]*|pythonw?|\{sys_executable\}|.*[/\\]python[\d.]*(?:\.exe)?)$", re.I)
@@ -28,11 +26,7 @@ COMMON_TOOLS = frozenset({
 
 def wanted(name: str) -> bool:
     """Members this module reads in full."""
-    return bool(KERNEL_SPEC.match(name) or SERVER_CONFIG.match(name) or ENTRY_POINTS.match(name))
-
-
-def is_startup_config(name: str) -> bool:
-    return bool(STARTUP_CONFIG.match(name))
+    return bool(KERNEL_SPEC.match(name) or STARTUP_JSON.match(name) or ENTRY_POINTS.match(name))
 
 
 def match(members: Iterable[Member], project: str) -> Iterator[Hit]:

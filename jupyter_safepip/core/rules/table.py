@@ -46,6 +46,7 @@ _TABLE = [
     ("install-jupyter-hook", "install", I, I, "The package installs a Jupyter kernel or switches on a Jupyter server extension: its code runs whenever Jupyter starts."),
     ("install-command-shadowing", "install", H, H, "The package installs a command named like a common tool (python, pip, git...), so typing that tool runs its code."),
     ("install-runs-pip", "install", L, H, "The code installs other packages by calling pip itself."),
+    ("install-runs-pip-url", "install", M, C, "The code calls pip itself to install a package from a web address or another index, past the checks of this install."),
     # Obfuscation.
     ("obfuscation-exec-decoded", "obfuscation", H, C, "Code is decoded (base64, hex, zlib, marshal, rot13, reversed, chr codes) and then executed."),
     ("obfuscation-decode", "obfuscation", I, L, "The code decodes base64, hex or marshal data."),
