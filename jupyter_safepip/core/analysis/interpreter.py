@@ -595,9 +595,10 @@ class Interpreter:
         for name in sorted(func.refs):
             result = result.join(self._call_named(name, func, args, kwargs, carried, scope, node))
         # the package's own functions handed to something that calls them now (Thread(target=f), map(f, ...))
-        callbacks = [kwargs[k] for k in ("target", "key", "function", "callback") if k in kwargs]
+        # (a callback= handed to anything else, an option's or an event's, runs later, when the user acts)
+        callbacks = [kwargs["key"]] if "key" in kwargs else []  # sorted(xs, key=f), max(xs, key=f)
         if func.refs & CALLS_ITS_ARGUMENTS:
-            callbacks += args
+            callbacks += [*args, *(kwargs[k] for k in ("target", "function", "callback") if k in kwargs)]
         for value in callbacks:
             for key in value.funcs:
                 if not key.startswith("instance:"):
@@ -681,7 +682,7 @@ class Interpreter:
             if name == "functools.partial" and args:
                 return first
             return first if name in ("staticmethod", "classmethod", "property") else Value(funcs=first.funcs, refs=first.refs)
-        if name in ("exec", "eval", "compile") and self.on_exec_text and self.memo is not None and isinstance(node, ast.Call):
+        if name in RUNS_TEXT and self.on_exec_text and self.memo is not None and isinstance(node, ast.Call):
             texts = [t for t in first.consts if isinstance(t, (str, bytes))] if not first.opaque else []
             if texts:
                 self.on_exec_text(node, scope, texts)
@@ -756,6 +757,13 @@ PASS_THROUGH = frozenset({
     "split", "splitlines", "str", "repr", "dict", "list", "tuple", "bytes", "bytearray", "set", "sorted", "reversed",
     "getvalue", "text", "content", "iter_content", "to_bytes", "hex", "translate", "partition", "rstrip", "lstrip",
     "extend", "append", "update", "loads", "load", "open", "urlopen", "urlretrieve", "grab", "screenshot", "paste",
+    "wrap_socket", "recv_into", "readexactly", "readuntil",
+})
+# Calls that run the text they are given as Python code.
+RUNS_TEXT = frozenset({
+    "exec", "eval", "compile", "builtins.exec", "builtins.eval", "execfile", "timeit.timeit", "timeit.repeat",
+    "timeit.Timer", "code.InteractiveInterpreter().runsource", "code.InteractiveInterpreter().runcode",
+    "code.InteractiveConsole().push", "code.InteractiveConsole().runsource", "code.compile_command",
 })
 CALLS_ITS_ARGUMENTS = frozenset({
     "map", "filter", "atexit.register", "threading.Thread", "threading.Timer", "multiprocessing.Process", "asyncio.run",

@@ -272,11 +272,11 @@ class _ModuleIndex:
         return [n for n in found if n.startswith(prefix)]
 
     def imported_by(self, source: Source, package: tuple[str, ...], running: set[int]) -> list[tuple[str, frozenset[str]]]:
-        """The package's own modules this file imports, each with the names of its functions the file calls from
-        code that runs (`from ._boot import start; start()`)."""
+        """The package's own modules this file imports from code that runs, each with the names of its functions
+        that code calls (`from ._boot import start; start()`)."""
         targets: dict[str, set[str]] = {}
-        for level, dotted in source.imports:
-            if level - 1 > len(package):
+        for level, dotted, scope in source.imports:
+            if scope not in running or level - 1 > len(package):
                 continue  # beyond the top of the archive: not one of its files
             base = package[: len(package) - level + 1] if level else ()
             name = (*base, *dotted.split("."))

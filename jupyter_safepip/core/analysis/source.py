@@ -65,7 +65,7 @@ class Source:
     import_time: set[int] = field(default_factory=lambda: {0})  # scopes that run on import (module level + what it calls)
     env_iterations: list[int] = field(default_factory=list)  # lines serialising all of os.environ
     string_lines: set[int] = field(default_factory=set)  # lines inside multi-line string literals
-    imports: set[tuple[int, str]] = field(default_factory=set)  # (relative level, dotted module) it may import
+    imports: set[tuple[int, str, int]] = field(default_factory=set)  # (relative level, dotted module, scope) it may import
     interpreter: Interpreter | None = None
     foreign: dict[int, tuple[Interpreter, int]] = field(default_factory=dict)  # nodes of decoded payloads
     _lines: list[str] | None = None
@@ -222,11 +222,15 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
         for name in names:
             if name:
                 source.calls.append(Call(name, node.lineno, scope, node, hidden))
+        handed = _handed_on(interpreter, node, scope, func)
+        if handed is not None:  # Thread(target=os.system, args=(cmd,)): os.system(cmd) is called, later or now
+            for name in sorted(interpreter.value(handed.func, scope).refs)[:MAX_NAMES_PER_CALL]:
+                source.calls.append(Call(name, node.lineno, scope, handed, hidden))
         if id(node) not in called and interpreter.value(node, scope).refs & VALUE_REF_NAMES:
             source.value_refs.append((sorted(interpreter.value(node, scope).refs & VALUE_REF_NAMES)[0], node.lineno))
         module = _imported_module(interpreter, node, scope)
         if module is not None:
-            source.imports.add((0, module))
+            source.imports.add((0, module, scope))
         if _iterates_environ_call(source, node, scope):
             source.env_iterations.append(node.lineno)
         # Text put together at run time ("/.ss" + "h/", a webhook address in pieces) is read like a literal.
@@ -240,12 +244,12 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
         node, scope = stack.pop()
         inner = interpreter.scope_of.get(id(node))
         if isinstance(node, ast.Import):
-            source.imports.update((0, alias.name) for alias in node.names)
+            source.imports.update((0, alias.name, scope) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if module:
-                source.imports.add((node.level, module))
-            source.imports.update((node.level, f"{module}.{a.name}" if module else a.name) for a in node.names)
+                source.imports.add((node.level, module, scope))
+            source.imports.update((node.level, f"{module}.{a.name}" if module else a.name, scope) for a in node.names)
         elif isinstance(node, ast.Name):
             source.names.add(node.id)
             if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load) and id(node) not in called:
@@ -314,6 +318,42 @@ def _reached(interpreter: Interpreter, starts: set[int]) -> set[int]:
                 reached.add(callee)
                 pending.append(callee)
     return reached
+
+
+# Calls that call a function they are given, with arguments they are given: where the function is and where
+# its arguments are (an index, a keyword, "*" for the arguments after the function).
+HANDS_ON: dict[str, tuple[int | str, int | str]] = {
+    "threading.Thread": ("target", "args"), "multiprocessing.Process": ("target", "args"), "threading.Timer": (1, "args"),
+    "atexit.register": (0, "*"), "functools.partial": (0, "*"), "asyncio.to_thread": (0, "*"),
+    "_thread.start_new_thread": (0, 1), "sched.scheduler().enter": (2, "argument"), "signal.signal": (1, "*"),
+    "concurrent.futures.ThreadPoolExecutor().submit": (0, "*"), "concurrent.futures.ProcessPoolExecutor().submit": (0, "*"),
+    "asyncio.get_event_loop().run_in_executor": (1, "*"), "asyncio.get_running_loop().run_in_executor": (1, "*"),
+    "multiprocessing.Pool().apply_async": (0, "args"), "multiprocessing.Pool().apply": (0, "args"),
+}
+
+
+def _handed_on(interpreter: Interpreter, node: ast.Call, scope: int, func: Value) -> ast.Call | None:
+    """The call a runner makes of the function it is handed (a Thread's target with its args), as a call node
+    of the code's own expressions, so that the rules read it like any other call."""
+    spec = next((HANDS_ON[r] for r in sorted(func.refs) if r in HANDS_ON), None)
+    if spec is None:
+        return None
+    keywords = {k.arg: k.value for k in node.keywords if k.arg}
+
+    def pick(where: int | str) -> ast.expr | None:
+        if isinstance(where, int):
+            return node.args[where] if len(node.args) > where else None
+        return keywords.get(where)
+
+    target = pick(spec[0])
+    if target is None:
+        return None
+    if spec[1] == "*":
+        args = list(node.args[spec[0] + 1:]) if isinstance(spec[0], int) else []
+    else:
+        given = pick(spec[1])
+        args = list(given.elts) if isinstance(given, (ast.Tuple, ast.List)) else []
+    return ast.copy_location(ast.Call(func=target, args=args, keywords=[]), node)
 
 
 def _imported_module(interpreter: Interpreter, node: ast.Call, scope: int) -> str | None:

@@ -233,7 +233,7 @@ class _SharedNames:
             return False
         resolve = self.resolver(member)
         return any(resolve(level, *dotted.rpartition(".")[::2]) is not None
-                   for level, dotted in source.imports if "." in dotted or level)
+                   for level, dotted, _ in source.imports if "." in dotted or level)
 
 
 def _nested_test_data(issue: ArchiveIssue, layout: reach.Layout) -> bool:

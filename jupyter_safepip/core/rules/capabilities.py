@@ -42,7 +42,8 @@ INJECTION = Capability("injection", last=frozenset({
 # Turning data into running code (besides exec/eval/compile, which the obfuscation rules weigh).
 DESERIALIZE = Capability("deserialize", frozenset({
     "pickle.loads", "pickle.load", "cPickle.loads", "_pickle.loads", "dill.loads", "marshal.loads", "marshal.load",
-    "cloudpickle.loads", "types.FunctionType", "types.CodeType", "shelve.open",
+    "cloudpickle.loads", "types.FunctionType", "types.CodeType", "shelve.open", "yaml.unsafe_load",
+    "yaml.unsafe_load_all", "jsonpickle.decode",
 }))
 NETWORK = Capability("network", frozenset({
     "urllib.urlopen", "urllib.urlretrieve", "urllib2.urlopen", "wget.download",
@@ -53,7 +54,8 @@ NETWORK = Capability("network", frozenset({
     frozenset({"urlopen", "urlretrieve"}))
 SOCKETS = Capability("socket", frozenset({
     "socket.socket", "socket.create_connection", "socket.socket().connect", "socket.socket().connect_ex",
-    "socket.socket().sendto", "socket.socket().send", "socket.socket().sendall",
+    "socket.socket().sendto", "socket.socket().send", "socket.socket().sendall", "asyncio.open_connection",
+    "asyncio.open_unix_connection", "socket.socketpair", "socket.fromfd",
 }))
 # Name lookups that send data in the looked-up name itself (DNS exfiltration).
 LOOKUPS = Capability("dns", frozenset({
@@ -63,6 +65,11 @@ SCREEN = Capability("screen", frozenset({
     "PIL.ImageGrab.grab", "ImageGrab.grab", "pyautogui.screenshot", "pyscreenshot.grab", "mss.mss", "mss.mss().grab",
     "mss.mss().shot", "mss.MSS", "pyautogui.screenshot().save",
 }), ("mss.mss().", "d3dshot."))
+# Calls that put text on the clipboard.
+CLIPBOARD_WRITES = Capability("clipboard-write", frozenset({
+    "pyperclip.copy", "win32clipboard.SetClipboardText", "win32clipboard.SetClipboardData", "klembord.set",
+    "tkinter.Tk().clipboard_append",
+}), (), frozenset({"clipboard_append", "SetClipboardText"}))
 CLIPBOARD = Capability("clipboard", frozenset({
     "pyperclip.paste", "pyperclip.copy", "win32clipboard.GetClipboardData", "win32clipboard.OpenClipboard",
     "tkinter.Tk().clipboard_get", "PIL.ImageGrab.grabclipboard", "klembord.get",

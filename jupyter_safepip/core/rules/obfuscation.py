@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
+from ..analysis.interpreter import RUNS_TEXT
 from ..analysis.values import LITERAL_MARKERS
 from .capabilities import DESERIALIZE, INJECTION, NETWORK, PROCESS
 
-EXEC_NAMES = frozenset({"exec", "eval", "compile", "execfile", "__import__", "builtins.exec", "builtins.eval"})
+EXEC_NAMES = RUNS_TEXT | {"__import__"}
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)

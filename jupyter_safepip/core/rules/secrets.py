@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from .base import Hit
 from ..analysis.source import Source, shorten, words_of
-from .capabilities import CLIPBOARD, HOST, KEYBOARD, SCREEN
+from .capabilities import CLIPBOARD, CLIPBOARD_WRITES, HOST, KEYBOARD, SCREEN
 
 CREDENTIALS = re.compile(
     r"\.ssh[/\\]|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws[/\\]credentials|\.azure[/\\]|\.config[/\\]gcloud|"
@@ -31,6 +31,11 @@ SENDERS = ("requests.post", "requests.put", "requests.get", "httpx.post", "httpx
 WALLET_SECRETS = re.compile(r"private_?key|privkey|mnemonic|seed_?phrase")  # never sent anywhere by honest code
 SECRET_WORDS = re.compile(r"secret_?key|^sk$|^ak$|passw(?:or)?d")
 _ENV = frozenset({"os.environ", "os.environ.items()", "os.environ.copy()"})
+# A crypto-currency address (Bitcoin legacy and bech32, Ethereum, Monero, Tron, Litecoin): what clippers put on the
+# clipboard in place of the one the user copied.
+WALLET_ADDRESS = re.compile(
+    r"^(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}|"
+    r"T[1-9A-HJ-NP-Za-km-z]{33}|ltc1[ac-hj-np-z02-9]{25,87}|[LM][a-km-zA-HJ-NP-Z1-9]{26,33})$")
 
 
 def match(source: Source) -> Iterator[Hit]:
@@ -50,6 +55,9 @@ def match(source: Source) -> Iterator[Hit]:
         seen.add("secrets-env-dump")
         yield Hit("secrets-env-dump", source.path, line, source.snippet(line))
     for call in source.calls:
+        if "secrets-clipboard-hijack" not in seen and _puts_wallet_on_clipboard(source, call.name, call.node, call.scope):
+            seen.add("secrets-clipboard-hijack")
+            yield Hit("secrets-clipboard-hijack", source.path, call.line, source.snippet(call.line), call.scope)
         if "secrets-sent" not in seen and _sends_secret(source, call.name, call.node, call.scope):
             seen.add("secrets-sent")
             yield Hit("secrets-sent", source.path, call.line, source.snippet(call.line), call.scope)
@@ -63,6 +71,13 @@ def match(source: Source) -> Iterator[Hit]:
         elif "secrets-env-dump" not in seen and _dumps_environ(source, call.name, call.node):
             seen.add("secrets-env-dump")
             yield Hit("secrets-env-dump", source.path, call.line, source.snippet(call.line), call.scope)
+
+
+def _puts_wallet_on_clipboard(source: Source, name: str, node: ast.Call | None, scope: int) -> bool:
+    """A fixed wallet address written onto the clipboard (a clipper swapping the address the user copied)."""
+    if node is None or not node.args or not CLIPBOARD_WRITES.matches(name):
+        return False
+    return any(WALLET_ADDRESS.match(text.strip()) for text in source.value(node.args[-1], scope).texts)
 
 
 def _sends_secret(source: Source, name: str, node: ast.Call | None, scope: int) -> bool:

@@ -82,6 +82,7 @@ _TABLE = [
     ("secrets-browser-messenger", "secrets", M, C, "The code reads browser profiles, saved passwords, Discord/Telegram tokens or crypto wallets."),
     ("secrets-system-files", "secrets", L, M, "The code reads system account files such as /etc/passwd or /etc/shadow."),
     ("secrets-clipboard", "secrets", I, M, "The code reads or replaces the clipboard."),
+    ("secrets-clipboard-hijack", "secrets", H, C, "The code puts a fixed crypto-currency address on the clipboard, so that a payment goes to it instead of to the address the user copied."),
     ("secrets-screen", "secrets", L, H, "The code takes screenshots of your screen."),
     ("secrets-keyboard", "secrets", M, C, "The code listens to the keyboard (what you type, passwords included)."),
     ("secrets-host-recon", "secrets", I, L, "The code gathers host details (user name, host name, public IP) of the machine."),

@@ -25,19 +25,10 @@ from tests.support.archives import scan_wheel
 # SECURITY.md. Strict: a case that starts to pass fails here until it is taken off this list.
 KNOWN_GAPS = frozenset({
     "alias-default-argument-library",
-    "asyncio-connection-exec-init",
-    "atexit-register-init",
-    "clipboard-hijack-init",
-    "code-interpreter-library",
     "cross-module-decoder-library",
     "decoded-to-file-runpy-init",
     "env-through-a-command-library",
-    "functools-partial-setup",
-    "thread-target-setup",
-    "timeit-runs-code-init",
-    "tls-socket-exec-library",
     "xor-decoder-setup",
-    "yaml-apply-init",
 })
 
 
