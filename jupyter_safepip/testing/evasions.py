@@ -263,6 +263,13 @@ _each("alias-session-method", A, "a Session's post bound to a variable sends the
 _one("alias-across-modules", A, "os.system re-exported under another name by a module of the package", I, {
     "demo/__init__.py": f"from ._compat import run_command\n\nrun_command({DROPPER!r})\n",
     "demo/_compat.py": "from os import system as run_command  # noqa: F401\n"})
+_twin("own-function-named-compile", A, "a module defines its own compile() and exports it under a second name", I, """
+    def compile(pattern, flags=0):
+        return (pattern, flags)
+
+
+    Regex = compile
+    """)
 _twin("alias-logger", A, "a logger method bound to a short name", I, """
     import logging
     log = logging.getLogger(__name__).info

@@ -252,7 +252,8 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
             source.imports.update((node.level, f"{module}.{a.name}" if module else a.name, scope) for a in node.names)
         elif isinstance(node, ast.Name):
             source.names.add(node.id)
-            if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load) and id(node) not in called:
+            if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load) and id(node) not in called \
+                    and node.id in interpreter.value(node, scope).refs:  # the builtin, not a function of that name
                 source.value_refs.append((node.id, node.lineno))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             _string_lines(source, node.value)
