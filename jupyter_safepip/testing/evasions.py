@@ -510,6 +510,12 @@ _twin("decodes-data-not-code", D, "a package decodes an embedded asset (data, ne
     import base64
     LOGO = base64.b64decode({HI!r})
     """)
+_twin("imports-in-reverse-order", D, "module names taken from a list in reverse order and imported with exec", I, """
+    NAMESPACES = ['math', 'cmath']
+    _loaded = {}
+    for _name in NAMESPACES[::-1]:
+        exec('import %s as _m' % _name, {}, _loaded)
+    """)
 _twin("six-style-exec", D, "exec of a literal that defines a helper (six.reraise)", I, """
     exec('def reraise(tp, value, tb=None):\\n    raise value')
     """)

@@ -50,6 +50,24 @@ _BINOPS: dict[type, Callable] = {
 }
 
 
+class _Nowhere(set):
+    """A set that keeps nothing: reads and changes noted after the fixpoint (queries) are not tracked."""
+
+    def add(self, item) -> None:
+        pass
+
+    def update(self, *items) -> None:
+        pass
+
+
+_NOWHERE = _Nowhere()
+
+
+def _all_text(value: Value) -> bool:
+    """Known text and nothing else (a list of module names reversed is not text written backwards)."""
+    return bool(value.consts) and not value.opaque and all(isinstance(c, (str, bytes)) for c in value.consts)
+
+
 def _small_repeat(a, b) -> bool:
     count = b if isinstance(b, int) else a if isinstance(a, int) else 0
     return isinstance(count, int) and count < 100_000
@@ -72,7 +90,7 @@ class Scope:
 class Interpreter:
     """Abstract values of one module's expressions, computed once; queried by `value(node, scope)`."""
 
-    def __init__(self, tree: ast.Module, key: str = "m", steps: int = 2_000_000,
+    def __init__(self, tree: ast.Module, key: str = "m", steps: int = 2_000_000, steps_per_node: int = 0,
                  on_exec_text: Callable[[ast.Call, int, list[str | bytes]], None] | None = None,
                  keep: Callable[[str], bool] = lambda name: True,
                  imported: Callable[[int, str, str], Value | None] = lambda level, module, name: None) -> None:
@@ -91,10 +109,14 @@ class Interpreter:
         self.statements: list[tuple[ast.AST, int]] = []  # every statement-like node with its scope, in order
         self.call_nodes: list[tuple[ast.Call, int]] = []  # every call with its scope, in source order
         self.memo: dict[int, Value] | None = None
+        self._reads: set[tuple] = _NOWHERE  # what the running statement reads; _NOWHERE outside the fixpoint
+        self._changed: set[tuple] = _NOWHERE  # what changed in this pass
         self.changed = False
         self.converged = True  # False: the pass limit came first (values may be incomplete, not wrong)
         self.overflowed = False  # an expression nested too deeply to evaluate
+        self.nodes = 0  # syntax nodes of the tree: the budget grows with the file's size
         self._declare(tree)
+        self.steps_left += steps_per_node * self.nodes
         self._run()
 
     # ---- set-up: scopes and the bindings each one makes
@@ -102,6 +124,7 @@ class Interpreter:
         stack: list[tuple[ast.AST, int]] = [(tree, 0)]
         while stack:
             node, scope = stack.pop()
+            self.nodes += 1
             children = child_nodes(node)
             if scope == 0 and isinstance(node, ast.If) and _is_main_guard(node.test):
                 # `if __name__ == "__main__":` runs when the file is run as a program, not when it is imported
@@ -180,16 +203,29 @@ class Interpreter:
 
     # ---- the fixpoint
     def _run(self) -> None:
+        """Passes over every statement until nothing changes; after the first, a statement runs again only when
+        something it read last time has changed since (a binding, an attribute, a function's return)."""
+        reads: list[set[tuple] | None] = [None] * len(self.statements)
+        before: set[tuple] | None = None  # what changed in the previous pass (None: the first pass runs everything)
         for number in range(MAX_PASSES):
             self.changed = False
-            for node, scope in self.statements:
+            changed: set[tuple] = set()
+            self._changed = changed
+            for index, (node, scope) in enumerate(self.statements):
                 if self.steps_left <= 0:
                     break
+                last = reads[index]
+                if before is not None and last is not None and last.isdisjoint(before) and last.isdisjoint(changed):
+                    continue
+                self._reads = set()
                 self._execute(node, scope)
+                reads[index] = self._reads
             if not self.changed:
                 break
+            before = changed
         else:
             self.converged = False
+        self._reads = self._changed = _NOWHERE
         self.memo = {}
 
     def _store(self, scope: int, name: str, value: Value) -> None:
@@ -200,6 +236,7 @@ class Interpreter:
         if new != old:
             self.env[key] = new
             self.changed = True
+            self._changed.add(key)
 
     def _store_attr(self, klass: str, name: str, value: Value) -> None:
         old = self.attrs.get((klass, name), EMPTY)
@@ -207,6 +244,7 @@ class Interpreter:
         if new != old:
             self.attrs[klass, name] = new
             self.changed = True
+            self._changed.add((klass, name))
 
     def _owner(self, scope: int, name: str) -> int:
         """The scope whose binding of `name` a use in `scope` sees."""
@@ -268,6 +306,7 @@ class Interpreter:
         if new != old:
             self.returns[key] = new
             self.changed = True
+            self._changed.add(("return", key))
 
     def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: int) -> None:
         inner = self.scope_of[id(node)]
@@ -416,6 +455,7 @@ class Interpreter:
 
     def _name(self, name: str, scope: int) -> Value:
         owner = self._owner(scope, name)
+        self._reads.add((owner, name))
         bound = self.env.get((owner, name))
         if bound is not None:
             return bound
@@ -463,6 +503,7 @@ class Interpreter:
             if current in seen:
                 continue
             seen.add(current)
+            self._reads.update(((current, attr), (current, "__bases__")))
             found = found.join(self.attrs.get((current, attr), EMPTY))
             pending += list(self.attrs.get((current, "__bases__"), EMPTY).funcs)
         return found
@@ -506,7 +547,8 @@ class Interpreter:
                 return seq[lower:upper:step]
 
             result = combine([base, *bounds], cut, ASSEMBLED)
-            return result.with_origins(REVERSED) if reverse and base.has_text else result
+            # text written backwards in the code itself; reversing data that is not all known is not hiding it
+            return result.with_origins(REVERSED) if reverse and base.has_text and _all_text(result) else result
         key = self.value(index, scope)
         names = [k for k in key.consts if isinstance(k, str)]
         looked_up = EMPTY
@@ -633,6 +675,7 @@ class Interpreter:
         for name, value in kwargs.items():
             if name in params:
                 self._store(target, name, value)
+        self._reads.add(("return", key))
         return self.returns.get(key, EMPTY)
 
     def _call_named(self, name: str, func: Value, args: list[Value], kwargs: dict[str, Value], carried: frozenset[str],
@@ -718,7 +761,7 @@ class Interpreter:
                     "list": tuple, "tuple": tuple, "reversed": lambda s: tuple(reversed(s)),
                     "sorted": lambda s: tuple(sorted(s)), "repr": repr, "hex": hex}[name]
             result = combine(args[:2] if name == "int" else args[:1], fold) if args else None
-            if result is not None and name == "reversed" and first.has_text:
+            if result is not None and name == "reversed" and first.has_text and _all_text(first):
                 result = result.with_origins(REVERSED)
             return result
         if name == "map" and len(args) == 2 and args[0].refs == {"chr"}:

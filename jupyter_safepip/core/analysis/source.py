@@ -23,10 +23,12 @@ __all__ = ["CHR_CODES", "DECODED_LITERAL", "REVERSED", "Call", "Literal", "Sourc
 
 SNIPPET_CHARS = 120
 LITERAL_SCAN_CHARS = 2000  # how much of each literal the text rules look at
+EXPORTED_TEXT_CHARS = 20  # shorter module-level text (a version, an encoding) is not handed to importers
+_ENCODED_PIECE = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")  # but a piece of base64 or hex is
 VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
 MAX_FLOW_STEPS = 2_000_000  # expression evaluations the interpreter may spend on one file, plus STEPS_PER_NODE
-STEPS_PER_NODE = 12  # ... for each syntax node: a big library is not a tangle, and the time stays linear in its size
+STEPS_PER_NODE = 16  # ... for each syntax node (contexts and operators not counted): a big library is not a tangle, and the time stays linear in its size
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: parsing them would cost too much memory
 MAX_PAYLOAD_DEPTH = 2  # code decoded from code decoded from code is analysed; deeper is not
 MAX_NAMES_PER_CALL = 4
@@ -111,17 +113,26 @@ class Source:
         return min(found) if found else written_name(node)
 
 
-def exported(source: Source) -> dict[str, Value]:
-    """What the module's top level gives other modules that import from it: text (a payload, an address) and
-    what names stand for (an aliased runner), not its own functions (those belong to its interpreter)."""
+def exported(source: Source, keep: Callable[[str], bool]) -> dict[str, Value]:
+    """What the module's top level gives other modules that import from it and that matters to the rules: text
+    that may be a payload, an address, a path or a command, and names standing for what `keep` says is worth
+    following (an aliased runner). Not its own functions (those belong to its interpreter), not plain modules or
+    short words (a version, an encoding): a module reading those is not read again."""
     interpreter = source.interpreter
     if interpreter is None:
         return {}
     found = {}
     for (scope, name), value in interpreter.env.items():
-        if scope == 0 and (value.texts_deep or (value.refs and not value.funcs)):
+        if scope or value.funcs:
+            continue
+        if any(keep(r) for r in value.refs) or any(_worth_exporting(t) for t in value.texts_deep):
             found[name] = Value(value.refs, value.consts, value.origins, frozenset(), value.method, value.opaque)
     return found
+
+
+def _worth_exporting(text: str) -> bool:
+    return (len(text) >= EXPORTED_TEXT_CHARS or "://" in text or text.startswith(("~", "/", "\\"))
+            or bool(_ENCODED_PIECE.match(text)))
 
 
 def written_name(node: ast.AST) -> str:
@@ -191,8 +202,8 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
     source = Source(path, text, tree)
     payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
     try:
-        budget = steps if steps is not None else MAX_FLOW_STEPS + STEPS_PER_NODE * sum(1 for _ in ast.walk(tree))
-        source.interpreter = Interpreter(tree, steps=budget, keep=keep, imported=imported,
+        source.interpreter = Interpreter(tree, steps=MAX_FLOW_STEPS if steps is None else steps,
+                                         steps_per_node=STEPS_PER_NODE if steps is None else 0, keep=keep, imported=imported,
                                          on_exec_text=lambda node, scope, texts: payloads.append((node, scope, texts)))
         _collect(source, source.interpreter)
     except RecursionError:

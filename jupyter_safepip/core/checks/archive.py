@@ -208,7 +208,7 @@ class _SharedNames:
         self.by_module: dict[tuple[str, ...], dict[str, Value]] = {}
 
     def add(self, member: Member, source: Source) -> Source:
-        values = exported(source)
+        values = exported(source, worth_following)
         if values and "!" not in member.name:
             module = self.layout.module_of(member.name)
             for start in range(len(module)):  # matched from the end: an sdist may keep its packages under src/

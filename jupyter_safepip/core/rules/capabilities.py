@@ -6,6 +6,7 @@ interpreter resolves (aliases, computed names and vendored copies already undone
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -22,7 +23,12 @@ class Capability:
     last: frozenset[str] = frozenset()
 
     def matches(self, name: str) -> bool:
-        return name in self.names or name.startswith(self.prefixes) or name.rsplit(".", 1)[-1] in self.last
+        return _matches(self, name)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand call names are asked about by every rule
+def _matches(capability: Capability, name: str) -> bool:
+    return name in capability.names or name.startswith(capability.prefixes) or name.rsplit(".", 1)[-1] in capability.last
 
 
 PROCESS = Capability("process", frozenset({
