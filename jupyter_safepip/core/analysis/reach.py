@@ -255,16 +255,25 @@ class _ModuleIndex:
         self.by_name = by_name
         self.python = [n for n, m in by_name.items() if n.endswith((".py", ".pyw")) and m.complete]
         self.by_module: dict[tuple[str, ...], list[str]] = {}
+        packages = {n.rsplit("/", 1)[0] for n in by_name if n.endswith("/__init__.py")}
         for name in (n for n in self.python if "!" not in n):  # pip never unpacks a nested archive
             module = layout.module_of(name)
-            # `import x` does not run pkg/docs/x.py, `import pkg.docs.x` does: a name must reach back that far.
-            depth = layout.tests_or_docs_depth(name)
-            for start in range(len(module) if depth is None else depth + 1):
+            for start in self._starts(name, module, packages):
                 self.by_module.setdefault(module[start:], []).append(name)
         self.by_basename: dict[str, list[str]] = {}
         for name in by_name:
             if "!" not in name:
                 self.by_basename.setdefault(name.rsplit("/", 1)[-1], []).append(name)
+
+    def _starts(self, name: str, module: tuple[str, ...], packages: set[str]) -> list[int]:
+        """Where a file's dotted name may begin: at site-packages for a wheel; in an sdist, at its root or below
+        any directory that is not itself a package (src/, or a build_tools/ directory put on sys.path). `import x`
+        does not run pkg/docs/x.py, `import pkg.docs.x` does: a name must reach back to a tests/docs directory."""
+        if self.layout.wheel:
+            return [0]
+        depth = self.layout.tests_or_docs_depth(name)
+        last = len(module) - 1 if depth is None else min(depth, len(module) - 1)
+        return [i for i in range(last + 1) if i == 0 or f"{self.layout.root}{'/'.join(module[:i])}" not in packages]
 
     def named(self, dotted: str, prefix: str = "") -> list[str]:
         """The files a dotted module name may be (under `prefix`, when given)."""

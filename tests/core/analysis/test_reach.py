@@ -120,3 +120,14 @@ def test_a_file_under_tests_is_reached_only_by_a_name_that_includes_its_director
                                                "demo/tests/helpers.py": "import os\nos.system('ls')\n"})
     assert _runs(by_full_name) == "install"
     assert next(f for f in by_full_name.findings if f.rule_id == "shell-exec").severity is Severity.MEDIUM
+
+
+def test_a_module_name_is_matched_from_where_python_looks_it_up(tmp_path: Path):
+    # A namespace .pth imports the standard library's `types`; the package's own demo/types/ is another module.
+    wheel = scan_wheel(tmp_path / "a", {"demo-nspkg.pth": "import sys, types, os\n", "demo/__init__.py": "",
+                                        "demo/types/__init__.py": "import os\nos.system('ls')\n"})
+    assert _runs(wheel) == "library"
+    # An sdist's src/ layout: setup.py imports demo, which lives under src/ (not a package itself).
+    src = scan_sdist(tmp_path / "b", {"setup.py": "import demo\n" + PLAIN_SETUP,
+                                      "src/demo/__init__.py": "import os\nos.system('ls')\n"})
+    assert _runs(src) == "install"
