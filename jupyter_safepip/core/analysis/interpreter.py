@@ -741,7 +741,7 @@ class Interpreter:
         folded = self._fold_call(name, func, args)
         if folded is not None:
             return folded.with_origins(name) if name not in _PURE_TEXT and self.keep(name) else folded
-        if is_decoder(name) and first.has_text:
+        if is_decoder(name) and _all_text(first):  # (decoding data that is partly unknown is not a literal's)
             origins |= {DECODED_LITERAL}
         result = f"{name}()"
         return Value(refs=frozenset({result}) if _bounded(result) else frozenset(), origins=origins, opaque=True)
@@ -751,7 +751,7 @@ class Interpreter:
         first = args[0] if args else EMPTY
         if name in DECODE_FOLDS and args:
             folded = combine(args[:2], DECODE_FOLDS[name], ASSEMBLED)
-            marks = {DECODED_LITERAL} if first.has_text else set()
+            marks = {DECODED_LITERAL} if _all_text(first) else set()
             return Value(folded.refs, folded.consts, folded.origins | marks, folded.funcs, None, folded.opaque)
         if name == "chr":  # text spelled as character codes written in the code (chr(ord(c) + 1) of data is not)
             folded = combine(args[:1], chr, ASSEMBLED) if args else None

@@ -15,6 +15,7 @@ from ..analysis.values import LITERAL_MARKERS
 from .capabilities import DESERIALIZE, INJECTION, NETWORK, PROCESS
 
 EXEC_NAMES = RUNS_TEXT | {"__import__"}
+FROM_FILES = frozenset({"pickle.load", "marshal.load", "shelve.open"})
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)
@@ -53,7 +54,8 @@ def match(source: Source) -> Iterator[Hit]:
 def _deserialized_payload(source: Source) -> Iterator[Hit]:
     """pickle/marshal loads of data written (encoded) in the code itself: a payload that runs when loaded."""
     for call in source.calls:
-        if DESERIALIZE.matches(call.name) and call.node is not None and call.node.args:
+        # (not a loader given a file or a path: pickle.load(handle), shelve.open(path) read data from elsewhere)
+        if DESERIALIZE.matches(call.name) and call.name not in FROM_FILES and call.node is not None and call.node.args:
             fed = feeders(source, call.node.args[0], call.scope)
             if DECODED_LITERAL in fed or source.value(call.node.args[0], call.scope).text is not None:
                 yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
