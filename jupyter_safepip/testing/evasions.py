@@ -516,6 +516,17 @@ _twin("imports-in-reverse-order", D, "module names taken from a list in reverse 
     for _name in NAMESPACES[::-1]:
         exec('import %s as _m' % _name, {}, _loaded)
     """)
+_twin("xor-masked-asset", D, "an embedded icon unmasked with a one-byte XOR on import (data, never executed)", I, """
+    MASKED = bytes([0x23, 0x7A, 0x64, 0x6D, 0x27, 0x20])
+    ICON = bytes(b ^ 0x2A for b in MASKED)
+    """)
+_twin("runner-as-default-argument", A, "a CLI helper takes its runner as a parameter, subprocess.run by default", L, """
+    import subprocess
+
+
+    def git(args, runner=subprocess.run):
+        return runner(['git', *args], check=True)
+    """)
 _twin("six-style-exec", D, "exec of a literal that defines a helper (six.reraise)", I, """
     exec('def reraise(tp, value, tb=None):\\n    raise value')
     """)

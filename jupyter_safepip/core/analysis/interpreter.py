@@ -334,6 +334,13 @@ class Interpreter:
                 if method.funcs:
                     self._call_value(method, args, {}, scope, node)
         else:
+            # a parameter's default is its value whenever a caller leaves it out (def run(cmd, runner=os.system))
+            a = node.args
+            positional = [*a.posonlyargs, *a.args]
+            defaults = [*zip(positional[len(positional) - len(a.defaults):], a.defaults),
+                        *((p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)]
+            for param, default in defaults:
+                self._store(inner, param.arg, self.value(default, scope))
             klass = self.scopes[inner].klass
             if klass and info.node.__class__ is ast.ClassDef and self.scopes[inner].params:
                 is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
@@ -584,8 +591,16 @@ class Interpreter:
         first = node.generators[0]
         iterable = self.value(first.iter, scope)
         items = _items(iterable)
-        if len(node.generators) == 1 and not first.ifs and isinstance(first.target, ast.Name) and items is not None \
-                and isinstance(node.elt, ast.Call) and len(items) <= MAX_ITEMS:
+        simple = len(node.generators) == 1 and not first.ifs and isinstance(first.target, ast.Name) \
+            and items is not None and len(items) <= MAX_ITEMS
+        if simple and isinstance(node.elt, ast.BinOp) and all(isinstance(i, int) for i in items):
+            # bytes(b ^ 42 for b in DATA): codes computed from codes written in the code, a one-byte cipher
+            try:
+                codes = tuple(self._fold_with(node.elt, first.target.id, item, scope) for item in items)
+                return Value(consts=frozenset({codes}), origins=iterable.origins | {CHR_CODES, ASSEMBLED})
+            except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+                pass
+        if simple and isinstance(node.elt, ast.Call):
             # "".join(chr(c) for c in [104, 105]): fold the element for each constant, bounded.
             func = self.value(node.elt.func, scope)
             if func.refs == {"chr"} and len(node.elt.args) == 1:
