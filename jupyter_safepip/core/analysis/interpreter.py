@@ -753,6 +753,9 @@ class Interpreter:
             paths = func.consts if name.startswith("pathlib.Path().") else first.consts
             marks = {f"<file {p[:200]}>" for p in paths if isinstance(p, str)}
             return Value(refs=frozenset({f"{name}()"}), origins=origins | marks, opaque=True)
+        if name in COMMAND_OUTPUTS:  # what a command prints: marked with the command, as a file with its path
+            marks = {f"<command {' '.join(first.texts_deep)[:200]}>"} if first.texts_deep else set()
+            return Value(refs=frozenset({f"{name}()"}), origins=origins | marks, opaque=True)
         folded = self._fold_call(name, func, args)
         if folded is not None:
             return folded.with_origins(name) if name not in _PURE_TEXT and self.keep(name) else folded
@@ -827,6 +830,8 @@ CALLS_ITS_ARGUMENTS = frozenset({
     "map", "filter", "atexit.register", "threading.Thread", "threading.Timer", "multiprocessing.Process", "asyncio.run",
     "sys.settrace", "sys.setprofile", "sys.excepthook", "signal.signal", "functools.reduce", "itertools.starmap",
 })
+COMMAND_OUTPUTS = frozenset({"subprocess.check_output", "subprocess.getoutput", "subprocess.getstatusoutput",
+                             "subprocess.run", "os.popen", "commands.getoutput", "platform.popen"})
 PATH_BUILDERS = frozenset({"os.path.join", "os.path.expanduser", "pathlib.Path", "os.path.expandvars", "posixpath.join",
                            "ntpath.join", "pathlib.Path.home().joinpath", "pathlib.Path().joinpath"})
 FILE_READERS = frozenset({"open", "io.open", "codecs.open", "pathlib.Path().read_text", "pathlib.Path().read_bytes",

@@ -6,6 +6,7 @@ flow: the interpreter carries where each value came from, so the rule reads the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from ..analysis.values import ASSEMBLED, Value
 from .base import Hit
 from .capabilities import CLIPBOARD, CREDENTIAL_PATHS, HOST, KEYBOARD, LOOKUPS, NETWORK, SCREEN, SOCKETS, Capability
 
+# Commands that print the whole environment (or the variables' values).
+ENVIRONMENT_COMMANDS = re.compile(r"^(?:\S*/)?(?:env|printenv|set|export -p|declare -x)(?:\s|>|$)|Get-ChildItem\s+env:", re.I)
 WHOLE_ENVIRONMENT = frozenset({"os.environ", "os.environ.copy", "os.environ.items", "os.environ.values", "os.environb"})
 
 
@@ -60,6 +63,8 @@ def _kind(name: str) -> str | None:
         return "env-item"
     if name.startswith("<file ") and CREDENTIAL_PATHS.search(name):
         return "credentials"
+    if name.startswith("<command ") and ENVIRONMENT_COMMANDS.match(name[9:]):
+        return "environment"
     for kind, capability in (("screen", SCREEN), ("clipboard", CLIPBOARD), ("keyboard", KEYBOARD), ("host", HOST)):
         if capability.matches(name.removesuffix("()")):
             return kind

@@ -26,7 +26,6 @@ from tests.support.archives import scan_wheel
 KNOWN_GAPS = frozenset({
     "cross-module-decoder-library",
     "decoded-to-file-runpy-init",
-    "env-through-a-command-library",
 })
 
 
