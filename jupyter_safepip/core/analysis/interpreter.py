@@ -481,6 +481,10 @@ class Interpreter:
         refs = frozenset(name for r in base.refs
                          if _bounded(name := f"{r}.{attr}" if attr == "__dict__" else _canonical(f"{r}.{attr}")))
         found = Value(refs=refs, consts=base.consts, origins=base.origins - {TEXT}, opaque=base.opaque) if refs else EMPTY
+        for module in base.refs:  # blob.DATA, with `from . import blob`: what the package's own module gives
+            shared = self.imported(0, module, attr)
+            if shared is not None:
+                found = found.join(shared)
         for key in base.funcs:
             if attr == "__call__" and not key.startswith("instance:"):
                 found = found.join(Value(funcs=frozenset({key})))

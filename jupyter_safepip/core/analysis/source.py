@@ -183,21 +183,44 @@ def shorten(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
+def parse(data: bytes) -> ast.Module | None:
+    """The syntax tree of a Python file, or None when it is too big or does not parse; never raises."""
+    if len(data) > MAX_PARSE_BYTES:
+        return None
+    try:
+        return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def module_level_imports(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(relative level, dotted name) of the imports module-level code makes, the names imported from a module
+    included (`from . import blob` may import the module blob); functions and classes are not entered."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            yield from ((0, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            yield node.level, module
+            yield from ((node.level, f"{module}.{a.name}" if module else a.name) for a in node.names if a.name != "*")
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(node).__name__ == "TryStar":
+            stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+            stack += [h for h in getattr(node, "handlers", ()) for h in h.body]
+
+
 def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
          keep: Callable[[str], bool] = lambda name: True,
-         imported: Callable[[int, str, str], Value | None] = lambda level, module, name: None) -> Source:
-    """Parse and interpret `data` (spending at most `steps` expression evaluations; `keep` says which call names
-    are worth remembering as where a value came from); never raises."""
+         imported: Callable[[int, str, str], Value | None] = lambda level, module, name: None,
+         tree: ast.Module | None = None) -> Source:
+    """Parse (unless `tree` is given) and interpret `data` (spending at most `steps` expression evaluations;
+    `keep` says which call names are worth remembering as where a value came from); never raises."""
     text = data.decode("utf-8", "replace")
-    if len(data) > MAX_PARSE_BYTES:
+    tree = tree if tree is not None else parse(data)
+    if tree is None:
         source = Source(path, text, None)
-        _scan_lines(source)
-        return source
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        source = Source(path, text, None)
-        _scan_tokens(source)
+        _scan_lines(source) if len(data) > MAX_PARSE_BYTES else _scan_tokens(source)
         return source
     source = Source(path, text, tree)
     payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []

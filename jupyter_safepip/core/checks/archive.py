@@ -17,7 +17,7 @@ from ..rules.capabilities import worth_following
 from ..rules.combine import to_findings
 from ..analysis import reach
 from ..analysis.reach import Where
-from ..analysis.source import Source, exported, load, shorten
+from ..analysis.source import Source, exported, load, module_level_imports, parse, shorten
 from ..analysis.values import Value
 
 CHECK = "archive"
@@ -127,7 +127,7 @@ def _inspect(
     sources = _Sources(layout, by_name)
     placements = reach.place(layout, by_name, sources.load, reach.roots(layout, by_name, sources.load))
     for name, placement in placements.items():
-        source = sources.final(name)
+        source = sources.loaded[name]
         found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
         if name == f"{layout.root}setup.py" and not layout.wheel:
             found += install.setup_script(source)
@@ -154,36 +154,34 @@ def _inspect(
 
 
 class _Sources:
-    """Each Python file (or code text a config runs) parsed once; files under tests/ and docs/ only when
-    something reaches them. A file importing names another module of the package gives a value (decoder here,
-    payload there) is read again with those values."""
+    """Each Python file (or code text a config runs) parsed and interpreted once; files under tests/ and docs/
+    only when something reaches them. Files are read after the package's own modules they import (in that order,
+    cycles cut), so that a name one module takes from another (decoder here, payload there) has its value."""
 
     def __init__(self, layout: reach.Layout, by_name: dict[str, Member]) -> None:
         self.by_name = by_name
         self.shared = _SharedNames(layout)
         self.loaded: dict[str, Source] = {}
-        for name, member in by_name.items():
-            if _is_python(member) and layout.default(name) is not Where.TESTS:
-                self.load(name, None)
+        trees = {name: parse(member.data) for name, member in by_name.items()
+                 if _is_python(member) and layout.default(name) is not Where.TESTS}
+        for name in self.shared.import_order(trees):
+            self._read(name, by_name[name].data, trees[name])
 
     def load(self, name: str, code: bytes | None) -> Source | None:
         if name not in self.loaded:
             member = self.by_name.get(name)
             if code is None and (member is None or not (_is_python(member) or _small_text(member))):
                 return None
-            path = name.split("#")[0]
-            source = load(path, code if code is not None else member.data, keep=worth_following)
-            if code is None and _is_python(member):
-                self.shared.add(member, source)
-            self.loaded[name] = source
+            self._read(name, code if code is not None else member.data, None, is_member=code is None)
         return self.loaded[name]
 
-    def final(self, name: str) -> Source:
-        source = self.loaded[name]
-        member = self.by_name.get(name)
-        if member is not None and self.shared.feeds(member, source):
-            source = load(name, member.data, keep=worth_following, imported=self.shared.resolver(member))
-        return source
+    def _read(self, name: str, data: bytes, tree, is_member: bool = True) -> None:
+        member = self.by_name.get(name) if is_member else None
+        imported = self.shared.resolver(member) if member is not None else (lambda level, module, attr: None)
+        source = load(name.split("#")[0], data, keep=worth_following, imported=imported, tree=tree)
+        if member is not None and _is_python(member):
+            self.shared.add(member, source)
+        self.loaded[name] = source
 
     def scanned(self, placements: dict[str, reach.Placement]) -> int:
         """Files read as code (a .pth file once, however many of its lines run)."""
@@ -219,21 +217,49 @@ class _SharedNames:
         package = tuple(self.layout.relative(member.name).split("/")[:-1])
 
         def value_of(level: int, module: str, name: str) -> Value | None:
-            if level - 1 > len(package):
-                return None
-            base = package[: len(package) - level + 1] if level else ()
-            target = (*base, *module.split(".")) if module else base
-            return self.by_module.get(target, {}).get(name)
+            target = self._target(package, level, module)
+            return None if target is None else self.by_module.get(target, {}).get(name)
 
         return value_of
 
-    def feeds(self, member: Member, source: Source) -> bool:
-        """Whether this file imports a name another module of the package gives a value."""
-        if not self.by_module:
-            return False
-        resolve = self.resolver(member)
-        return any(resolve(level, *dotted.rpartition(".")[::2]) is not None
-                   for level, dotted, _ in source.imports if "." in dotted or level)
+    def import_order(self, trees: dict[str, object]) -> list[str]:
+        """The files in an order where each comes after the package's modules its module level imports."""
+        by_module: dict[tuple[str, ...], list[str]] = {}
+        for name in trees:
+            if "!" not in name:
+                module = self.layout.module_of(name)
+                for start in range(len(module)):
+                    by_module.setdefault(module[start:], []).append(name)
+        order: list[str] = []
+        state: dict[str, bool] = {}  # False: being visited (a cycle is cut there), True: placed
+        for first in trees:
+            stack = [(first, False)]
+            while stack:
+                name, expanded = stack.pop()
+                if expanded:
+                    state[name] = True
+                    order.append(name)
+                    continue
+                if name in state:
+                    continue
+                state[name] = False
+                stack.append((name, True))
+                tree = trees[name]
+                if tree is None or "!" in name:
+                    continue
+                package = tuple(self.layout.relative(name).split("/")[:-1])
+                for level, dotted in module_level_imports(tree):
+                    target = self._target(package, level, dotted)
+                    stack += [(t, False) for t in by_module.get(target, ()) if t not in state] if target else []
+        return order
+
+    @staticmethod
+    def _target(package: tuple[str, ...], level: int, module: str) -> tuple[str, ...] | None:
+        """The dotted path an import names from a file of `package` (None: beyond the top of the archive)."""
+        if level - 1 > len(package):
+            return None
+        base = package[: len(package) - level + 1] if level else ()
+        return (*base, *module.split(".")) if module else base
 
 
 def _nested_test_data(issue: ArchiveIssue, layout: reach.Layout) -> bool:
