@@ -527,6 +527,17 @@ _twin("runner-as-default-argument", A, "a CLI helper takes its runner as a param
     def git(args, runner=subprocess.run):
         return runner(['git', *args], check=True)
     """)
+_twin("decoded-config-to-a-tool", D, "an embedded config decoded to a file that a tool reads with --config", L, """
+    import base64
+    import subprocess
+    CONFIG = 'W3Rvb2xdCmxldmVsID0gMgo='
+
+
+    def lint(path='/nonexistent/demo/tool.ini'):
+        with open(path, 'w') as handle:
+            handle.write(base64.b64decode(CONFIG).decode())
+        return subprocess.run(['ruff', '--config', path, '.'])
+    """)
 _twin("six-style-exec", D, "exec of a literal that defines a helper (six.reraise)", I, """
     exec('def reraise(tp, value, tb=None):\\n    raise value')
     """)

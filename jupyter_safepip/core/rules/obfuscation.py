@@ -16,6 +16,8 @@ from .capabilities import DESERIALIZE, INJECTION, NETWORK, PROCESS
 
 EXEC_NAMES = RUNS_TEXT | {"__import__"}
 FROM_FILES = frozenset({"pickle.load", "marshal.load", "shelve.open"})
+INTERPRETER = re.compile(r"^(?:python[\d.]*|pythonw|sh|bash|zsh|dash|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh|node|perl|ruby|wscript|cscript)$", re.I)
+FILE_RUNNERS = frozenset({"runpy.run_path", "importlib.util.spec_from_file_location", "imp.load_source", "execfile"})
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)
@@ -39,6 +41,7 @@ _BLOB = re.compile(r"^[A-Za-z0-9+/=_\-\\]+$")
 def match(source: Source) -> Iterator[Hit]:
     yield from _exec_hits(source)
     yield from _deserialized_payload(source)
+    yield from _decoded_file_run(source)
     yield from _computed_names(source)
     yield from _builtins_lookup(source)
     yield from _chr_join(source)
@@ -49,6 +52,37 @@ def match(source: Source) -> Iterator[Hit]:
     yield from _mangled_names(source)
     yield from _hidden_by_whitespace(source)
     yield from _decoding(source)
+
+
+def _decoded_file_run(source: Source) -> Iterator[Hit]:
+    """Decoded code written to a file that is then run (runpy.run_path, exec of its text, python on it)."""
+    decoded: set[str] = set()
+    for call in source.calls:
+        node = call.node
+        if node is None or not node.args or not isinstance(node.func, ast.Attribute):
+            continue
+        if call.name.rsplit(".", 1)[-1] in ("write", "write_text", "write_bytes"):
+            receiver = source.value(node.func.value, call.scope)
+            fed = feeders(source, node.args[0], call.scope)
+            if DECODED_LITERAL in fed or fed & LITERAL_MARKERS:
+                decoded |= {o[6:-1] for o in receiver.origins if o.startswith("<file ")} | set(receiver.texts)
+    if not decoded:
+        return
+    for call in source.calls:
+        if call.node is None or not (call.name in EXEC_NAMES or call.name in FILE_RUNNERS or PROCESS.matches(call.name)):
+            continue
+        for arg in call.node.args[:1]:
+            value = source.value(arg, call.scope)
+            named = set(value.texts_deep) | {o[6:-1] for o in value.origins if o.startswith("<file ")}
+            # a program is run on the file, or is the file (a decoded config handed to a tool is data)
+            if named & decoded and (not PROCESS.matches(call.name) or _runs_file(value.texts_deep, decoded)):
+                yield Hit("obfuscation-exec-decoded", source.path, call.line, source.snippet(call.line), call.scope)
+                return
+
+
+def _runs_file(command: list[str], paths: set[str]) -> bool:
+    words = [w for text in command for w in text.split()]
+    return bool(words) and (words[0] in paths or any(INTERPRETER.match(w.rsplit("/", 1)[-1]) for w in words[:2]))
 
 
 def _deserialized_payload(source: Source) -> Iterator[Hit]:

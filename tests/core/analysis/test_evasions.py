@@ -24,7 +24,6 @@ from tests.support.archives import scan_wheel
 # Evasions the engine does not catch at their placement's weight yet (2026-12-02): each is a known gap, listed in
 # SECURITY.md. Strict: a case that starts to pass fails here until it is taken off this list.
 KNOWN_GAPS = frozenset({
-    "decoded-to-file-runpy-init",
 })
 
 
