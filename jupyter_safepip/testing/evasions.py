@@ -1124,6 +1124,14 @@ _twin("env-config", T, "settings read from the environment on import", I, """
     HOME = os.environ.get('DEMO_HOME', os.path.expanduser('~/.demo'))
     DEBUG = os.getenv('DEMO_DEBUG') == '1'
     """)
+_twin("virtualenv-writes-its-pth", T, "a virtualenv builder writes the .pth file of the environment it creates", L, """
+    import os
+
+
+    def write_pth(site_packages):
+        with open(os.path.join(site_packages, '_virtualenv.pth'), 'w') as handle:
+            handle.write('import _virtualenv\\n')
+    """)
 _twin("service-installer", T, "a daemon's install-service command writes its systemd user unit", L, """
     import pathlib
     import subprocess
@@ -1447,6 +1455,17 @@ _one("server-extension-loader", W, "a server extension switched on by config edi
      Placement.SERVER_EXTENSION, {
          SERVER_CONFIG: '{"ServerApp": {"jpserver_extensions": {"demo": true}}}\n',
          "demo/__init__.py": _body(_BASHRC, "_load_jupyter_server_extension", "serverapp")})
+_twin("server-extension-checks-for-updates", W, "a server extension registers its handlers and asks its project's "
+      "address for the latest version when the server loads it", Placement.SERVER_EXTENSION, {
+          SERVER_CONFIG: '{"ServerApp": {"jpserver_extensions": {"demo": true}}}\n',
+          "demo/__init__.py": """
+              import requests
+
+
+              def _load_jupyter_server_extension(serverapp):
+                  latest = requests.get('https://example.invalid/demo/latest', timeout=2).json()
+                  serverapp.log.info('demo %s is available', latest.get('version'))
+              """})
 _one("notebook-extension-loader", W, "a classic notebook server extension installs a package by URL when loaded",
      Placement.SERVER_EXTENSION, {
          f"{DATA}/etc/jupyter/jupyter_notebook_config.d/demo.json":

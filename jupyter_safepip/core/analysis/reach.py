@@ -54,14 +54,15 @@ class Where(enum.Enum):
     """When the code in a file runs: this weighs how bad the same behaviour is."""
 
     INSTALL = "runs during pip install"
-    STARTUP = "runs by itself at every start of Python, Jupyter or a kernel"
+    STARTUP = "runs by itself every time Python starts"
+    JUPYTER = "runs by itself whenever Jupyter, IPython or a kernel starts"
     LIBRARY = "runs when the package is imported or used"
     TESTS = "ships with the tests, docs or examples and runs only if someone runs those"
     TEST_MODULE = "is a test module (test_*.py, conftest.py) that nothing in the package imports: it runs only in a test run"
 
 
 # Which placement wins when several roots reach the same code.
-_RANK = {Where.INSTALL: 4, Where.STARTUP: 4, Where.LIBRARY: 2, Where.TEST_MODULE: 1, Where.TESTS: 0}
+_RANK = {Where.INSTALL: 4, Where.STARTUP: 4, Where.JUPYTER: 3, Where.LIBRARY: 2, Where.TEST_MODULE: 1, Where.TESTS: 0}
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def _wheel_roots(by_name: dict[str, Member], modules: "_ModuleIndex", load: Load
         if _STARTUP_MODULE.match(name):
             found.append(Root(name, Where.STARTUP, whole=True))
         elif STARTUP_CONFIG.match(name):
-            found.append(Root(name, Where.STARTUP, whole=True))
+            found.append(Root(name, Where.JUPYTER, whole=True))
             source = load(name, None)
             if source is not None:
                 found += _config_roots(name, dict(_config_assignments(source)), modules)
@@ -339,7 +340,7 @@ def _kernel_roots(name: str, data: bytes, modules: "_ModuleIndex") -> list[Root]
         return []
     argv = spec.get("argv") if isinstance(spec, dict) else None
     argv = [a for a in argv if isinstance(a, str)] if isinstance(argv, list) else []
-    found = [Root(n, Where.STARTUP, whole=True) for flag, value in zip(argv, argv[1:]) if flag == "-m"
+    found = [Root(n, Where.JUPYTER, whole=True) for flag, value in zip(argv, argv[1:]) if flag == "-m"
              for n in modules.named(value)]
     options = {}
     for number, arg in enumerate(argv):
@@ -354,13 +355,13 @@ def _config_roots(name: str, options: dict[str, object], modules: "_ModuleIndex"
     for key, value in options.items():
         if key in _EXTENSION_KEYS:
             names = [k for k, on in value.items() if on] if isinstance(value, dict) else value if isinstance(value, list) else []
-            found += [Root(n, Where.STARTUP, EXTENSION_HOOKS) for m in names if isinstance(m, str) for n in modules.named(m)]
+            found += [Root(n, Where.JUPYTER, EXTENSION_HOOKS) for m in names if isinstance(m, str) for n in modules.named(m)]
         elif key in _FILE_KEYS:
             paths = value if isinstance(value, (list, tuple)) else [value]
-            found += [Root(n, Where.STARTUP, whole=True) for p in paths if isinstance(p, str) for n in modules.files_at(p)]
+            found += [Root(n, Where.JUPYTER, whole=True) for p in paths if isinstance(p, str) for n in modules.files_at(p)]
         elif key in _CODE_KEYS:
             lines = value if isinstance(value, (list, tuple)) else [value]
-            found += [Root(f"{name}#{key}{i}", Where.STARTUP, whole=True, code=line.encode())
+            found += [Root(f"{name}#{key}{i}", Where.JUPYTER, whole=True, code=line.encode())
                       for i, line in enumerate(lines) if isinstance(line, str) and line]
     return found
 

@@ -142,7 +142,7 @@ def _inspect(
     hits += [(h, Where.LIBRARY if layout.tests_or_docs_depth(h.path.split("!")[0]) is None else Where.TESTS)
              for h in [*binaries.match(members, layout.pure_wheel), *binaries.bytecode_only(members)]]
     if layout.wheel:
-        hits += [(h, Where.INSTALL if h.rule_id == "install-command-shadowing" else Where.STARTUP)
+        hits += [(h, Where.INSTALL if h.rule_id == "install-command-shadowing" else Where.JUPYTER)
                  for h in jupyter_hooks.match(members, package)]
     meta = _metadata_member(by_name, layout)
     if meta is not None:

@@ -46,11 +46,14 @@ def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
         return Severity(max(rule.library - 1, Severity.INFO))
     if where is Where.STARTUP and rule.family in BEHAVIOUR_FAMILIES and rule.install >= Severity.MEDIUM:
         return Severity(max(rule.install, Severity.HIGH))  # nothing legitimate runs programs or the network at start-up
-    if where is not Where.LIBRARY:
+    # Jupyter's start-up hooks (a server extension, a kernel's module, IPython's config) import the package's code
+    # as an import would: weighed as import time, where a server extension's own network set-up is ordinary.
+    on_import = where is Where.JUPYTER or (where is Where.LIBRARY and hit.at_import)
+    if where not in (Where.LIBRARY, Where.JUPYTER):
         return rule.install
-    if hit.at_import and rule.id in FLOW_RULES:
+    if on_import and rule.id in FLOW_RULES:
         return rule.install
-    if hit.at_import and rule.id in RAISED_ON_IMPORT:
+    if on_import and rule.id in RAISED_ON_IMPORT:
         return Severity(min(rule.library + 1, rule.install))
     return rule.library
 
@@ -69,7 +72,7 @@ def combined(hits: Iterable[tuple[Hit, Where]]) -> list[tuple[Hit, Where]]:
         extra.append((Hit("combined-install-pair", first.path, None, " + ".join(sorted(families))), Where.INSTALL))
     by_file: dict[tuple[str, Where], list[Hit]] = defaultdict(list)
     for hit, where in hits:
-        if where in (Where.LIBRARY, Where.TEST_MODULE):
+        if where in (Where.LIBRARY, Where.JUPYTER, Where.TEST_MODULE):
             by_file[hit.path, where].append(hit)
     for (path, where), file_hits in by_file.items():
         extra += [(hit, where) for hit in _library_combinations(path, file_hits)]
@@ -116,7 +119,7 @@ def to_findings(hits: list[tuple[Hit, Where]], package: str) -> tuple[Finding, .
         if RULES[rule_id].family not in {"archive", "metadata", "binary"}:
             at_import = where is Where.LIBRARY and entries[0][1].at_import
             message = f"{message} This code {'runs as soon as the package is imported' if at_import else where.value}."
-            runs = "import" if at_import else where.name.lower()
+            runs = "import" if at_import else "startup" if where is Where.JUPYTER else where.name.lower()
         findings.append(Finding(rule_id, worst, message, package, evidence, runs=runs))
     findings.sort(key=lambda f: (-f.severity, f.rule_id))
     return tuple(findings)

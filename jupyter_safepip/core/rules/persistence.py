@@ -2,8 +2,7 @@
 
 Two kinds of evidence: a start-up place named in the code (`persistence`, weak: a shell-completion installer
 names ~/.bashrc too), and a write into one, followed through the interpreter's values whatever the path was put
-together from (`persistence-write`; `persistence-dropper` when what is written downloads or runs something, or
-is a line of code every Python start runs).
+together from (`persistence-write`; `persistence-dropper` when what is written downloads or runs something).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.mo
 REGISTRY_WRITES = frozenset({"winreg.SetValueEx", "winreg.SetValue", "_winreg.SetValueEx", "_winreg.SetValue"})
 REGISTRY_KEYS = frozenset({"winreg.OpenKey", "winreg.OpenKeyEx", "winreg.CreateKey", "winreg.CreateKeyEx",
                            "_winreg.OpenKey", "_winreg.CreateKey"})
-_CODE_LINE = re.compile(r"^import[ \t]", re.MULTILINE)
 
 
 def match(source: Source) -> Iterator[Hit]:
@@ -50,9 +48,9 @@ def writes(source: Source) -> Iterator[Hit]:
         if found is None:
             continue
         target, content = found
-        startup_code = STARTUP_FILES.search(target) and (_CODE_LINE.search(content) or not target.endswith(".pth"))
-        rule = "persistence-dropper" if startup_code or DROPPER.search(content) or SUSPICIOUS.search(content) \
-            else "persistence-write"
+        # (a .pth or sitecustomize line written by library code is what virtualenv, pip and editable installs do:
+        # a write, weighed by where it runs; a dropper only when what it writes downloads or runs something)
+        rule = "persistence-dropper" if DROPPER.search(content) or SUSPICIOUS.search(content) else "persistence-write"
         if rule not in reported:
             reported.add(rule)
             yield Hit(rule, source.path, call.line, shorten(f"{target} <- {content.strip() or '(data)'}"), call.scope)
