@@ -1132,6 +1132,22 @@ _twin("virtualenv-writes-its-pth", T, "a virtualenv builder writes the .pth file
         with open(os.path.join(site_packages, '_virtualenv.pth'), 'w') as handle:
             handle.write('import _virtualenv\\n')
     """)
+_twin("ipython-startup-snippet-installer", T, "a helper installs a start-up snippet the user asked for into their IPython profile", L, """
+    import pathlib
+
+
+    def install_startup(snippet='%load_ext demo\\n'):
+        startup = pathlib.Path.home() / '.ipython' / 'profile_default' / 'startup' / '50-demo.ipy'
+        startup.write_text(snippet)
+        return startup
+    """)
+_twin("star-import-of-math", A, "a module takes math's names with a star import and computes with them", I, """
+    from math import *
+    from os.path import *
+    HALF_PI = pi / 2
+    ROOT = sqrt(2)
+    HERE = dirname(abspath(__file__))
+    """)
 _twin("service-installer", T, "a daemon's install-service command writes its systemd user unit", L, """
     import pathlib
     import subprocess

@@ -23,6 +23,7 @@ from .values import (
     DECODED_LITERAL,
     EMPTY,
     MAX_CONSTS,
+    MAX_REFS,
     REVERSED,
     STR_METHODS,
     TEXT,
@@ -106,6 +107,7 @@ class Interpreter:
         self.attrs: dict[tuple[str, str], Value] = {}  # (class key, attribute) -> value (methods, self.x = ...)
         self.returns: dict[str, Value] = {}  # function key -> what it returns
         self.calls_to: dict[str, set[int]] = {}  # function key -> scopes that call it
+        self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
         self.statements: list[tuple[ast.AST, int]] = []  # every statement-like node with its scope, in order
         self.call_nodes: list[tuple[ast.Call, int]] = []  # every call with its scope, in source order
         self.memo: dict[int, Value] | None = None
@@ -359,6 +361,8 @@ class Interpreter:
         module = node.module or ""
         for alias in node.names:
             if alias.name == "*":
+                if not node.level and module and module not in self.star_imports:
+                    self.star_imports.append(module)  # `from os import *`: a bare system(...) is os.system
                 continue
             dotted = f"{module}.{alias.name}" if module else alias.name
             shared = self.imported(node.level, module, alias.name)
@@ -472,7 +476,9 @@ class Interpreter:
             return ref("builtins")
         if name in BUILTIN_NAMES:
             return ref(name)
-        return ref(name)  # a name from a star import or defined elsewhere: known only by what it is called
+        if self.star_imports:
+            return _join_all([ref(f"{module}.{name}") for module in self.star_imports[:MAX_REFS]])
+        return ref(name)  # a name defined elsewhere: known only by what it is called
 
     def attribute(self, base: Value, attr: str) -> Value:
         """base.attr: a longer dotted name, a method of the package's own class, or a str method."""
@@ -736,6 +742,9 @@ class Interpreter:
         if name in ("sys.modules.get", "sys.modules.__getitem__", "builtins.__dict__.get") and args:
             return self._lookup_in(ref(name.rsplit(".", 1)[0]), next(iter(first.consts), ""), scope,
                                    computed=_assembled(first)) if first.text is not None else Value(origins=origins, opaque=True)
+        if name == "pkgutil.resolve_name" and first.texts:  # 'os:system' names os.system
+            found = _join_all([ref(_canonical(t.replace(":", "."))) for t in first.texts])
+            return found.with_origins(COMPUTED_NAME) if _assembled(first) else found
         if name == "operator.methodcaller":
             names = [a for a in first.consts if isinstance(a, str)]
             return Value(method=names[0], origins=frozenset({COMPUTED_NAME})) if names else UNKNOWN
@@ -829,6 +838,9 @@ RUNS_TEXT = frozenset({
     "exec", "eval", "compile", "builtins.exec", "builtins.eval", "execfile", "timeit.timeit", "timeit.repeat",
     "timeit.Timer", "code.InteractiveInterpreter().runsource", "code.InteractiveInterpreter().runcode",
     "code.InteractiveConsole().push", "code.InteractiveConsole().runsource", "code.compile_command",
+    "cProfile.run", "cProfile.runctx", "profile.run", "profile.runctx", "pdb.run", "pdb.runeval", "pdb.runcall",
+    "trace.Trace().run", "trace.Trace().runctx", "ctypes.pythonapi.PyRun_SimpleString", "get_ipython().run_cell",
+    "get_ipython().ex", "get_ipython().ev", "IPython.get_ipython().run_cell",
 })
 CALLS_ITS_ARGUMENTS = frozenset({
     "map", "filter", "atexit.register", "threading.Thread", "threading.Timer", "multiprocessing.Process", "asyncio.run",
@@ -866,11 +878,19 @@ def _assembled(value: Value) -> bool:
     return bool(value.origins - {TEXT})
 
 
+# Modules other modules import and so re-export as an attribute (shutil.os, tempfile._os, site.sys).
+REEXPORTED = frozenset({"os", "sys", "subprocess", "socket", "builtins", "_os", "_sys", "_socket"})
+
+
 def _canonical(dotted: str) -> str:
     """Builtins by their bare name (builtins.exec is exec); vendored copies by the original's name
     (pip._vendor.requests.get is requests.get)."""
     if "._vendor." in dotted:
         dotted = dotted.split("._vendor.", 1)[1]
+    head, _, rest = dotted.partition(".")
+    second, _, tail = rest.partition(".")
+    if tail and second in REEXPORTED and head not in ("os", "sys"):  # shutil.os.system is os.system
+        dotted = f"{second}.{tail}"
     for prefix in ("builtins.", "__builtins__.", "__builtin__."):
         if dotted.startswith(prefix):
             return dotted[len(prefix):]

@@ -364,6 +364,8 @@ HANDS_ON: dict[str, tuple[int | str, int | str]] = {
     "concurrent.futures.ThreadPoolExecutor().submit": (0, "*"), "concurrent.futures.ProcessPoolExecutor().submit": (0, "*"),
     "asyncio.get_event_loop().run_in_executor": (1, "*"), "asyncio.get_running_loop().run_in_executor": (1, "*"),
     "multiprocessing.Pool().apply_async": (0, "args"), "multiprocessing.Pool().apply": (0, "args"),
+    "map": (0, 1), "filter": (0, 1), "sorted": ("key", 0), "min": ("key", 0), "max": ("key", 0),
+    "sqlite3.connect().create_function": (2, "*"), "re.sub": (1, "*"), "asyncio.get_event_loop().call_soon": (0, "*"),
 }
 
 

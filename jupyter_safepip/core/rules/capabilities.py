@@ -36,6 +36,8 @@ PROCESS = Capability("process", frozenset({
     "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen", "os.startfile",
     "pty.spawn", "commands.getoutput", "popen2.popen2", "asyncio.create_subprocess_shell",
     "asyncio.create_subprocess_exec", "win32api.ShellExecute", "win32api.WinExec", "platform.popen",
+    "get_ipython().system", "get_ipython().getoutput", "IPython.get_ipython().system", "pydoc.pipepager",
+    "pydoc.tempfilepager", "distutils.spawn.spawn", "pexpect.spawn", "pexpect.run", "sh.Command",
 }), ("os.spawn", "os.exec", "os.posix_spawn", "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
      "ctypes.CDLL().system", "ctypes.cdll.LoadLibrary().system", "ctypes.cdll.msvcrt.system", "ctypes.CDLL().execv",
      "ctypes.CDLL().popen", "ctypes.cdll.LoadLibrary().popen"),
@@ -61,6 +63,7 @@ NETWORK = Capability("network", frozenset({
 SOCKETS = Capability("socket", frozenset({
     "socket.socket", "socket.create_connection", "socket.socket().connect", "socket.socket().connect_ex",
     "socket.socket().sendto", "socket.socket().send", "socket.socket().sendall", "asyncio.open_connection",
+    "multiprocessing.connection.Client", "multiprocessing.connection.Listener",
     "asyncio.open_unix_connection", "socket.socketpair", "socket.fromfd",
 }))
 # Name lookups that send data in the looked-up name itself (DNS exfiltration).
@@ -98,7 +101,8 @@ SECRET_SOURCES = (SCREEN, CLIPBOARD, KEYBOARD)
 CREDENTIAL_PATHS = re.compile(
     r"\.ssh[/\\]|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws[/\\]credentials|\.azure[/\\]|\.config[/\\]gcloud|"
     r"\.pypirc|\.git-credentials|\.docker[/\\]config\.json|\.kube[/\\]config|\.npmrc|\.netrc|"
-    r"Login Data|Local State|Cookies|wallet\.dat|Local Storage[/\\]+leveldb|keychain|\.gnupg",
+    r"Login Data|Local State|Cookies|cookies\.sqlite|logins\.json|key[34]\.db|wallet\.dat|Local Storage[/\\]+leveldb|"
+    r"keychain|\.gnupg|jupyter[/\\]runtime|jpserver-\d+\.json|nbserver-\d+\.json",
     re.IGNORECASE,
 )
 # Programs' start-up places: a write there makes code start again later.
@@ -106,7 +110,9 @@ PERSISTENCE_PATHS = re.compile(
     r"(?:^|[/\\])\.(?:bashrc|zshrc|bash_profile|profile|zprofile|bash_login|zlogin|xprofile|xinitrc)$|"
     r"(?:^|[/\\])(?:crontab|cron\.d|cron\.(?:hourly|daily|weekly)|rc\.local|autostart|LaunchAgents|LaunchDaemons)(?:[/\\]|$)|"
     r"/etc/cron|/var/spool/cron|systemd[/\\](?:system|user)|Start Menu[/\\]+Programs[/\\]+Startup|"
-    r"CurrentVersion[/\\]+Run(?:Once)?\b|/etc/init\.d/|/etc/profile\.d/",
+    r"CurrentVersion[/\\]+Run(?:Once)?\b|/etc/init\.d/|/etc/profile\.d/|\.ipython[/\\]profile_[^/\\]+[/\\]startup|"
+    r"\.jupyter[/\\](?:jupyter_\w+_config\.(?:py|json)|\w+_config\.d)|(?:^|[/\\])(?:pip\.conf|pip\.ini)$|"
+    r"\.git[/\\]hooks[/\\]|(?:^|[/\\])authorized_keys$",
     re.IGNORECASE,
 )
 # Files every Python start reads and runs: a .pth file's import lines, sitecustomize and usercustomize.

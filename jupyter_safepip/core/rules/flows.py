@@ -65,6 +65,8 @@ def _kind(name: str) -> str | None:
         return "credentials"
     if name.startswith("<command ") and ENVIRONMENT_COMMANDS.match(name[9:]):
         return "environment"
+    if name.removesuffix("()").endswith("list_running_servers"):  # Jupyter servers with their tokens
+        return "credentials"
     for kind, capability in (("screen", SCREEN), ("clipboard", CLIPBOARD), ("keyboard", KEYBOARD), ("host", HOST)):
         if capability.matches(name.removesuffix("()")):
             return kind

@@ -24,6 +24,7 @@ PERSISTENCE = re.compile(
 )
 # Calls that write their argument into the file their receiver is (an open handle, a pathlib path).
 HANDLE_WRITES = frozenset({"write", "writelines"})
+DUMPS = frozenset({"dump"})  # serialisers writing an object into the handle they are given
 PATH_WRITES = frozenset({"pathlib.Path().write_text", "pathlib.Path().write_bytes"})
 COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "os.rename", "os.replace",
                     "os.symlink", "os.link"})
@@ -66,6 +67,9 @@ def _written(source: Source, call: Call, run_key: bool) -> tuple[str, str] | Non
     if last in HANDLE_WRITES and "." in call.name:
         receiver = source.value(node.func.value, call.scope) if hasattr(node.func, "value") else None
         targets = [o[6:-1] for o in (receiver.origins if receiver else ()) if o.startswith("<file ")]
+    elif last in DUMPS and len(node.args) >= 2:  # plistlib.dump(agent, handle), json.dump(config, handle)
+        targets = [o[6:-1] for o in source.value(node.args[1], call.scope).origins if o.startswith("<file ")]
+        args = args[:1]
     elif call.name in PATH_WRITES and hasattr(node.func, "value"):
         targets = source.value(node.func.value, call.scope).texts
     elif call.name in COPIES and len(args) >= 2:
