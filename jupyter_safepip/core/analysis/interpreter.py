@@ -64,6 +64,12 @@ class _Nowhere(set):
 _NOWHERE = _Nowhere()
 
 
+def _literal_data(value: Value) -> bool:
+    """Data written in the code: known text, or text put together from so many literal pieces that they are not
+    all listed (a payload appended to line by line); not data that merely met a literal somewhere."""
+    return _all_text(value) or (ASSEMBLED in value.origins and all(o.startswith("<") for o in value.origins))
+
+
 def _all_text(value: Value) -> bool:
     """Known text and nothing else (a list of module names reversed is not text written backwards)."""
     return bool(value.consts) and not value.opaque and all(isinstance(c, (str, bytes)) for c in value.consts)
@@ -772,7 +778,7 @@ class Interpreter:
         folded = self._fold_call(name, func, args)
         if folded is not None:
             return folded.with_origins(name) if name not in _PURE_TEXT and self.keep(name) else folded
-        if is_decoder(name) and _all_text(first):  # (decoding data that is partly unknown is not a literal's)
+        if is_decoder(name) and _literal_data(first):
             origins |= {DECODED_LITERAL}
         result = f"{name}()"
         return Value(refs=frozenset({result}) if _bounded(result) else frozenset(), origins=origins, opaque=True)
@@ -782,7 +788,7 @@ class Interpreter:
         first = args[0] if args else EMPTY
         if name in DECODE_FOLDS and args:
             folded = combine(args[:2], DECODE_FOLDS[name], ASSEMBLED)
-            marks = {DECODED_LITERAL} if _all_text(first) else set()
+            marks = {DECODED_LITERAL} if _literal_data(first) else set()
             return Value(folded.refs, folded.consts, folded.origins | marks, folded.funcs, None, folded.opaque)
         if name == "chr":  # text spelled as character codes written in the code (chr(ord(c) + 1) of data is not)
             folded = combine(args[:1], chr, ASSEMBLED) if args else None
