@@ -71,7 +71,19 @@ class Source:
     interpreter: Interpreter | None = None
     foreign: dict[int, tuple[Interpreter, int]] = field(default_factory=dict)  # nodes of decoded payloads
     _lines: list[str] | None = None
+    _assigned: dict[tuple[int, str], list[ast.expr]] | None = None
     _literal_text: str | None = None
+
+    def assigned_to(self, scope: int, name: str) -> list[ast.expr]:
+        """The expressions assigned to a plain name in a scope (`name = <expr>`)."""
+        if self._assigned is None:
+            self._assigned = {}
+            for node, where in (self.interpreter.statements if self.interpreter else ()):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            self._assigned.setdefault((where, target.id), []).append(node.value)
+        return self._assigned.get((scope, name), [])
 
     @property
     def flow_cut_short(self) -> bool:
@@ -158,13 +170,17 @@ def feeders(source: Source, node: ast.AST, scope: int) -> set[str]:
     return set(source.value(node, scope).origins)
 
 
-def words_of(source: Source, node: ast.AST, scope: int) -> set[str]:
-    """Identifiers, attribute names and short strings an expression (and the values it uses) mentions."""
+def words_of(source: Source, node: ast.AST, scope: int, hops: int = 1) -> set[str]:
+    """Identifiers, attribute names and short strings an expression mentions, and those of what the names it
+    uses were assigned (`data = {"ak": key}` then `post(url, json=data)`), `hops` assignments deep."""
     found: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
             found.add(sub.id.lower())
             found.update(t.lower() for t in _short_texts(source.value(sub, scope)))
+            if hops:
+                for value in source.assigned_to(scope, sub.id):
+                    found |= words_of(source, value, scope, hops - 1)
         elif isinstance(sub, ast.Attribute):
             found.add(sub.attr.lower())
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:
