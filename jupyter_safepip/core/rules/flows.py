@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..analysis.source import Call, Source
 from ..analysis.values import ASSEMBLED, Value
 from .base import Hit
+from .network import EXFIL, PASTE
 from .capabilities import CLIPBOARD, CREDENTIAL_PATHS, HOST, KEYBOARD, LOOKUPS, NETWORK, SCREEN, SOCKETS, Capability
 
 # Commands that print the whole environment (or the variables' values).
@@ -32,11 +33,15 @@ class Flow:
     fixed_destination: bool = False
     needs_assembled: bool = False  # the sink's argument was put together from the data (a DNS name)
     at_least: int = 1  # distinct source names that must reach the sink
+    drop_site: bool = False  # only when the address is a paste, webhook or request-capture service
 
 
 FLOWS = (
     Flow("secrets-exfiltration", frozenset({"credentials"}), (NETWORK, SOCKETS), fixed_destination=True),
     Flow("secrets-exfiltration", frozenset({"environment", "screen", "clipboard", "keyboard"}), (NETWORK, SOCKETS)),
+    # A single variable sent to an API is what its client does; to a paste or capture service from code that
+    # runs by itself (install, import, start-up) it is a leak (a paste tool's own API key, sent when asked, is not).
+    Flow("secrets-env-to-drop-site", frozenset({"env-item"}), (NETWORK, SOCKETS), drop_site=True),
     Flow("network-dns-exfiltration", frozenset({"environment", "credentials", "clipboard", "keyboard"}),
          (LOOKUPS,), needs_assembled=True),
 )
@@ -92,6 +97,8 @@ def _flow_hit(source: Source, call: Call, flow: Flow) -> Hit | None:
     arguments = [*call.node.args, *(k.value for k in call.node.keywords)]
     values = [source.value(a, call.scope) for a in arguments]
     if flow.fixed_destination and not _fixed_destination(values):
+        return None
+    if flow.drop_site and not any(PASTE.search(t) or EXFIL.search(t) for t in (values[0].texts_deep if values else [])):
         return None
     for value in values:
         if flow.needs_assembled and ASSEMBLED not in value.origins:
