@@ -43,7 +43,7 @@ FLOWS = (
     # runs by itself (install, import, start-up) it is a leak (a paste tool's own API key, sent when asked, is not).
     Flow("secrets-env-to-drop-site", frozenset({"env-item"}), (NETWORK, SOCKETS), drop_site=True),
     # Who and where you are (user, host name) sent out: telemetry in library code, a beacon at install or import.
-    Flow("secrets-host-beacon", frozenset({"host"}), (NETWORK, SOCKETS), fixed_destination=True),  # (not a lookup of its own name)
+    Flow("secrets-host-beacon", frozenset({"host"}), (NETWORK, SOCKETS)),  # (not a lookup of its own name)
     Flow("network-dns-exfiltration", frozenset({"environment", "credentials", "clipboard", "keyboard"}),
          (LOOKUPS,), needs_assembled=True),
 )
