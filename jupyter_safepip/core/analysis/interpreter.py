@@ -369,6 +369,8 @@ class Interpreter:
             if alias.name == "*":
                 if not node.level and module and module not in self.star_imports:
                     self.star_imports.append(module)  # `from os import *`: a bare system(...) is os.system
+                    self.changed = True
+                    self._changed.add(("*",))
                 continue
             dotted = f"{module}.{alias.name}" if module else alias.name
             shared = self.imported(node.level, module, alias.name)
@@ -482,6 +484,7 @@ class Interpreter:
             return ref("builtins")
         if name in BUILTIN_NAMES:
             return ref(name)
+        self._reads.add(("*",))
         if self.star_imports:
             return _join_all([ref(f"{module}.{name}") for module in self.star_imports[:MAX_REFS]])
         return ref(name)  # a name defined elsewhere: known only by what it is called
@@ -843,8 +846,8 @@ PASS_THROUGH = frozenset({
 RUNS_TEXT = frozenset({
     "exec", "eval", "compile", "builtins.exec", "builtins.eval", "execfile", "timeit.timeit", "timeit.repeat",
     "timeit.Timer", "code.InteractiveInterpreter().runsource", "code.InteractiveInterpreter().runcode",
-    "code.InteractiveConsole().push", "code.InteractiveConsole().runsource", "code.compile_command",
-    "cProfile.run", "cProfile.runctx", "profile.run", "profile.runctx", "pdb.run", "pdb.runeval", "pdb.runcall",
+    "code.InteractiveConsole().push", "code.InteractiveConsole().runsource",
+    "cProfile.run", "cProfile.runctx", "profile.run", "profile.runctx", "pdb.run", "pdb.runeval",
     "trace.Trace().run", "trace.Trace().runctx", "ctypes.pythonapi.PyRun_SimpleString", "get_ipython().run_cell",
     "get_ipython().ex", "get_ipython().ev", "IPython.get_ipython().run_cell",
 })
@@ -884,8 +887,9 @@ def _assembled(value: Value) -> bool:
     return bool(value.origins - {TEXT})
 
 
-# Modules other modules import and so re-export as an attribute (shutil.os, tempfile._os, site.sys).
-REEXPORTED = frozenset({"os", "sys", "subprocess", "socket", "builtins", "_os", "_sys", "_socket"})
+# Standard modules that import os, sys, subprocess or socket and so give them as attributes (shutil.os).
+REEXPORTERS = frozenset({"shutil", "tempfile", "site", "glob", "pathlib", "platform", "pty", "shlex", "webbrowser",
+                         "pydoc", "inspect", "runpy", "ssl", "smtplib", "ftplib", "http", "urllib", "asyncore"})
 
 
 def _canonical(dotted: str) -> str:
@@ -895,7 +899,7 @@ def _canonical(dotted: str) -> str:
         dotted = dotted.split("._vendor.", 1)[1]
     head, _, rest = dotted.partition(".")
     second, _, tail = rest.partition(".")
-    if tail and second in REEXPORTED and head not in ("os", "sys"):  # shutil.os.system is os.system
+    if tail and head in REEXPORTERS and second in ("os", "sys", "subprocess", "socket"):  # shutil.os.system
         dotted = f"{second}.{tail}"
     for prefix in ("builtins.", "__builtins__.", "__builtin__."):
         if dotted.startswith(prefix):

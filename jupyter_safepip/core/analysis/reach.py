@@ -17,7 +17,7 @@ import json
 import posixpath
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..archive import Member
@@ -146,10 +146,11 @@ Loader = Callable[[str, "bytes | None"], "Source | None"]  # a member (or code t
 def roots(layout: Layout, by_name: dict[str, Member], load: Loader) -> list[Root]:
     """The code of this archive that runs by itself, from its layout and its config files."""
     modules = _ModuleIndex(layout, by_name)
-    return _wheel_roots(by_name, modules, load) if layout.wheel else _sdist_roots(layout, by_name, modules)
+    found = _wheel_roots(by_name, modules, load) if layout.wheel else _sdist_roots(layout, by_name, modules)
+    return found + _pth_roots(by_name)
 
 
-def place(layout: Layout, by_name: dict[str, Member], load: Loader, root_list: Iterable[Root]) -> dict[str, Placement]:
+def place(layout: Layout, by_name: dict[str, Member], load: Loader, root_list: Sequence[Root]) -> dict[str, Placement]:
     """Where each scope of each Python file (and of each code text a config runs) runs: the roots, then every
     library file's own import, followed through the package's own imports."""
     modules = _ModuleIndex(layout, by_name)
@@ -182,7 +183,7 @@ def place(layout: Layout, by_name: dict[str, Member], load: Loader, root_list: I
         here = () if name in codes else layout.module_of(name)
         package = here if name.endswith("__init__.py") else here[:-1]
         queue += [(t, where, called, where is Where.INSTALL and _build_helper(layout, by_name, t), True)
-                  for t, called in modules.imported_by(source, package, running)]
+                  for t, called in modules.imported_by(source, package, done, running)]
         queue += [(t, where, frozenset(), True, True) for t in modules.executed_by(source, running)]
     # A library file's own import only says which of its scopes run on import; they keep the file's default.
     return {name: Placement(Where.LIBRARY if name in imported else layout.default(name.split("#")[0]),
@@ -202,10 +203,7 @@ def _wheel_roots(by_name: dict[str, Member], modules: "_ModuleIndex", load: Load
             found.append(Root(name, Where.JUPYTER, whole=True))
             source = load(name, None)
             if source is not None:
-                found += _config_roots(name, dict(_config_assignments(source)), modules)
-        elif name.endswith(".pth") and "/" not in in_site_packages(name):
-            found += [Root(f"{name}#{n}", Where.STARTUP, whole=True, code=("\n" * (n - 1) + line).encode())
-                      for n, line in pth_code(member.data.decode("utf-8-sig", "replace"))]  # newer Pythons skip a BOM
+                found += _config_roots(name, _config_assignments(source), modules)
         elif KERNEL_SPEC.match(name):
             found += _kernel_roots(name, member.data, modules)
         elif STARTUP_JSON.match(name):
@@ -213,8 +211,15 @@ def _wheel_roots(by_name: dict[str, Member], modules: "_ModuleIndex", load: Load
                 config = json.loads(member.data)
             except (ValueError, RecursionError):
                 continue
-            found += _config_roots(name, dict(_walk(config)), modules)
+            found += _config_roots(name, _walk(config), modules)
     return found
+
+
+def _pth_roots(by_name: dict[str, Member]) -> list[Root]:
+    """Every .pth file's code lines (a wheel's, one an sdist installs as data): each runs at every Python start."""
+    return [Root(f"{name}#{n}", Where.STARTUP, whole=True, code=("\n" * (n - 1) + line).encode())
+            for name, member in by_name.items() if name.endswith(".pth") and "!" not in name and member.complete
+            for n, line in pth_code(member.data.decode("utf-8-sig", "replace"))]  # newer Pythons skip a BOM
 
 
 def _sdist_roots(layout: Layout, by_name: dict[str, Member], modules: "_ModuleIndex") -> list[Root]:
@@ -281,25 +286,27 @@ class _ModuleIndex:
         found = self.by_module.get(tuple(dotted.split(".")), []) if dotted else []
         return [n for n in found if n.startswith(prefix)]
 
-    def imported_by(self, source: Source, package: tuple[str, ...], running: set[int]) -> list[tuple[str, frozenset[str]]]:
-        """The package's own modules this file imports from code that runs, each with the names of its functions
-        that code calls (`from ._boot import start; start()`)."""
+    def imported_by(self, source: Source, package: tuple[str, ...], ran: set[int],
+                    running: set[int]) -> list[tuple[str, frozenset[str]]]:
+        """The package's own modules this file imports from code that runs (`ran`: every scope so far), each with
+        the names of its functions that the newly running scopes call (`from ._boot import start; start()`)."""
         targets: dict[str, set[str]] = {}
+        owners: dict[str, tuple[str, ...]] = {}
         for level, dotted, scope in source.imports:
-            if scope not in running or level - 1 > len(package):
+            if scope not in ran or level - 1 > len(package):
                 continue  # beyond the top of the archive: not one of its files
             base = package[: len(package) - level + 1] if level else ()
             name = (*base, *dotted.split("."))
             for size in range(1, len(name) + 1):  # `import a.b.c` runs a, a.b and a.b.c
                 for target in self.by_module.get(name[:size], []):
                     targets.setdefault(target, set())
+                    owners[target] = self.layout.module_of(target)
         for call in source.calls:
             if call.scope not in running or "." not in call.name:
                 continue
             module, _, function = call.name.rpartition(".")
             parts = tuple(module.split("."))
-            for target in targets:
-                owner = self.layout.module_of(target)
+            for target, owner in owners.items():
                 if owner[-len(parts):] == parts:
                     targets[target].add(function)
                 elif len(parts) >= 2 and owner[-len(parts) + 1:] == parts[:-1]:  # `from .m import K; K.run()`
@@ -342,17 +349,15 @@ def _kernel_roots(name: str, data: bytes, modules: "_ModuleIndex") -> list[Root]
     argv = [a for a in argv if isinstance(a, str)] if isinstance(argv, list) else []
     found = [Root(n, Where.JUPYTER, whole=True) for flag, value in zip(argv, argv[1:]) if flag == "-m"
              for n in modules.named(value)]
-    options = {}
-    for number, arg in enumerate(argv):
-        key, _, value = arg.lstrip("-").partition("=")
-        options[key.rsplit(".", 1)[-1]] = value
+    options = [(key.rsplit(".", 1)[-1], value) for key, _, value in (a.lstrip("-").partition("=") for a in argv)]
     return found + _config_roots(name, options, modules)
 
 
-def _config_roots(name: str, options: dict[str, object], modules: "_ModuleIndex") -> list[Root]:
-    """What Jupyter or IPython options make them run: extensions (their module and loader) and code lines."""
+def _config_roots(name: str, options: Iterable[tuple[str, object]], modules: "_ModuleIndex") -> list[Root]:
+    """What Jupyter or IPython options (each option as often as it is given) make them run: extensions (their
+    module and loader), files and code lines."""
     found: list[Root] = []
-    for key, value in options.items():
+    for number, (key, value) in enumerate(options):
         if key in _EXTENSION_KEYS:
             names = [k for k, on in value.items() if on] if isinstance(value, dict) else value if isinstance(value, list) else []
             found += [Root(n, Where.JUPYTER, EXTENSION_HOOKS) for m in names if isinstance(m, str) for n in modules.named(m)]
@@ -361,7 +366,7 @@ def _config_roots(name: str, options: dict[str, object], modules: "_ModuleIndex"
             found += [Root(n, Where.JUPYTER, whole=True) for p in paths if isinstance(p, str) for n in modules.files_at(p)]
         elif key in _CODE_KEYS:
             lines = value if isinstance(value, (list, tuple)) else [value]
-            found += [Root(f"{name}#{key}{i}", Where.JUPYTER, whole=True, code=line.encode())
+            found += [Root(f"{name}#{key}{number}.{i}", Where.JUPYTER, whole=True, code=line.encode())
                       for i, line in enumerate(lines) if isinstance(line, str) and line]
     return found
 
@@ -423,9 +428,10 @@ def _build_scripts(tool: dict) -> list[str]:
     script = build.get("script") if isinstance(build, dict) else build
     if isinstance(script, str):
         found.append(script)
-    for _, value in _walk(_table(tool, "hatch")):
-        if isinstance(value, dict) and isinstance(value.get("path"), str) and value["path"].endswith(".py"):
-            found.append(value["path"])
+    for key, value in _walk(_table(tool, "hatch")):  # [tool.hatch.build(.targets.*).hooks.custom] path
+        if key == "custom" and isinstance(value, dict):
+            path = value.get("path", "hatch_build.py")
+            found += [path] if isinstance(path, str) else []
     return found
 
 

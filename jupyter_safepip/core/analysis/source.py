@@ -23,8 +23,6 @@ __all__ = ["CHR_CODES", "DECODED_LITERAL", "REVERSED", "Call", "Literal", "Sourc
 
 SNIPPET_CHARS = 120
 LITERAL_SCAN_CHARS = 2000  # how much of each literal the text rules look at
-EXPORTED_TEXT_CHARS = 20  # shorter module-level text (a version, an encoding) is not handed to importers
-_ENCODED_PIECE = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")  # but a piece of base64 or hex is
 VALUE_REF_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
 MAX_FLOW_STEPS = 2_000_000  # expression evaluations the interpreter may spend on one file, plus STEPS_PER_NODE
@@ -125,26 +123,18 @@ class Source:
         return min(found) if found else written_name(node)
 
 
-def exported(source: Source, keep: Callable[[str], bool]) -> dict[str, Value]:
-    """What the module's top level gives other modules that import from it and that matters to the rules: text
-    that may be a payload, an address, a path or a command, and names standing for what `keep` says is worth
-    following (an aliased runner). Not its own functions (those belong to its interpreter), not plain modules or
-    short words (a version, an encoding): a module reading those is not read again."""
+def exported(source: Source) -> dict[str, Value]:
+    """What the module's top level gives other modules that import from it: text (a payload, an address, a
+    command, a name put together) and what names stand for (an aliased module or runner), not its own functions
+    (those belong to its interpreter)."""
     interpreter = source.interpreter
     if interpreter is None:
         return {}
     found = {}
     for (scope, name), value in interpreter.env.items():
-        if scope or value.funcs:
-            continue
-        if any(keep(r) for r in value.refs) or any(_worth_exporting(t) for t in value.texts_deep):
+        if scope == 0 and not value.funcs and (value.texts_deep or value.refs):
             found[name] = Value(value.refs, value.consts, value.origins, frozenset(), value.method, value.opaque)
     return found
-
-
-def _worth_exporting(text: str) -> bool:
-    return (len(text) >= EXPORTED_TEXT_CHARS or "://" in text or text.startswith(("~", "/", "\\"))
-            or bool(_ENCODED_PIECE.match(text)))
 
 
 def written_name(node: ast.AST) -> str:
@@ -178,9 +168,10 @@ def words_of(source: Source, node: ast.AST, scope: int, hops: int = 1) -> set[st
         if isinstance(sub, ast.Name):
             found.add(sub.id.lower())
             found.update(t.lower() for t in _short_texts(source.value(sub, scope)))
-            if hops:
+            if hops:  # into what was assigned when it is a literal container, not into a call's arguments
                 for value in source.assigned_to(scope, sub.id):
-                    found |= words_of(source, value, scope, hops - 1)
+                    if isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr)):
+                        found |= words_of(source, value, scope, hops - 1)
         elif isinstance(sub, ast.Attribute):
             found.add(sub.attr.lower())
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) <= 40:

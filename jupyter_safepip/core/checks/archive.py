@@ -22,6 +22,7 @@ from ..analysis.values import Value
 
 CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml", "setup.cfg")
+NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".a", ".lib")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
 PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, flows.match, install.runs_pip,
                    obfuscation.tangled_flow)  # last: it reports whether the others ran out of their budget
@@ -103,7 +104,8 @@ def name_from_filename(filename: str) -> str:
 
 def _wanted(name: str) -> bool:
     # A wheel's top-level files land in site-packages beside its .pth files, which may read and run them.
-    return name.endswith(WANTED_SUFFIXES) or jupyter_hooks.wanted(name) or "/" not in reach.in_site_packages(name)
+    return name.endswith(WANTED_SUFFIXES) or jupyter_hooks.wanted(name) or (
+        "/" not in reach.in_site_packages(name) and not name.endswith(NATIVE_SUFFIXES))
 
 
 def _inspect(
@@ -205,13 +207,12 @@ class _SharedNames:
         self.layout = layout
         self.by_module: dict[tuple[str, ...], dict[str, Value]] = {}
 
-    def add(self, member: Member, source: Source) -> Source:
-        values = exported(source, worth_following)
+    def add(self, member: Member, source: Source) -> None:
+        values = exported(source)
         if values and "!" not in member.name:
             module = self.layout.module_of(member.name)
             for start in range(len(module)):  # matched from the end: an sdist may keep its packages under src/
                 self.by_module.setdefault(module[start:], {}).update(values)
-        return source
 
     def resolver(self, member: Member):
         package = tuple(self.layout.relative(member.name).split("/")[:-1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -38,6 +37,8 @@ FLOW_RULES = frozenset({
     "shell-dropper-command", "shell-injection", "secrets-keyboard", "persistence-write", "persistence-dropper",
     "install-runs-pip-url", "secrets-env-to-drop-site", "secrets-host-beacon",
 })
+
+
 def severity_of(rule: Rule, where: Where, hit: Hit) -> Severity:
     """A rule's severity for a hit whose code runs `where`: install time, on import, in a test, or on use."""
     if where is Where.TESTS:

