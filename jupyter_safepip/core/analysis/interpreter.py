@@ -67,7 +67,7 @@ _NOWHERE = _Nowhere()
 def _literal_data(value: Value) -> bool:
     """Data written in the code: known text, or text put together from so many literal pieces that they are not
     all listed (a payload appended to line by line); not data that merely met a literal somewhere."""
-    return _all_text(value) or (ASSEMBLED in value.origins and all(o.startswith("<") for o in value.origins))
+    return _all_text(value) or ({TEXT, ASSEMBLED} <= value.origins and all(o.startswith("<") for o in value.origins))
 
 
 def _all_text(value: Value) -> bool:
@@ -516,8 +516,8 @@ class Interpreter:
             kind = "bytes" if any(isinstance(c, bytes) for c in base.consts) else "str"
             found = found.join(Value(refs=frozenset({f"{kind}.{attr}"}), consts=base.consts, origins=base.origins - {TEXT},
                                      opaque=base.opaque))
-        if found is EMPTY:
-            return Value(origins=base.origins - {TEXT}, opaque=True)
+        if found is EMPTY:  # (a str method of text not all known still gives text: payload.encode())
+            return Value(origins=base.origins if attr in STR_METHODS else base.origins - {TEXT}, opaque=True)
         return found
 
     def _class_attr(self, klass: str, attr: str) -> Value:
@@ -680,7 +680,8 @@ class Interpreter:
                 if not key.startswith("instance:"):
                     self._note_call(key.removeprefix("bound:"), scope)
         if result is EMPTY:
-            return Value(origins=carried | (func.origins - {TEXT}), opaque=True)
+            text_method = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in STR_METHODS
+            return Value(origins=carried | (func.origins if text_method else func.origins - {TEXT}), opaque=True)
         return result
 
     def _call_own(self, key: str, args: list[Value], kwargs: dict[str, Value], caller: int) -> Value:
