@@ -216,9 +216,10 @@ def _wheel_roots(by_name: dict[str, Member], modules: "_ModuleIndex", load: Load
 
 
 def _pth_roots(by_name: dict[str, Member]) -> list[Root]:
-    """Every .pth file's code lines (a wheel's, one an sdist installs as data): each runs at every Python start."""
+    """Every .pth file's code lines (a wheel's, one an sdist installs as data, one in a nested wheel that someone
+    installs later): each runs at every Python start."""
     return [Root(f"{name}#{n}", Where.STARTUP, whole=True, code=("\n" * (n - 1) + line).encode())
-            for name, member in by_name.items() if name.endswith(".pth") and "!" not in name and member.complete
+            for name, member in by_name.items() if name.endswith(".pth") and member.complete
             for n, line in pth_code(member.data.decode("utf-8-sig", "replace"))]  # newer Pythons skip a BOM
 
 

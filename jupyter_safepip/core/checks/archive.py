@@ -137,7 +137,7 @@ def _inspect(
             found.append(Hit("install-startup-module", name, None, "run by Python, Jupyter or IPython itself at every start"))
         hits += [(replace(hit, at_import=hit.scope in placement.on_import), placement.of(hit.scope)) for hit in found]
     for member in members:
-        if member.complete and member.name.endswith(".pth") and "!" not in member.name:
+        if member.complete and member.name.endswith(".pth"):  # a nested wheel's too: installed if someone installs it
             code_lines = reach.pth_code(member.data.decode("utf-8-sig", "replace"))
             hits += [(Hit("install-pth-executable", member.name, number, shorten(line.strip())), Where.STARTUP)
                      for number, line in code_lines[:1]]
