@@ -64,6 +64,12 @@ class _Nowhere(set):
 _NOWHERE = _Nowhere()
 
 
+def _looks_like_text(codes: tuple) -> bool:
+    """Character codes of readable text (a hidden string), not numbers computed for their own sake."""
+    printable = sum(1 for c in codes if isinstance(c, int) and (32 <= c < 127 or c in (9, 10, 13)))
+    return len(codes) >= 4 and printable >= 0.9 * len(codes)
+
+
 def _literal_data(value: Value) -> bool:
     """Data written in the code: known text, or text put together from so many literal pieces that they are not
     all listed (a payload appended to line by line); not data that merely met a literal somewhere."""
@@ -616,7 +622,8 @@ class Interpreter:
             # bytes(b ^ 42 for b in DATA): codes computed from codes written in the code, a one-byte cipher
             try:
                 codes = tuple(self._fold_with(node.elt, first.target.id, item, scope) for item in items)
-                return Value(consts=frozenset({codes}), origins=iterable.origins | {CHR_CODES, ASSEMBLED})
+                marks = {CHR_CODES, ASSEMBLED} if _looks_like_text(codes) else {ASSEMBLED}  # not any arithmetic
+                return Value(consts=frozenset({codes}), origins=iterable.origins | marks)
             except (TypeError, ValueError, OverflowError, ZeroDivisionError):
                 pass
         if simple and isinstance(node.elt, ast.Call):
