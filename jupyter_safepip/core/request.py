@@ -326,7 +326,11 @@ def _refuse_missing(text: str, location: str, source: str) -> None:
     """A local path that is not there is a typing mistake: say so now rather than as a check that could not run.
     Remote and VCS URLs are left to the inspection."""
     path = local_path(location)
-    if path is not None and not path.exists():
+    try:
+        missing = path is not None and not path.exists()
+    except OSError as exc:  # a name too long for the file system, a path through a file
+        raise RequestError(f"{text[:80]}... ({source}): {exc.strerror or 'not a usable path'}") from None
+    if missing:
         raise RequestError(f"{text} ({source}): no such file or directory")
 
 

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from jupyter_safepip.core.model import InstallRequest, PassThrough
 from jupyter_safepip.core.request import PASS_THROUGH_COMMANDS, RequestError, parse_command
-from jupyter_safepip.ipython.shell_escape import REFUSAL, _joined_continuations, rewrite_cell, runs_pip_install
+from jupyter_safepip.ipython.shell_escape import (
+    _CELL_MAGIC, _PYTHON_CELL_MAGICS, _SHELL_CELL, REFUSAL, _joined_continuations, rewrite_cell, runs_pip_install,
+)
 from tests.reliability.conftest import tally
 
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,9 +154,16 @@ def test_the_input_transformer_keeps_cells_valid_and_never_runs_pip_unchecked(li
     tally("hostile inputs")
     typed = [line + "\n" for text in lines for line in text.split("\n")]
     rewritten = rewrite_cell(typed)
+    refused = [f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"]
+    magic = _CELL_MAGIC.match(typed[0])
+    if magic and magic["name"] not in _PYTHON_CELL_MAGICS:
+        # a %%bash or %%writefile body is not IPython code: left as typed, or refused whole when a shell installs
+        shell_installs = bool(_SHELL_CELL.match(typed[0])) and runs_pip_install("\n".join(typed[1:]))
+        assert rewritten == (refused if shell_installs else typed)
+        return
     cell = _joined_continuations(typed)  # `!pip install \` and its next line are one command
     if len(rewritten) != len(cell):  # a shell cell that installs is refused whole
-        assert rewritten == [f"raise __import__('IPython').core.error.UsageError({REFUSAL!r})\n"]
+        assert rewritten == refused
         return
     for before, after in zip(cell, rewritten):
         if after != before and not after.lstrip().startswith("%"):  # a magic line is IPython's to translate
