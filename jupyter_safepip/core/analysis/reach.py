@@ -17,7 +17,7 @@ import json
 import posixpath
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..archive import Member
@@ -143,17 +143,17 @@ def layout_of(by_name: dict[str, Member]) -> Layout:
 Loader = Callable[[str, "bytes | None"], "Source | None"]  # a member (or code text a config runs) as a Source
 
 
-def roots(layout: Layout, by_name: dict[str, Member], load: Loader) -> list[Root]:
+def _roots(layout: Layout, by_name: dict[str, Member], modules: "_ModuleIndex", load: Loader) -> list[Root]:
     """The code of this archive that runs by itself, from its layout and its config files."""
-    modules = _ModuleIndex(layout, by_name)
     found = _wheel_roots(by_name, modules, load) if layout.wheel else _sdist_roots(layout, by_name, modules)
     return found + _pth_roots(by_name)
 
 
-def place(layout: Layout, by_name: dict[str, Member], load: Loader, root_list: Sequence[Root]) -> dict[str, Placement]:
+def place(layout: Layout, by_name: dict[str, Member], load: Loader) -> dict[str, Placement]:
     """Where each scope of each Python file (and of each code text a config runs) runs: the roots, then every
     library file's own import, followed through the package's own imports."""
     modules = _ModuleIndex(layout, by_name)
+    root_list = _roots(layout, by_name, modules, load)
     codes = {root.name: root.code for root in root_list if root.code is not None}
     queue = [(root.name, root.where, root.functions, root.whole, False) for root in root_list]
     queue += [(n, layout.default(n), frozenset(), False, False) for n in modules.python if layout.default(n) is not Where.TESTS]

@@ -127,7 +127,7 @@ def _inspect(
     hits += [(Hit(i.kind, i.name, None, i.detail), Where.TESTS if _nested_test_data(i, layout) else Where.LIBRARY)
              for i in issues]
     sources = _Sources(layout, by_name)
-    placements = reach.place(layout, by_name, sources.load, reach.roots(layout, by_name, sources.load))
+    placements = reach.place(layout, by_name, sources.load)
     for name, placement in placements.items():
         source = sources.loaded[name]
         found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
