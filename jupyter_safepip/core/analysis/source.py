@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .interpreter import Interpreter, child_nodes
+from .runners import FILE_RUNNERS, FOLLOWED, file_marks, names_interpreter
 from .values import ASSEMBLED, CHR_CODES, DECODED_LITERAL, REVERSED, UNKNOWN, Value, is_decoder
 
 __all__ = ["CHR_CODES", "DECODED_LITERAL", "REVERSED", "Call", "Literal", "Source", "feeders", "is_decoder", "load",
@@ -31,6 +32,8 @@ MAX_PARSE_BYTES = 4 * 1024 * 1024  # larger files are matched line by line: pars
 MAX_PAYLOAD_DEPTH = 2  # code decoded from code decoded from code is analysed; deeper is not
 MAX_NAMES_PER_CALL = 4
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # decoded code analysed per file, all payloads together
+WRITES = frozenset({"write", "write_text", "write_bytes"})
+MAX_COMMAND_PARTS = 32
 @dataclass(frozen=True)
 class Call:
     """A call: the dotted name of what it calls (resolved by value), where it is, and its node when parsed."""
@@ -231,6 +234,8 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
         return source
     source = Source(path, text, tree)
     payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
+    wanted = keep
+    keep = lambda name: name.startswith(FOLLOWED) or wanted(name)  # noqa: E731
     try:
         source.interpreter = Interpreter(tree, steps=MAX_FLOW_STEPS if steps is None else steps,
                                          steps_per_node=STEPS_PER_NODE if steps is None else 0, keep=keep, imported=imported,
@@ -242,7 +247,7 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
         return source
     if depth < MAX_PAYLOAD_DEPTH:
         analysed: dict[bytes, Source] = {}
-        for node, scope, texts in payloads:
+        for node, scope, texts in payloads + _written_and_run(source):
             _merge_payload(source, node, scope, texts, depth, analysed, keep)
     return source
 
@@ -407,6 +412,32 @@ def _imported_module(interpreter: Interpreter, node: ast.Call, scope: int) -> st
         names = [t for t in interpreter.value(node.args[0], scope).consts if isinstance(t, str)]
         return names[0] if len(names) == 1 else None
     return None
+
+
+def _written_and_run(source: Source) -> list[tuple[ast.Call, int, list[str | bytes]]]:
+    """Text written to a file that a later call runs (python on it, runpy.run_path): the program it holds, to be
+    analysed as if it stood at that call."""
+    written: list[tuple[set[str], list[str | bytes]]] = []
+    for call in source.calls:
+        node = call.node
+        if node is None or not node.args or not isinstance(node.func, ast.Attribute) or node.func.attr not in WRITES:
+            continue
+        texts = [t for t in source.value(node.args[0], call.scope).consts if isinstance(t, (str, bytes))]
+        marks = file_marks(source.value(node.func.value, call.scope))
+        if texts and marks:
+            written.append((marks, texts))
+    runs: list[tuple[ast.Call, int, list[str | bytes]]] = []
+    for call in source.calls if written else ():
+        if call.node is None or not call.node.args:
+            continue
+        # the command and its pieces (list items, f-string fields): `f"{sys.executable} {path}"`
+        parts = [node for node in ast.walk(call.node.args[0]) if isinstance(node, ast.expr)][:MAX_COMMAND_PARTS]
+        command = [source.value(part, call.scope) for part in parts]
+        if call.name not in FILE_RUNNERS and not any(names_interpreter(value) for value in command):
+            continue
+        named = set().union(*map(file_marks, command))
+        runs += [(call.node, call.scope, texts) for marks, texts in written if marks & named]
+    return runs
 
 
 def _merge_payload(source: Source, node: ast.Call, scope: int, texts: list[str | bytes], depth: int,

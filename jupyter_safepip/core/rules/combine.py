@@ -35,7 +35,8 @@ RAISED_ON_IMPORT = frozenset({
 FLOW_RULES = frozenset({
     "network-download-exec", "secrets-exfiltration", "network-dns-exfiltration", "obfuscation-exec-decoded",
     "shell-dropper-command", "shell-injection", "secrets-keyboard", "persistence-write", "persistence-dropper",
-    "install-runs-pip-url", "secrets-env-to-drop-site", "secrets-host-beacon",
+    "install-runs-pip-url", "secrets-env-to-drop-site", "secrets-host-beacon", "shell-reverse",
+    "secrets-to-capture-service",
 })
 
 

@@ -6,6 +6,7 @@ flow: the interpreter carries where each value came from, so the rule reads the 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class Flow:
     needs_assembled: bool = False  # the sink's argument was put together from the data (a DNS name)
     at_least: int = 1  # distinct source names that must reach the sink
     drop_site: bool = False  # only when the address is a paste, webhook or request-capture service
+    capture_site: bool = False  # only when the address is someone's request-capture or tunnel endpoint
 
 
 FLOWS = (
@@ -46,6 +48,9 @@ FLOWS = (
     Flow("secrets-env-to-drop-site", frozenset({"env-item"}), (NETWORK, SOCKETS), drop_site=True),
     # Who and where you are (user, host name) sent out: telemetry in library code, a beacon at install or import.
     Flow("secrets-host-beacon", frozenset({"host"}), (NETWORK, SOCKETS)),  # (not a lookup of its own name)
+    # Nothing honest sends a secret or who you are to a capture endpoint, wherever the code runs.
+    Flow("secrets-to-capture-service", frozenset({"environment", "env-item", "credentials", "host", "clipboard"}),
+         (NETWORK, SOCKETS), capture_site=True),
     Flow("network-dns-exfiltration", frozenset({"environment", "credentials", "clipboard", "keyboard"}),
          (LOOKUPS,), needs_assembled=True),
 )
@@ -104,7 +109,11 @@ def _flow_hit(source: Source, call: Call, flow: Flow) -> Hit | None:
     values = [source.value(a, call.scope) for a in arguments]
     if flow.fixed_destination and not _fixed_destination(values):
         return None
-    if flow.drop_site and not any(PASTE.search(t) or EXFIL.search(t) for t in (values[0].texts_deep if values else [])):
+    # the address as far as it is known, and the text written into it (a capture URL with a token appended)
+    address = [*values[0].texts_deep, *_written_text(arguments[0])] if values else []
+    if flow.drop_site and not any(PASTE.search(t) or EXFIL.search(t) for t in address):
+        return None
+    if flow.capture_site and not any(map(EXFIL.search, address)):
         return None
     for value in values:
         if flow.needs_assembled and ASSEMBLED not in value.origins:
@@ -116,6 +125,10 @@ def _flow_hit(source: Source, call: Call, flow: Flow) -> Hit | None:
             chain = f"{kind} from {name.strip('<>')}{f' (line {origin})' if origin else ''} -> {call.name} (line {call.line})"
             return Hit(flow.rule_id, source.path, call.line, chain, call.scope)
     return None
+
+
+def _written_text(node: ast.expr) -> list[str]:
+    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
 def _fixed_destination(values: list[Value]) -> bool:

@@ -20,8 +20,8 @@ _EXEC_MODE_NAMES = ("S_IX", "S_IEXEC", "S_IRWXU", "S_IRWXG", "S_IRWXO")
 # Services whose main use is capturing requests or tunnelling to a private machine.
 EXFIL = re.compile(
     r"webhook\.site|requestbin|pipedream\.net|interact\.sh|\.oast\.(?:pro|live|site|online|fun|me)|burpcollaborator|"
-    r"canarytokens|\bngrok|hookbin|beeceptor|dnslog\.cn|ceye\.io|mockapi\.io|requestcatcher|webhook\.cool|"
-    r"\.interactsh|serveo\.net|localhost\.run",
+    r"canarytokens|\.ngrok(?:-free)?\.(?:io|app|dev)\b|hookbin|beeceptor|dnslog\.cn|ceye\.io|mockapi\.io|requestcatcher|webhook\.cool|"
+    r"\.interactsh|serveo\.net|localhost\.run|iplogger\.(?:org|com|ru|co|info)|grabify\.link|\b2no\.co\b|blasze\.",
     re.IGNORECASE,
 )
 # Chat webhooks/bots, paste and file-drop services: legitimate integrations exist, so they weigh less alone.
@@ -132,3 +132,4 @@ def _is_public(text: str) -> bool:
         return ipaddress.ip_address(text).is_global
     except ValueError:
         return False
+

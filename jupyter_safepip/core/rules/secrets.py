@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from .base import Hit
 from ..analysis.source import Source, shorten, words_of
 from .capabilities import CLIPBOARD, CLIPBOARD_WRITES, HOST, KEYBOARD, SCREEN
+from .network import EXFIL
 
 CREDENTIALS = re.compile(
     r"\.ssh[/\\]|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws[/\\]credentials|\.azure[/\\]|\.config[/\\]gcloud|"
@@ -58,9 +59,10 @@ def match(source: Source) -> Iterator[Hit]:
         if "secrets-clipboard-hijack" not in seen and _puts_wallet_on_clipboard(source, call.name, call.node, call.scope):
             seen.add("secrets-clipboard-hijack")
             yield Hit("secrets-clipboard-hijack", source.path, call.line, source.snippet(call.line), call.scope)
-        if "secrets-sent" not in seen and _sends_secret(source, call.name, call.node, call.scope):
+        sent = _secret_sent(source, call.name, call.node, call.scope) if "secrets-sent" not in seen else None
+        if sent is not None:
             seen.add("secrets-sent")
-            yield Hit("secrets-sent", source.path, call.line, source.snippet(call.line), call.scope)
+            yield Hit(sent, source.path, call.line, source.snippet(call.line), call.scope)
         for rule, capability in (("secrets-clipboard", CLIPBOARD), ("secrets-screen", SCREEN), ("secrets-keyboard", KEYBOARD)):
             if rule not in seen and capability.matches(call.name):
                 seen.add(rule)
@@ -80,18 +82,20 @@ def _puts_wallet_on_clipboard(source: Source, name: str, node: ast.Call | None, 
     return any(WALLET_ADDRESS.match(text.strip()) for text in source.value(node.args[-1], scope).texts)
 
 
-def _sends_secret(source: Source, name: str, node: ast.Call | None, scope: int) -> bool:
-    """A web request whose payload is built from wallet keys, or from passwords when the address is hard-coded."""
+def _secret_sent(source: Source, name: str, node: ast.Call | None, scope: int) -> str | None:
+    """The rule for a web request whose payload is built from wallet keys, or from passwords when the address is
+    hard-coded: secrets-to-capture-service when that address is a capture or tunnel endpoint."""
     if node is None or not name.startswith(SENDERS) or not node.args:
-        return False
+        return None
     words: set[str] = set()
     for arg in [*node.args[1:], *(k.value for k in node.keywords)]:
         words |= words_of(source, arg, scope)
-    if any(WALLET_SECRETS.search(word) for word in words):
-        return True
     url = node.args[0]
     fixed = isinstance(url, ast.Constant) and isinstance(url.value, str) and url.value.startswith(("http://", "https://"))
-    return fixed and any(SECRET_WORDS.search(word) for word in words)
+    if not (any(WALLET_SECRETS.search(word) for word in words) or (fixed and any(SECRET_WORDS.search(w) for w in words))):
+        return None
+    captured = any(map(EXFIL.search, source.value(url, scope).texts_deep))
+    return "secrets-to-capture-service" if captured else "secrets-sent"
 
 
 def _dumps_environ(source: Source, name: str, node: ast.Call | None) -> bool:

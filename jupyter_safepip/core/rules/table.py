@@ -75,7 +75,8 @@ _TABLE = [
     ("shell-exec-tool", "shell", I, L, "The code runs a common build or version-control tool (git, make, a compiler...)."),
     ("shell-hidden", "shell", L, H, "A program is started hidden: detached, without a window or with its output discarded."),
     ("shell-suspicious-command", "shell", L, H, "A shell command downloads, decodes or launches something (curl, wget, powershell, certutil...)."),
-    ("shell-dropper-command", "shell", H, C, "A shell command pipes a download into a shell, opens a reverse shell or runs encoded PowerShell."),
+    ("shell-dropper-command", "shell", H, C, "A shell command runs what it downloads (piped or saved first), opens a reverse shell or runs encoded PowerShell."),
+    ("shell-reverse", "shell", H, C, "A program's input and output are tied to a network connection (a reverse shell): whoever is at the other end controls this machine."),
     # Secrets.
     ("secrets-env-dump", "secrets", L, M, "The code collects all environment variables (which often hold tokens and passwords)."),
     ("secrets-credentials", "secrets", L, H, "The code refers to SSH keys, cloud or package-index credentials."),
@@ -108,6 +109,7 @@ _TABLE = [
     ("network-dns-exfiltration", "network", M, C, "Data from your machine is put into a host name that is looked up, a way to send it out through DNS."),
     ("shell-injection", "shell", M, C, "The code writes into or starts threads in memory it allocated or in another process (WriteProcessMemory, CreateRemoteThread...), as shellcode loaders do."),
     ("secrets-sent", "secrets", M, H, "Private keys, passwords, seed phrases or similar secrets are sent to a hard-coded web address."),
+    ("secrets-to-capture-service", "secrets", H, C, "Secrets or who you are (a private key, a password, a token, user and host name) are sent to a request-capture or tunnel address."),
 ]
 
 RULES: dict[str, Rule] = {row[0]: Rule(*row) for row in _TABLE}
