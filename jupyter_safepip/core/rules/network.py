@@ -132,4 +132,3 @@ def _is_public(text: str) -> bool:
         return ipaddress.ip_address(text).is_global
     except ValueError:
         return False
-

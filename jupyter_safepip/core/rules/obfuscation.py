@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from .base import Hit
 from ..analysis.source import CHR_CODES, DECODED_LITERAL, MAX_FLOW_STEPS, Source, feeders, is_decoder, shorten
 from ..analysis.interpreter import RUNS_TEXT
+from ..analysis.runners import FILE_RUNNERS, INTERPRETER
 from ..analysis.values import LITERAL_MARKERS
 from .capabilities import DESERIALIZE, INJECTION, NETWORK, PROCESS
 
 EXEC_NAMES = RUNS_TEXT | {"__import__"}
 FROM_FILES = frozenset({"pickle.load", "marshal.load", "shelve.open"})
-INTERPRETER = re.compile(r"^(?:python[\d.]*|pythonw|sh|bash|zsh|dash|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh|node|perl|ruby|wscript|cscript)$", re.I)
-FILE_RUNNERS = frozenset({"runpy.run_path", "importlib.util.spec_from_file_location", "imp.load_source", "execfile"})
 PAYLOAD_MIN_CHARS = 40
 LONG_LITERAL = 1000
 COMPUTED = (ast.BinOp, ast.Subscript, ast.JoinedStr)

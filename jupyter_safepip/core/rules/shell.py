@@ -37,7 +37,6 @@ SAVED_DOWNLOAD = re.compile(
     r"certutil\b[^;&|\n]*-urlcache[^;&|\n]*?\s(?:https?|ftp)://\S+\s+['\"]?([^\s'\";&|]+)",
     re.IGNORECASE)
 _COMMAND_SEPARATORS = re.compile(r"&&|\|\||[;&|\n]")
-_RUN_FLAGS = re.compile(r"^[-/]")
 # A program's standard streams tied to a network connection: a socket's descriptor handed to the program.
 SOCKET_MADE = ("socket.socket()", "socket.create_connection()", "ssl.wrap_socket()", "ssl.SSLContext().wrap_socket()")
 STREAMS = frozenset({"stdin", "stdout", "stderr"})
