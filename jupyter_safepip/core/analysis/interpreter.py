@@ -123,6 +123,7 @@ class Interpreter:
         self.statements: list[tuple[ast.AST, int]] = []  # every statement-like node with its scope, in order
         self.call_nodes: list[tuple[ast.Call, int]] = []  # every call with its scope, in source order
         self.memo: dict[int, Value] | None = None
+        self.mentions: list[tuple[ast.AST, int]] = []  # names, constants, imports and bare expressions, in walk order
         self._reads: set[tuple] = _NOWHERE  # what the running statement reads; _NOWHERE outside the fixpoint
         self._changed: set[tuple] = _NOWHERE  # what changed in this pass
         self.changed = False
@@ -135,51 +136,58 @@ class Interpreter:
 
     # ---- set-up: scopes and the bindings each one makes
     def _declare(self, tree: ast.Module) -> None:
-        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+        """One walk over the tree: scopes, bindings, statements and calls; and, for the readers of the file
+        (source.py), its names, constants and imports with their scopes (`mentions`). Annotations and the test
+        of a `__main__` guard are only read, not interpreted (`live` False)."""
+        stack: list[tuple[ast.AST, int, bool]] = [(tree, 0, True)]
+        mentions = self.mentions
         while stack:
-            node, scope = stack.pop()
-            self.nodes += 1
+            node, scope, live = stack.pop()
+            kind = node.__class__
+            if kind in _MENTIONS:
+                mentions.append((node, scope))
             children = child_nodes(node)
-            if scope == 0 and isinstance(node, ast.If) and _is_main_guard(node.test):
+            if not live:
+                stack.extend((child, scope, False) for child in reversed(children))
+                continue
+            self.nodes += 1
+            if scope == 0 and kind is ast.If and _is_main_guard(node.test):
                 # `if __name__ == "__main__":` runs when the file is run as a program, not when it is imported
                 main = len(self.scopes)
                 self.scopes[main] = Scope(main, node, 0, "<main>")
                 self.scope_of[id(node)] = main
-                stack.extend((child, 0) for child in reversed(node.orelse))
-                stack.extend((child, main) for child in reversed(node.body))
+                stack.extend((child, 0, True) for child in reversed(node.orelse))
+                stack.append((node.test, 0, False))
+                stack.extend((child, main, True) for child in reversed(node.body))
                 continue
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if kind in _SCOPED:
                 inner = self._new_scope(node, scope)
-                if not isinstance(node, ast.Lambda):
+                if kind is not ast.Lambda:
                     self._bind_name(scope, node.name)
-                outer = [*node.decorator_list] if not isinstance(node, ast.Lambda) else []
-                if isinstance(node, ast.ClassDef):
-                    outer += [*node.bases, *(k.value for k in node.keywords)]
-                    body = node.body
-                elif isinstance(node, ast.Lambda):
-                    outer += [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
-                    body = [node.body]
-                else:
-                    outer += [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
-                    body = node.body
+                body = [node.body] if kind is ast.Lambda else node.body
+                evaluated = set(map(id, _evaluated_outside(node)))  # decorators, defaults, bases: run where defined
                 self.statements.append((node, scope))
-                stack.extend((child, scope) for child in reversed(outer))
-                stack.extend((child, inner) for child in reversed(body))
+                outer = [c for c in children if not any(c is b for b in body)]
+                stack.extend((child, scope, id(child) in evaluated or child.__class__ is ast.arguments)
+                             for child in reversed(outer))
+                stack.extend((child, inner, True) for child in reversed(body))
                 continue
-            if isinstance(node, ast.Call):
+            if kind is ast.arguments:  # only its defaults are evaluated (its annotations are read)
+                defaults = set(map(id, (*node.defaults, *(d for d in node.kw_defaults if d is not None))))
+                stack.extend((child, scope, id(child) in defaults) for child in reversed(children))
+                continue
+            if kind is ast.Call:
                 self.call_nodes.append((node, scope))
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
+            elif kind is ast.Global or kind is ast.Nonlocal:
                 self.scopes[scope].global_names.update(node.names)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif kind is ast.Import or kind is ast.ImportFrom:
                 for alias in node.names:
                     self._bind_name(scope, (alias.asname or alias.name).split(".")[0])
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            elif kind is ast.Name and node.ctx.__class__ is not ast.Load:
                 self._bind_name(scope, node.id)
-            elif isinstance(node, ast.arg):
-                pass
-            if isinstance(node, (ast.stmt, ast.comprehension)) or (isinstance(node, ast.expr) and _is_statement_expr(node)):
+            if isinstance(node, (ast.stmt, ast.comprehension)) or kind is ast.NamedExpr:
                 self.statements.append((node, scope))
-            stack.extend((child, scope) for child in reversed(children))
+            stack.extend((child, scope, True) for child in reversed(children))
 
     def _new_scope(self, node: ast.AST, parent: int) -> int:
         number = len(self.scopes)
@@ -987,16 +995,34 @@ def _is_main_guard(test: ast.expr) -> bool:
         any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
 
 
-def _is_statement_expr(node: ast.expr) -> bool:
-    return isinstance(node, ast.NamedExpr)
+_SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_MENTIONS = frozenset({ast.Name, ast.Constant, ast.Import, ast.ImportFrom, ast.Expr})
+
+
+def _evaluated_outside(node: ast.AST) -> list[ast.AST]:
+    """What a def, lambda or class evaluates where it stands: decorators and bases (a def's defaults are
+    evaluated through its `arguments` node)."""
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *node.keywords]
+    return [*getattr(node, "decorator_list", ())]
+
+
+# The fields of each node type that may hold other nodes (not names, numbers or the context and operator leaves).
+_LEAF_FIELDS = frozenset({"ctx", "op", "name", "id", "attr", "arg", "asname", "module", "level", "kind", "type_comment",
+                          "is_async", "conversion", "simple", "tag"})
+
+
+@functools.cache
+def _node_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
 
 
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """ast.iter_child_nodes without the context and operator leaves, which are a third of all nodes."""
     found: list[ast.AST] = []
-    for name in node._fields:
+    for name in _node_fields(node.__class__):
         value = getattr(node, name, None)
-        if isinstance(value, list):
+        if value.__class__ is list:
             found.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _SKIPPED))
         elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED):
             found.append(value)

@@ -15,7 +15,7 @@ import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .interpreter import Interpreter, child_nodes
+from .interpreter import Interpreter
 from .runners import FILE_RUNNERS, FOLLOWED, file_marks, names_interpreter
 from .values import ASSEMBLED, CHR_CODES, DECODED_LITERAL, REVERSED, UNKNOWN, Value, is_decoder
 
@@ -285,10 +285,10 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
             value = interpreter.value(arg, scope)
             if ASSEMBLED in value.origins:
                 source.literals += [Literal(t, node.lineno, scope) for t in value.texts_deep[:MAX_NAMES_PER_CALL] if t]
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, scope = stack.pop()
-        inner = interpreter.scope_of.get(id(node))
+    docstring = None  # a docstring or bare string documents; its words are not behaviour
+    for node, scope in interpreter.mentions:
+        if node is docstring:
+            continue
         if isinstance(node, ast.Import):
             source.imports.update((0, alias.name, scope) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -301,22 +301,16 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
             if node.id in VALUE_REF_NAMES and isinstance(node.ctx, ast.Load) and id(node) not in called \
                     and node.id in interpreter.value(node, scope).refs:  # the builtin, not a function of that name
                 source.value_refs.append((node.id, node.lineno))
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            _string_lines(source, node.value)
-            continue  # a docstring or bare string documents; its words are not behaviour
+        elif isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Constant):
+                _string_lines(source, node.value)
+                docstring = node.value
         elif isinstance(node, ast.Constant):
             _string_lines(source, node)
             value = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
             if isinstance(value, str) and value:
                 source.literals.append(Literal(value, node.lineno, scope))
-        children = child_nodes(node)
-        if inner is not None:
-            body = node.body if isinstance(node.body, list) else [node.body]  # type: ignore[attr-defined]
-            outer = [c for c in children if not any(c is b for b in body)]
-            stack.extend((child, scope) for child in reversed(outer))
-            stack.extend((child, inner) for child in reversed(body))
-        else:
-            stack.extend((child, scope) for child in reversed(children))
+    interpreter.mentions = []  # read once: the file's Source keeps what it needs
     source.import_time = _reached_from_module(interpreter)
 
 

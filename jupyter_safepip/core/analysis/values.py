@@ -94,15 +94,30 @@ EMPTY = Value()
 UNKNOWN = Value(opaque=True)
 
 
+_TEXT_ORIGIN = frozenset({TEXT})
+_SMALL_CONSTS: dict[tuple[type, object], Value] = {}  # short constants recur (keys, names, 0, 1): made once
+MAX_SMALL_CONSTS = 1 << 16
+
+
 def const(value: object) -> Value:
     """The value of a constant written in the code."""
-    if isinstance(value, bool) or value is None:
+    kind = value.__class__
+    if kind is bool or value is None:
         return EMPTY
+    small = kind in (str, int) and (kind is int or len(value) <= 64)  # type: ignore[arg-type]
+    if small:
+        found = _SMALL_CONSTS.get((kind, value))
+        if found is not None:
+            return found
     if isinstance(value, (str, bytes)):
-        return Value(consts=frozenset({value}), origins=frozenset({TEXT})) if len(value) <= MAX_TEXT else Value(origins=frozenset({TEXT}), opaque=True)
-    if isinstance(value, int):
-        return Value(consts=frozenset({value}))
-    return UNKNOWN
+        made = Value(consts=frozenset({value}), origins=_TEXT_ORIGIN) if len(value) <= MAX_TEXT else Value(origins=_TEXT_ORIGIN, opaque=True)
+    elif isinstance(value, int):
+        made = Value(consts=frozenset({value}))
+    else:
+        return UNKNOWN
+    if small and len(_SMALL_CONSTS) < MAX_SMALL_CONSTS:
+        _SMALL_CONSTS[kind, value] = made
+    return made
 
 
 def ref(name: str, *origins: str) -> Value:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from .. import cycle_collection
 from ..archive import HEAD_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, ArchiveIssue, ArchiveUnreadable, Member, read_archive
 from ..model import CheckError, Finding
 from ..rules import binaries, flows, install, jupyter_hooks, metadata, network, obfuscation, persistence, secrets, shell
@@ -108,6 +109,7 @@ def _wanted(name: str) -> bool:
         "/" not in reach.in_site_packages(name) and not name.endswith(NATIVE_SUFFIXES))
 
 
+@cycle_collection.paused()  # the live trees of a big package made each collection walk them all again
 def _inspect(
     members: list[Member],
     issues: tuple[ArchiveIssue, ...],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..analysis.values import is_decoder
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per family: hashed by identity, cheap as a cache key
 class Capability:
     """A family of calls: exact dotted names, name prefixes, and last parts of a name (for methods)."""
 
@@ -119,6 +119,7 @@ PERSISTENCE_PATHS = re.compile(
 STARTUP_FILES = re.compile(r"\.pth$|(?:^|[/\\])(?:sitecustomize|usercustomize)\.py$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand call names are asked about by every rule
 def capability_of(name: str) -> str | None:
     """The sink or source capability a call of this dotted name has, if any."""
     for capability in (*SINKS, *SECRET_SOURCES, HOST, ENVIRONMENT):
@@ -127,6 +128,7 @@ def capability_of(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def worth_following(name: str) -> bool:
     """Whether a call name matters as the origin of a value: a decoder, a join, or a sink or source."""
     return name.startswith("<") or is_decoder(name) or name.endswith("join") or capability_of(name) is not None \
