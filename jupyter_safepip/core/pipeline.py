@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -90,6 +90,42 @@ class _Inspected:
 
 
 @dataclass(frozen=True)
+class _Typed:
+    """What the request says before pip is asked: name findings, and the paths and URLs inspected in advance."""
+
+    findings: tuple[Finding, ...]
+    errors: tuple[CheckError, ...]
+    inspected: tuple[tuple[Candidate, _Inspected], ...]
+    kept: dict[str, str] = field(hash=False)  # a location as typed -> the same requirement on its kept copy
+    local_trees: tuple[InspectedTree, ...]
+
+    @property
+    def own_files(self) -> frozenset[Path]:
+        """Files the user typed as local paths: their own, like a find-links directory, with no index to describe them."""
+        return frozenset(result.artifact.path for c, result in self.inspected
+                         if result.artifact is not None and local_path(c.url) is not None)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """pip's resolution, the source packages inspected on its way (by name), and why it failed, if it did."""
+
+    resolution: resolve_mod.Resolution
+    sdists: dict[str, _Inspected] = field(hash=False)
+    errors: tuple[CheckError, ...]
+
+
+@dataclass(frozen=True)
+class _Gaps:
+    """What pip could not resolve: a name not on the index (a finding), no release that fits, packages it
+    never got to, and source packages whose dependencies were not looked at (errors)."""
+
+    findings: tuple[Finding, ...]
+    errors: tuple[CheckError, ...]
+    not_on_index: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _Route:
     """How one request reaches its packages: the index client and the store that downloads its files."""
 
@@ -127,100 +163,86 @@ class Pipeline:
             return self._connections[network]
 
     def assess(self, request: InstallRequest, command: str, progress: Progress = silent) -> Assessment:
-        """Check everything this request would install, before anything is installed or built."""
+        """Check everything this request would install, before anything is installed or built: what was typed,
+        what pip resolves it to, what pip could not resolve, each package's files; then the policy decides."""
         route = self.route_for(request)
-        policy = self.settings.policy
-        request_findings: list[Finding] = []
-        request_errors: list[CheckError] = []
-        local_trees: list[InspectedTree] = []
-        pre_inspected: list[tuple[Candidate, _Inspected]] = []
-        kept: dict[str, str] = {}  # a location as typed -> the same requirement on its kept, inspected copy
+        typed = self._check_typed(request, route)
+        resolved = self._resolve(request, route, typed, progress)
+        gaps = _gaps(request, route.index, resolved.resolution)
+        inspected = self._inspect_all(list(resolved.resolution.candidates), route, progress, typed.own_files)
+        listed = _listed(resolved, inspected, typed.inspected)
+        progress(ProgressEvent("decide", 1, 1, "applying the policy"))
+        return self._decide(request, command, typed, resolved, gaps, listed)
 
+    def _check_typed(self, request: InstallRequest, route: _Route) -> _Typed:
+        """Each typed requirement's name, and each path or URL inspected before pip sees it (pip builds those even
+        in a dry run), with the kept copy pip is to read instead."""
+        findings: list[Finding] = []
+        errors: list[CheckError] = []
+        inspected: list[tuple[Candidate, _Inspected]] = []
+        kept: dict[str, str] = {}
+        trees: list[InspectedTree] = []
         for req in request.requirements:
             if req.name:
-                request_findings += _guarded_findings(lambda r=req: names.check_name(r.name), "names", req.name, request_errors)
+                findings += _guarded_findings(lambda r=req: names.check_name(r.name), "names", req.name, errors)
             if req.url:
-                outcome = self._inspect_location(req, route.store, local_trees)
+                outcome = self._inspect_location(req, route.store, trees)
                 if isinstance(outcome, CheckError):
-                    request_errors.append(outcome)
-                else:
-                    pre_inspected.append(outcome)
-                    if outcome[1].artifact is not None:
-                        kept[req.text] = _on_kept_copy(req, outcome[1].artifact.path)
+                    errors.append(outcome)
+                    continue
+                inspected.append(outcome)
+                if outcome[1].artifact is not None:
+                    kept[req.text] = _on_kept_copy(req, outcome[1].artifact.path)
+        return _Typed(tuple(findings), tuple(errors), tuple(inspected), kept, tuple(trees))
 
-        flagged_early = [c for c, i in pre_inspected if _worst_verdict(policy, c, i) > Verdict.ALLOW]
-        unresolvable = any(e.check == "request" for e in request_errors)
-        resolution = resolve_mod.Resolution(())
+    def _resolve(self, request: InstallRequest, route: _Route, typed: _Typed, progress: Progress) -> _Resolved:
+        """pip's own resolution of the request (on the kept copies of typed archives), unless a typed archive is
+        already flagged or the request cannot be resolved; source packages pip would build are inspected first."""
         gate = _SdistGate(self, route)
-        if not flagged_early and not unresolvable:
-            progress(ProgressEvent("resolve", 0, 1, "asking pip what it would install"))
-            try:
-                # pip reads the inspected copies of archives typed as paths or URLs: fetching a URL again
-                # could bring other bytes, and pip builds an sdist in the dry run.
-                on_kept = replace(request, pip_args=tuple(kept.get(arg.strip(), arg) for arg in request.pip_args))
-                links = route.store.offline_links() if self.settings.offline else None
-                resolution = resolve_mod.resolve(on_kept, self.settings.python, gate, timeout=self.settings.pip_timeout,
-                                                 offline_links=links)
-            except resolve_mod.ResolutionError as exc:
-                request_errors.append(CheckError("resolve", f"pip could not resolve the request: {exc}"))
-            except IndexUnavailable as exc:  # the index failed pip, then us while looking for an sdist
-                request_errors.append(CheckError("resolve", f"could not resolve the request: {exc}"))
-            except ArtifactError as exc:  # while fetching a source-only package to inspect
-                request_errors.append(CheckError("resolve", f"could not fetch a source package to inspect: {exc}"))
-            except Exception as exc:  # noqa: BLE001 - a bug must not become a pass
-                log.exception("resolution failed")
-                request_errors.append(CheckError("resolve", f"internal error while resolving: {exc}"))
+        unresolvable = any(e.check == "request" for e in typed.errors)
+        flagged = any(_worst_verdict(self.settings.policy, c, i) > Verdict.ALLOW for c, i in typed.inspected)
+        if flagged or unresolvable:
+            return _Resolved(resolve_mod.Resolution(()), gate.results, ())
+        progress(ProgressEvent("resolve", 0, 1, "asking pip what it would install"))
+        try:
+            # pip reads the inspected copies of archives typed as paths or URLs: fetching a URL again
+            # could bring other bytes, and pip builds an sdist in the dry run.
+            on_kept = replace(request, pip_args=tuple(typed.kept.get(arg.strip(), arg) for arg in request.pip_args))
+            links = route.store.offline_links() if self.settings.offline else None
+            resolution = resolve_mod.resolve(on_kept, self.settings.python, gate, timeout=self.settings.pip_timeout,
+                                             offline_links=links)
+            return _Resolved(resolution, gate.results, ())
+        except resolve_mod.ResolutionError as exc:
+            error = CheckError("resolve", f"pip could not resolve the request: {exc}")
+        except IndexUnavailable as exc:  # the index failed pip, then us while looking for an sdist
+            error = CheckError("resolve", f"could not resolve the request: {exc}")
+        except ArtifactError as exc:  # while fetching a source-only package to inspect
+            error = CheckError("resolve", f"could not fetch a source package to inspect: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a bug must not become a pass
+            log.exception("resolution failed")
+            error = CheckError("resolve", f"internal error while resolving: {exc}")
+        return _Resolved(resolve_mod.Resolution(()), gate.results, (error,))
 
-        not_on_index: list[str] = []
-        for missing in resolution.not_found:
-            released = _released_versions(route.index, missing.name)
-            if released:  # the project is there; no release of it fits the request (or this Python)
-                request_errors.append(CheckError("resolve", f"no release matches {missing.requirement} for this Python "
-                                                 f"and platform (the index has {', '.join(released)})", missing.name))
-            else:
-                not_on_index.append(missing.name)
-                request_findings.append(check_not_found(missing.name, names.suggest(missing.name)))
-            # pip stops at the first name it cannot find: say which of the others it never got to.
-            why = "which has no matching release" if released else "which is not on the index"
-            request_errors += [CheckError("resolve", f"not checked: pip stopped at {missing.name}, {why}", req.name)
-                               for req in request.requirements if req.name and not req.url and req.name != missing.name]
-        for candidate in resolution.stopped_at:
-            request_errors.append(
-                CheckError("resolve", "its dependencies were not looked at: this source package was flagged, so pip was "
-                           "not allowed to build it to find them", candidate.name)
-            )
-
-        candidates = list(resolution.candidates)
-        # Files the user typed as local paths: their own, like a find-links directory, with no index to describe them.
-        own_files = frozenset(result.artifact.path for c, result in pre_inspected
-                              if result.artifact is not None and local_path(c.url) is not None)
-        inspected = self._inspect_all(candidates, route, progress, own_files)
-        seen = {c.name for c in candidates}
-        reported = seen | {c.name for c, _ in pre_inspected} | set(gate.results)
-        # A resolved package carries its own name findings; keep request-level ones for the rest.
-        request_findings = [f for f in request_findings if not (f.rule_id.startswith("name.") and f.package in reported)]
-        stopped = [(c, gate.results[c.name]) for c in resolution.stopped_at]
-        # pip names a path or URL by its metadata: the same tree or file, resolved, is not listed twice.
-        resolved_as = {c.url for c in resolution.candidates} | {c.sha256 for c in resolution.candidates if c.sha256}
-        for candidate, result in pre_inspected + stopped:
-            same = candidate.url in resolved_as or (result.artifact is not None and result.artifact.sha256 in resolved_as)
-            if candidate.name not in seen and not same:
-                candidates.append(candidate)
-                inspected[candidate.name] = result
-        progress(ProgressEvent("decide", 1, 1, "applying the policy"))
-        packages = tuple(self._package_report(c, inspected[c.name]) for c in candidates)
+    def _decide(self, request: InstallRequest, command: str, typed: _Typed, resolved: _Resolved, gaps: _Gaps,
+                listed: tuple[tuple[Candidate, _Inspected], ...]) -> Assessment:
+        """The policy's verdict on each listed package and on the request, and what an install may then use."""
+        errors = (*typed.errors, *resolved.errors, *gaps.errors)
+        # A package inspected carries its own name findings (a typed location too, when pip resolved it under
+        # another name); request-level ones are kept for the rest.
+        reported = {c.name for c in resolved.resolution.candidates} | {c.name for c, _ in typed.inspected} | set(resolved.sdists)
+        request_findings = tuple(f for f in (*typed.findings, *gaps.findings)
+                                 if not (f.rule_id.startswith("name.") and f.package in reported))
+        packages = tuple(self._package_report(c, i) for c, i in listed)
         requested = tuple(r.name for r in request.requirements if r.name)
-        report = _report(command, policy, packages, tuple(request_errors), tuple(request_findings), requested)
-        artifacts = tuple(i.artifact for i in inspected.values() if i.artifact is not None)
-        gaps = [e for e in request_errors if e.check in ("request", "resolve")]
-        unresolved = f"{gaps[0].package + ': ' if gaps[0].package else ''}{gaps[0].reason}" if gaps else None
-        if not_on_index:
-            unresolved = f"{not_on_index[0]} is not on the index"
+        report = _report(command, self.settings.policy, packages, errors, request_findings, requested)
+        unresolved = _why_unresolved(errors, gaps.not_on_index)
         if unresolved:  # nothing could be installed: Install anyway would only pretend
             report = replace(report, install_anyway_allowed=False)
-        from_index = frozenset({c.name for c in resolution.candidates if c.url.startswith(("http://", "https://"))}
-                               | set(gate.results))
-        return Assessment(request, report, artifacts, tuple(local_trees), unresolved, from_index)
+        artifacts = tuple(i.artifact for i in dict((c.name, i) for c, i in listed).values() if i.artifact is not None)
+        candidates = resolved.resolution.candidates
+        from_index = frozenset({c.name for c in candidates if c.url.startswith(("http://", "https://"))}
+                               | set(resolved.sdists))
+        return Assessment(request, report, artifacts, typed.local_trees, unresolved, from_index)
 
     def _inspect_all(self, candidates: list[Candidate], route: _Route, progress: Progress,
                      own_files: frozenset[Path] = frozenset()) -> dict[str, _Inspected]:
@@ -359,6 +381,53 @@ class _SdistGate:
             # pip is to build the kept copy that was inspected, not fetch the file again.
             return replace(inspected, url=result.artifact.path.as_uri()), True
         return inspected, clean
+
+
+def _gaps(request: InstallRequest, index: IndexClient, resolution: resolve_mod.Resolution) -> _Gaps:
+    findings: list[Finding] = []
+    errors: list[CheckError] = []
+    not_on_index: list[str] = []
+    for missing in resolution.not_found:
+        released = _released_versions(index, missing.name)
+        if released:  # the project is there; no release of it fits the request (or this Python)
+            errors.append(CheckError("resolve", f"no release matches {missing.requirement} for this Python "
+                                     f"and platform (the index has {', '.join(released)})", missing.name))
+        else:
+            not_on_index.append(missing.name)
+            findings.append(check_not_found(missing.name, names.suggest(missing.name)))
+        # pip stops at the first name it cannot find: say which of the others it never got to.
+        why = "which has no matching release" if released else "which is not on the index"
+        errors += [CheckError("resolve", f"not checked: pip stopped at {missing.name}, {why}", req.name)
+                   for req in request.requirements if req.name and not req.url and req.name != missing.name]
+    errors += [CheckError("resolve", "its dependencies were not looked at: this source package was flagged, so pip "
+                          "was not allowed to build it to find them", candidate.name)
+               for candidate in resolution.stopped_at]
+    return _Gaps(tuple(findings), tuple(errors), tuple(not_on_index))
+
+
+def _listed(resolved: _Resolved, inspected: dict[str, _Inspected],
+            typed: tuple[tuple[Candidate, _Inspected], ...]) -> tuple[tuple[Candidate, _Inspected], ...]:
+    """Each package of the report once: what pip resolved, then typed archives and flagged source packages pip
+    did not resolve (pip names a typed path or URL by its metadata: the same file, resolved, is not listed twice)."""
+    resolution = resolved.resolution
+    candidates = list(resolution.candidates)
+    results = dict(inspected)  # by name: a later file of the same name is the one checked
+    seen = {c.name for c in candidates}
+    resolved_as = {c.url for c in candidates} | {c.sha256 for c in candidates if c.sha256}
+    for candidate, result in (*typed, *((c, resolved.sdists[c.name]) for c in resolution.stopped_at)):
+        same = candidate.url in resolved_as or (result.artifact is not None and result.artifact.sha256 in resolved_as)
+        if candidate.name not in seen and not same:
+            candidates.append(candidate)
+            results[candidate.name] = result
+    return tuple((c, results[c.name]) for c in candidates)
+
+
+def _why_unresolved(errors: tuple[CheckError, ...], not_on_index: tuple[str, ...]) -> str | None:
+    """Why pip never worked out the whole request (then nothing can be installed), or None."""
+    if not_on_index:
+        return f"{not_on_index[0]} is not on the index"
+    gaps = [e for e in errors if e.check in ("request", "resolve")]
+    return f"{gaps[0].package + ': ' if gaps[0].package else ''}{gaps[0].reason}" if gaps else None
 
 
 def _guarded_findings(check: Callable[[], tuple[Finding, ...]], name: str, package: str, errors: list[CheckError]) -> tuple[Finding, ...]:
