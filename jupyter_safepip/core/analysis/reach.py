@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..archive import Member
-from .source import Source, runs_from
+from .source import Source, callees, closure, qualified_scopes
 
 _WHEEL_INFO = re.compile(r"^[^/!]+\.dist-info/WHEEL$")
 _DATA = r"^[^/]+\.data/data/"
@@ -123,6 +123,53 @@ class Placement:
         return self.scopes.get(scope, self.default)
 
 
+@dataclass(frozen=True)
+class CodeMap:
+    """What placing needs of one file's code, kept once its syntax tree and values are let go: what it imports
+    and calls from which scope, which files it reads and runs, and how its scopes call each other."""
+
+    imports: frozenset[tuple[int, str, int]]  # (relative level, dotted module, scope)
+    calls: tuple[tuple[str, int], ...]  # (dotted name, scope) of each call
+    executes: tuple[tuple[int, str], ...]  # (scope, path) of each file it reads and executes
+    import_time: frozenset[int]
+    scopes: frozenset[int]
+    named: dict[str, frozenset[int]] = field(hash=False)  # `f` or `Class.method` -> its scopes
+    callees: dict[int, frozenset[int]] = field(hash=False)
+    options: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `c.App.option = value` of a Python config file
+
+    def runs_from(self, functions: Iterable[str], whole: bool = False) -> set[int]:
+        """The scopes that run when the module is imported and then `functions` (top-level names, or
+        `Class.method`) are called; with `whole`, every scope (the file runs as a program, or each function
+        of it is a hook)."""
+        if whole:
+            return set(self.scopes)
+        wanted = set(functions)
+        if not wanted:
+            return set(self.import_time)
+        return closure(self.callees, {0}.union(*(self.named.get(name, ()) for name in wanted)))
+
+
+def code_map(source: Source, config: bool = False) -> CodeMap:
+    """The map of a loaded file (`config`: also the options it sets, for a Jupyter or IPython config file)."""
+    interpreter = source.interpreter
+    executes = tuple((call.scope, path) for call in source.calls
+                     if call.name in _EXECS_FILE and call.node is not None and call.node.args
+                     for path in _paths_read(source, call.node.args[0], call.scope))
+    calls = tuple(dict.fromkeys((call.name, call.scope) for call in source.calls))
+    if interpreter is None:
+        return CodeMap(frozenset(source.imports), calls, executes, frozenset({0}), frozenset({0}), {}, {})
+    return CodeMap(frozenset(source.imports), calls, executes, frozenset(source.import_time), frozenset(interpreter.scopes),
+                   {name: frozenset(numbers) for name, numbers in qualified_scopes(interpreter).items()},
+                   {caller: frozenset(called) for caller, called in callees(interpreter).items()},
+                   tuple(_config_assignments(source)) if config else ())
+
+
+def _paths_read(source: Source, node: ast.AST, scope: int) -> list[str]:
+    """The paths of the file an exec-like call's argument is read from (`exec(open(path).read())`), or names."""
+    value = source.value(node, scope)
+    return [o[6:-1] for o in value.origins if o.startswith("<file ")] + value.texts
+
+
 def in_site_packages(name: str) -> str:
     """Where a wheel's file lands below site-packages (its .data/purelib and platlib parts land there too)."""
     return _SITE_PACKAGES_DATA.sub("", name, count=1)
@@ -140,7 +187,7 @@ def layout_of(by_name: dict[str, Member]) -> Layout:
     return Layout(False, False, root, _toml(by_name.get(f"{root}pyproject.toml")))
 
 
-Loader = Callable[[str, "bytes | None"], "Source | None"]  # a member (or code text a config runs) as a Source
+Loader = Callable[[str, "bytes | None"], "CodeMap | None"]  # a member (or code text a config runs), mapped
 
 
 def _roots(layout: Layout, by_name: dict[str, Member], modules: "_ModuleIndex", load: Loader) -> list[Root]:
@@ -164,13 +211,13 @@ def place(layout: Layout, by_name: dict[str, Member], load: Loader) -> dict[str,
     running_at: dict[tuple[str, Where], set[int]] = {}  # what already runs, per file and placement
     while queue:
         name, where, functions, whole, by_import = queue.pop()
-        source = load(name, codes.get(name))
-        if source is None:
+        code = load(name, codes.get(name))
+        if code is None:
             continue
         if by_import and _RANK[where] >= _RANK[Where.LIBRARY]:
             imported.add(name)
         done = running_at.setdefault((name, where), set())
-        running = runs_from(source, functions, whole) - done
+        running = code.runs_from(functions, whole) - done
         if not running:
             continue  # reached before with at least these scopes: nothing new to follow
         done |= running
@@ -183,8 +230,8 @@ def place(layout: Layout, by_name: dict[str, Member], load: Loader) -> dict[str,
         here = () if name in codes else layout.module_of(name)
         package = here if name.endswith("__init__.py") else here[:-1]
         queue += [(t, where, called, where is Where.INSTALL and _build_helper(layout, by_name, t), True)
-                  for t, called in modules.imported_by(source, package, done, running)]
-        queue += [(t, where, frozenset(), True, True) for t in modules.executed_by(source, running)]
+                  for t, called in modules.imported_by(code, package, done, running)]
+        queue += [(t, where, frozenset(), True, True) for t in modules.executed_by(code, running)]
     # A library file's own import only says which of its scopes run on import; they keep the file's default.
     return {name: Placement(Where.LIBRARY if name in imported else layout.default(name.split("#")[0]),
                             {s: w for s, w in found.items() if w is not Where.LIBRARY},
@@ -201,9 +248,9 @@ def _wheel_roots(by_name: dict[str, Member], modules: "_ModuleIndex", load: Load
             found.append(Root(name, Where.STARTUP, whole=True))
         elif STARTUP_CONFIG.match(name):
             found.append(Root(name, Where.JUPYTER, whole=True))
-            source = load(name, None)
-            if source is not None:
-                found += _config_roots(name, _config_assignments(source), modules)
+            code = load(name, None)
+            if code is not None:
+                found += _config_roots(name, code.options, modules)
         elif KERNEL_SPEC.match(name):
             found += _kernel_roots(name, member.data, modules)
         elif STARTUP_JSON.match(name):
@@ -287,13 +334,13 @@ class _ModuleIndex:
         found = self.by_module.get(tuple(dotted.split(".")), []) if dotted else []
         return [n for n in found if n.startswith(prefix)]
 
-    def imported_by(self, source: Source, package: tuple[str, ...], ran: set[int],
+    def imported_by(self, code: CodeMap, package: tuple[str, ...], ran: set[int],
                     running: set[int]) -> list[tuple[str, frozenset[str]]]:
         """The package's own modules this file imports from code that runs (`ran`: every scope so far), each with
         the names of its functions that the newly running scopes call (`from ._boot import start; start()`)."""
         targets: dict[str, set[str]] = {}
         owners: dict[str, tuple[str, ...]] = {}
-        for level, dotted, scope in source.imports:
+        for level, dotted, scope in code.imports:
             if scope not in ran or level - 1 > len(package):
                 continue  # beyond the top of the archive: not one of its files
             base = package[: len(package) - level + 1] if level else ()
@@ -302,10 +349,10 @@ class _ModuleIndex:
                 for target in self.by_module.get(name[:size], []):
                     targets.setdefault(target, set())
                     owners[target] = self.layout.module_of(target)
-        for call in source.calls:
-            if call.scope not in running or "." not in call.name:
+        for called, scope in code.calls:
+            if scope not in running or "." not in called:
                 continue
-            module, _, function = call.name.rpartition(".")
+            module, _, function = called.rpartition(".")
             parts = tuple(module.split("."))
             for target, owner in owners.items():
                 if owner[-len(parts):] == parts:
@@ -321,16 +368,9 @@ class _ModuleIndex:
         tail = parts[-2:] if len(parts) >= 2 and parts[-2] not in ("~", ".", "..", "") else parts[-1:]
         return [c for c in self.by_basename.get(tail[-1], []) if c.split("/")[-len(tail):] == tail]
 
-    def executed_by(self, source: Source, running: set[int]) -> list[str]:
+    def executed_by(self, code: CodeMap, running: set[int]) -> list[str]:
         """Files of the archive this code reads and executes (`exec(open(path).read())`, `runpy.run_path`)."""
-        found: list[str] = []
-        for call in source.calls:
-            if call.scope not in running or call.name not in _EXECS_FILE or call.node is None or not call.node.args:
-                continue
-            value = source.value(call.node.args[0], call.scope)
-            paths = [o[6:-1] for o in value.origins if o.startswith("<file ")] + value.texts
-            found += [n for path in paths for n in self.files_at(path)]
-        return found
+        return [n for scope, path in code.executes if scope in running for n in self.files_at(path)]
 
 
 def _build_helper(layout: Layout, by_name: dict[str, Member], name: str) -> bool:
@@ -360,7 +400,7 @@ def _config_roots(name: str, options: Iterable[tuple[str, object]], modules: "_M
     found: list[Root] = []
     for number, (key, value) in enumerate(options):
         if key in _EXTENSION_KEYS:
-            names = [k for k, on in value.items() if on] if isinstance(value, dict) else value if isinstance(value, list) else []
+            names = [k for k, on in value.items() if on] if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else []
             found += [Root(n, Where.JUPYTER, EXTENSION_HOOKS) for m in names if isinstance(m, str) for n in modules.named(m)]
         elif key in _FILE_KEYS:
             paths = value if isinstance(value, (list, tuple)) else [value]
@@ -372,7 +412,7 @@ def _config_roots(name: str, options: Iterable[tuple[str, object]], modules: "_M
     return found
 
 
-def _config_assignments(source: Source) -> Iterable[tuple[str, object]]:
+def _config_assignments(source: Source) -> Iterable[tuple[str, tuple[str, ...]]]:
     """`c.App.option = value` in a Python config file: the option's last name and its value (text or list)."""
     if source.tree is None:
         return
@@ -382,7 +422,7 @@ def _config_assignments(source: Source) -> Iterable[tuple[str, object]]:
             texts = value.texts_deep
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and texts:
-                    yield target.attr, texts
+                    yield target.attr, tuple(texts)
 
 
 def _table(config: dict[str, object], key: str) -> dict:

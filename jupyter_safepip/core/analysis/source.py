@@ -316,45 +316,42 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
 
 def _reached_from_module(interpreter: Interpreter) -> set[int]:
     """Scopes that run when the module is imported: module level, then whatever it calls, transitively."""
-    return _reached(interpreter, {0})
+    return closure(callees(interpreter), {0})
 
 
-def runs_from(source: Source, functions: Iterable[str], whole: bool = False) -> set[int]:
-    """The scopes that run when the module is imported and then `functions` (top-level names, or `Class.method`)
-    are called; with `whole`, every scope (the file runs as a program, or every function of it is a hook)."""
-    interpreter = source.interpreter
-    if interpreter is None:
-        return {0}
-    if whole:
-        return set(interpreter.scopes)
-    wanted = set(functions)
-    if not wanted:
-        return set(source.import_time)
-    starts = {0} | {number for number, scope in interpreter.scopes.items() if _qualified(interpreter, number) in wanted}
-    return _reached(interpreter, starts)
+def qualified_scopes(interpreter: Interpreter) -> dict[str, set[int]]:
+    """Scopes by the name code outside the module calls them: `f` for a top-level def or class, `C.m` for a method."""
+    found: dict[str, set[int]] = {}
+    for number, scope in interpreter.scopes.items():
+        if not number or scope.parent != 0:
+            continue
+        klass = interpreter.scope_by_key(scope.klass) if scope.klass else None
+        if klass is None:
+            name = scope.name
+        elif interpreter.scopes[klass].parent == 0:
+            name = f"{interpreter.scopes[klass].name}.{scope.name}"
+        else:
+            continue
+        found.setdefault(name, set()).add(number)
+    return found
 
 
-def _qualified(interpreter: Interpreter, number: int) -> str:
-    """A scope's name as code outside the module calls it: `f` for a top-level def or class, `C.m` for a method."""
-    scope = interpreter.scopes[number]
-    if not number or scope.parent != 0:
-        return ""
-    klass = interpreter.scope_by_key(scope.klass) if scope.klass else None
-    if klass is None:
-        return scope.name
-    return f"{interpreter.scopes[klass].name}.{scope.name}" if interpreter.scopes[klass].parent == 0 else ""
-
-
-def _reached(interpreter: Interpreter, starts: set[int]) -> set[int]:
-    callees: dict[int, set[int]] = {}
+def callees(interpreter: Interpreter) -> dict[int, set[int]]:
+    """Which of the module's scopes each scope calls."""
+    found: dict[int, set[int]] = {}
     for key, callers in interpreter.calls_to.items():
         target = interpreter.scope_by_key(key)
         if target is not None:
             for caller in callers:
-                callees.setdefault(caller, set()).add(target)
+                found.setdefault(caller, set()).add(target)
+    return found
+
+
+def closure(calls: dict[int, set[int]] | dict[int, frozenset[int]], starts: set[int]) -> set[int]:
+    """The scopes `starts` reach through calls, themselves included."""
     reached, pending = set(starts), list(starts)
     while pending:
-        for callee in callees.get(pending.pop(), ()):
+        for callee in calls.get(pending.pop(), ()):
             if callee not in reached:
                 reached.add(callee)
                 pending.append(callee)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml", "setup.cfg")
 NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".a", ".lib")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
+MAX_KEPT_TREE_SOURCE_BYTES = 8 * 1024 * 1024  # source whose trees wait to be read; past it, a file is parsed again
 PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, flows.match, install.runs_pip,
                    obfuscation.tangled_flow)  # last: it reports whether the others ran out of their budget
 
@@ -131,10 +133,7 @@ def _inspect(
     sources = _Sources(layout, by_name)
     placements = reach.place(layout, by_name, sources.load)
     for name, placement in placements.items():
-        source = sources.loaded[name]
-        found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
-        if name == f"{layout.root}setup.py" and not layout.wheel:
-            found += install.setup_script(source)
+        found = list(sources.hits[name])
         if reach.is_startup_file(name):
             found.append(Hit("install-startup-module", name, None, "run by Python, Jupyter or IPython itself at every start"))
         hits += [(replace(hit, at_import=hit.scope in placement.on_import), placement.of(hit.scope)) for hit in found]
@@ -158,34 +157,51 @@ def _inspect(
 
 
 class _Sources:
-    """Each Python file (or code text a config runs) parsed and interpreted once; files under tests/ and docs/
-    only when something reaches them. Files are read after the package's own modules they import (in that order,
-    cycles cut), so that a name one module takes from another (decoder here, payload there) has its value."""
+    """Each Python file (or code text a config runs) parsed, interpreted and matched once, then let go: what the
+    rules found and the map placing needs are kept, its syntax tree and values are not. Files under tests/ and
+    docs/ are read only when something reaches them. Files are read after the package's own modules they import
+    (in that order, cycles cut), so that a name one module takes from another (decoder here, payload there) has
+    its value; the trees parsed to find that order are kept for reading only within a budget (a package's
+    whole source as trees is many times its size), past it a file is parsed again when read."""
 
     def __init__(self, layout: reach.Layout, by_name: dict[str, Member]) -> None:
+        self.layout = layout
         self.by_name = by_name
         self.shared = _SharedNames(layout)
-        self.loaded: dict[str, Source] = {}
-        trees = {name: parse(member.data) for name, member in by_name.items()
-                 if _is_python(member) and layout.default(name) is not Where.TESTS}
-        for name in self.shared.import_order(trees):
-            self._read(name, by_name[name].data, trees[name])
+        self.maps: dict[str, reach.CodeMap] = {}
+        self.hits: dict[str, list[Hit]] = {}
+        self._trees: dict[str, ast.Module] = {}
+        imports: dict[str, list[tuple[int, str]]] = {}
+        kept_bytes = 0
+        for name, member in by_name.items():
+            if _is_python(member) and layout.default(name) is not Where.TESTS:
+                tree = parse(member.data)
+                imports[name] = list(module_level_imports(tree)) if tree is not None else []
+                if tree is not None and kept_bytes + len(member.data) <= MAX_KEPT_TREE_SOURCE_BYTES:
+                    self._trees[name] = tree
+                    kept_bytes += len(member.data)
+        for name in self.shared.import_order(imports):
+            self._read(name, by_name[name].data, self._trees.pop(name, None))
 
-    def load(self, name: str, code: bytes | None) -> Source | None:
-        if name not in self.loaded:
+    def load(self, name: str, code: bytes | None) -> reach.CodeMap | None:
+        if name not in self.maps:
             member = self.by_name.get(name)
             if code is None and (member is None or not (_is_python(member) or _small_text(member))):
                 return None
             self._read(name, code if code is not None else member.data, None, is_member=code is None)
-        return self.loaded[name]
+        return self.maps[name]
 
-    def _read(self, name: str, data: bytes, tree, is_member: bool = True) -> None:
+    def _read(self, name: str, data: bytes, tree: ast.Module | None, is_member: bool = True) -> None:
         member = self.by_name.get(name) if is_member else None
         imported = self.shared.resolver(member) if member is not None else (lambda level, module, attr: None)
         source = load(name.split("#")[0], data, keep=worth_following, imported=imported, tree=tree)
         if member is not None and _is_python(member):
             self.shared.add(member, source)
-        self.loaded[name] = source
+        found = [hit for matcher in PYTHON_MATCHERS for hit in matcher(source)]
+        if name == f"{self.layout.root}setup.py" and not self.layout.wheel:
+            found += install.setup_script(source)
+        self.hits[name] = found
+        self.maps[name] = reach.code_map(source, config=bool(reach.STARTUP_CONFIG.match(name)))
 
     def scanned(self, placements: dict[str, reach.Placement]) -> int:
         """Files read as code (a .pth file once, however many of its lines run)."""
@@ -225,17 +241,18 @@ class _SharedNames:
 
         return value_of
 
-    def import_order(self, trees: dict[str, object]) -> list[str]:
-        """The files in an order where each comes after the package's modules its module level imports."""
+    def import_order(self, imports: dict[str, list[tuple[int, str]]]) -> list[str]:
+        """The files in an order where each comes after the package's modules its module level imports
+        (`imports`: each file's module-level imports, as (relative level, dotted name))."""
         by_module: dict[tuple[str, ...], list[str]] = {}
-        for name in trees:
+        for name in imports:
             if "!" not in name:
                 module = self.layout.module_of(name)
                 for start in range(len(module)):
                     by_module.setdefault(module[start:], []).append(name)
         order: list[str] = []
         state: dict[str, bool] = {}  # False: being visited (a cycle is cut there), True: placed
-        for first in trees:
+        for first in imports:
             stack = [(first, False)]
             while stack:
                 name, expanded = stack.pop()
@@ -247,11 +264,10 @@ class _SharedNames:
                     continue
                 state[name] = False
                 stack.append((name, True))
-                tree = trees[name]
-                if tree is None or "!" in name:
+                if "!" in name:
                     continue
                 package = tuple(self.layout.relative(name).split("/")[:-1])
-                for level, dotted in module_level_imports(tree):
+                for level, dotted in imports[name]:
                     target = self._target(package, level, dotted)
                     stack += [(t, False) for t in by_module.get(target, ()) if t not in state] if target else []
         return order
