@@ -42,7 +42,7 @@ class ArtifactStore:
             kept = self._path(candidate.sha256, candidate.filename)
             if kept.is_file():
                 # The store is only as trustworthy as the disk: a damaged or replaced file is fetched again.
-                if file_sha256(kept) == candidate.sha256:
+                if kept_sha256(kept) == candidate.sha256:
                     return Artifact(candidate, kept, candidate.sha256, kept.stat().st_size)
                 kept.unlink()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -58,6 +58,7 @@ class ArtifactStore:
             kept = self._path(digest, candidate.filename)
             kept.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, kept)
+            _remember(kept, digest)
         finally:
             tmp.unlink(missing_ok=True)
         return Artifact(replace(candidate, sha256=digest), kept, digest, size)
@@ -67,7 +68,7 @@ class ArtifactStore:
         links = self.root / ".offline-links"
         links.mkdir(parents=True, exist_ok=True)
         for kept in self.root.glob("*/*"):
-            if kept.parent != links and kept.is_file():
+            if kept.parent != links and kept.is_file() and not kept.name.startswith("."):  # not a hash record
                 link = links / kept.name
                 if not link.is_symlink() or not link.exists():
                     link.unlink(missing_ok=True)
@@ -115,6 +116,48 @@ def file_sha256(path: Path) -> str:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def kept_sha256(path: Path) -> str:
+    """The sha256 of a kept file, hashed again only when it is not the file hashed before. The record beside it
+    holds the hash with the file's identity (device, inode, size, modification and change times): a write, a
+    replacement or a `touch` changes the change time, which no process can set back, so a warm check does not
+    read a multi-GB wheel again to learn what it already knows."""
+    identity = _identity(path)
+    try:
+        recorded, digest = _record(path).read_text().rsplit(" ", 1)
+        if recorded == identity:
+            return digest
+    except (OSError, ValueError):
+        pass
+    digest = file_sha256(path)
+    if _identity(path) == identity:  # not changed while it was read
+        _remember(path, digest)
+    return digest
+
+
+def _identity(path: Path) -> str:
+    info = path.stat()
+    return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
+
+
+def _record(path: Path) -> Path:
+    return path.with_name(f".{path.name}.sha256")
+
+
+def _remember(path: Path, digest: str) -> None:
+    """Record a file's hash with its identity now (after the rename that put it in place, which sets its change
+    time); a record that cannot be written only means hashing again next time."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".record-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(f"{_identity(path)} {digest}")
+        os.replace(tmp, _record(path))
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def local_path(url: str) -> Path | None:

@@ -10,17 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .artifacts import ArtifactError, file_sha256
+from .artifacts import ArtifactError, file_sha256, kept_sha256
 from .checks.archive import SKIPPED_DIRS
 from .model import Artifact, InstallRequest
 from .pip_runner import PipResult, run_pip
 
 
 def verify_unchanged(artifacts: tuple[Artifact, ...]) -> None:
-    """Re-hash each kept file: a file swapped after the check must not be installed."""
+    """Each kept file is still the one checked (hashed again when its identity changed): a file swapped after the
+    check must not be installed."""
     for artifact in artifacts:
         try:
-            unchanged = file_sha256(artifact.path) == artifact.sha256
+            unchanged = kept_sha256(artifact.path) == artifact.sha256
         except OSError:  # deleted or unreadable since the check
             unchanged = False
         if not unchanged:
