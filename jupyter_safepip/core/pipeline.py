@@ -6,6 +6,7 @@ A check that raises becomes a CheckError the user sees, never a pass.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -57,6 +58,7 @@ from .policy import (
 )
 from .progress import Progress, ProgressEvent, silent
 from .scan_cache import ScanCache
+from .scan_workers import ScanWorkerLost, ScanWorkers
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -250,15 +252,19 @@ class Pipeline:
         results: dict[str, _Inspected] = {}
         if not total:
             return results
-        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool:
-            futures = {pool.submit(self._inspect, c, route, own_files): c for c in candidates}
+        # Several archives are scanned in worker processes (the scans hold the interpreter lock); one, here.
+        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool, \
+                ScanWorkers(min(total, os.cpu_count() or 1)) as workers:
+            futures = {pool.submit(self._inspect, c, route, own_files, workers if total > 1 else None): c
+                       for c in candidates}
             for done, future in enumerate(futures, start=1):
                 candidate = futures[future]
                 results[candidate.name] = future.result()
                 progress(ProgressEvent("inspect", done, total, f"checked {candidate.name} {candidate.version} ({done} of {total})"))
         return results
 
-    def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset()) -> _Inspected:
+    def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset(),
+                 workers: ScanWorkers | None = None) -> _Inspected:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
@@ -277,9 +283,11 @@ class Pipeline:
             errors.append(CheckError("download", str(exc), candidate.name))
         if artifact is not None:
             try:
-                scan = self.scans.scan(artifact, candidate.name, candidate.version)
+                scan = self.scans.scan(artifact, candidate.name, candidate.version, workers=workers)
                 findings += temper_library(scan.findings, settled)
                 errors += scan.errors
+            except ScanWorkerLost as exc:
+                errors.append(CheckError("archive", f"could not inspect: {exc}", candidate.name))
             except Exception as exc:  # noqa: BLE001
                 log.exception("archive scan failed for %s", artifact.path)
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))

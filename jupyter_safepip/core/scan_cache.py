@@ -19,6 +19,7 @@ from . import analysis, rules
 from .checks import archive as archive_check
 from .checks.archive import ArchiveScan, scan_archive
 from .model import Artifact
+from .scan_workers import ScanWorkers
 from .report_json import error_from_dict, error_to_dict, finding_from_dict, finding_to_dict
 
 
@@ -39,9 +40,11 @@ class ScanCache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def scan(self, artifact: Artifact, name: str, version: str | None, name_is_known: bool = True) -> ArchiveScan:
-        """The archive's scan (cached by content); the archive's own metadata must name `name` unless the name
-        is only a guess from a file name nobody chose by pip's rules (a local `x.tgz`)."""
+    def scan(self, artifact: Artifact, name: str, version: str | None, name_is_known: bool = True,
+             workers: ScanWorkers | None = None) -> ArchiveScan:
+        """The archive's scan (cached by content; else scanned by `workers`, or here); the archive's own metadata
+        must name `name` unless the name is only a guess from a file name nobody chose by pip's rules (a local
+        `x.tgz`)."""
         subject = {"sha256": artifact.sha256, "name": name, "version": version, "rules": rules_fingerprint(),
                    "name_is_known": name_is_known}
         key = hashlib.sha256("|".join(str(v) for v in subject.values()).encode()).hexdigest()
@@ -49,8 +52,9 @@ class ScanCache:
         cached = _load(path, subject)
         if cached is not None:
             return cached
-        result = scan_archive(artifact.path, package=name, expected_name=name if name_is_known else None,
-                              expected_version=version or None)
+        expected = (name if name_is_known else None, version or None)
+        result = workers.scan(artifact.path, name, *expected) if workers is not None \
+            else scan_archive(artifact.path, name, *expected)
         _store(path, subject, result)
         return result
 
