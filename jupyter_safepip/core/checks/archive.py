@@ -26,7 +26,7 @@ CHECK = "archive"
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml", "setup.cfg")
 NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".a", ".lib")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
-MAX_KEPT_TREE_SOURCE_BYTES = 8 * 1024 * 1024  # source whose trees wait to be read; past it, a file is parsed again
+MAX_KEPT_TREE_SOURCE_BYTES = 2 * 1024 * 1024  # source whose trees wait to be read; past it, a file is parsed again
 PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, flows.match, install.runs_pip,
                    obfuscation.tangled_flow)  # last: it reports whether the others ran out of their budget
 
