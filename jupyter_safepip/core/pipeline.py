@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -89,6 +89,7 @@ class _Inspected:
     findings: tuple[Finding, ...]
     errors: tuple[CheckError, ...]
     artifact: Artifact | None
+    files_scanned: int = 0
 
 
 @dataclass(frozen=True)
@@ -257,10 +258,14 @@ class Pipeline:
                 ScanWorkers(min(total, os.cpu_count() or 1)) as workers:
             futures = {pool.submit(self._inspect, c, route, own_files, workers if total > 1 else None): c
                        for c in candidates}
-            for done, future in enumerate(futures, start=1):
+            started, checked_bytes, files = time.monotonic(), 0, 0
+            for done, future in enumerate(as_completed(futures), start=1):
                 candidate = futures[future]
-                results[candidate.name] = future.result()
-                progress(ProgressEvent("inspect", done, total, f"checked {candidate.name} {candidate.version} ({done} of {total})"))
+                result = results[candidate.name] = future.result()
+                checked_bytes += result.artifact.size if result.artifact is not None else 0
+                files += result.files_scanned
+                line = _inspect_line(candidate, done, total, checked_bytes, files, time.monotonic() - started)
+                progress(ProgressEvent("inspect", done, total, line))
         return results
 
     def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset(),
@@ -272,11 +277,12 @@ class Pipeline:
         if tree is not None and tree.is_dir():
             # A local source tree (pip reports it as a directory): inspected in place, installed from there.
             scan = scan_directory(tree)
-            return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None)
+            return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None,
+                              scan.files_scanned)
         metadata, settled = self._metadata(candidate, route.index, errors, _users_own(candidate, route.store, own_files))
         name_findings = temper_names(name_findings, settled)
         findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
-        artifact = None
+        artifact, files_scanned = None, 0
         try:
             artifact = route.store.fetch(candidate)
         except ArtifactError as exc:
@@ -286,12 +292,13 @@ class Pipeline:
                 scan = self.scans.scan(artifact, candidate.name, candidate.version, workers=workers)
                 findings += temper_library(scan.findings, settled)
                 errors += scan.errors
+                files_scanned = scan.files_scanned
             except ScanWorkerLost as exc:
                 errors.append(CheckError("archive", f"could not inspect: {exc}", candidate.name))
             except Exception as exc:  # noqa: BLE001
                 log.exception("archive scan failed for %s", artifact.path)
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
-        return _Inspected(tuple(findings), tuple(errors), artifact)
+        return _Inspected(tuple(findings), tuple(errors), artifact, files_scanned)
 
     def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
         """Project metadata, remembered for a few minutes: a kernel re-checks the same big projects often,
@@ -339,7 +346,7 @@ class Pipeline:
             scan = scan_directory(path)
             local_trees.append(InspectedTree(path, digest, editable=req.editable))
             candidate = Candidate(name, "", path.resolve().as_uri(), path.resolve().name, None, True, False)
-            return candidate, _Inspected(scan.findings, scan.errors, None)
+            return candidate, _Inspected(scan.findings, scan.errors, None, scan.files_scanned)
         if path is not None and not path.exists():
             return CheckError("request", f"{req.text}: no such file or directory")
         if path is None and req.source != "command line" and not target.split("#", 1)[0].endswith(".whl"):
@@ -361,7 +368,7 @@ class Pipeline:
         except ArtifactError as exc:
             return CheckError("request", str(exc))
         scan = self.scans.scan(artifact, candidate.name, None, name_is_known=named is not None)
-        return artifact.candidate, _Inspected(scan.findings, scan.errors, artifact)
+        return artifact.candidate, _Inspected(scan.findings, scan.errors, artifact, scan.files_scanned)
 
     def _package_report(self, candidate: Candidate, inspected: _Inspected) -> PackageReport:
         decision = decide_package(self.settings.policy, candidate, candidate.name, inspected.findings, inspected.errors)
@@ -389,6 +396,17 @@ class _SdistGate:
             # pip is to build the kept copy that was inspected, not fetch the file again.
             return replace(inspected, url=result.artifact.path.as_uri()), True
         return inspected, clean
+
+
+def _inspect_line(candidate: Candidate, done: int, total: int, checked_bytes: int, files: int, elapsed: float) -> str:
+    """What a long check has done so far, for a person watching it: the package just checked, how much was read,
+    and, while packages remain, about how long they will take at the pace so far."""
+    line = f"checked {candidate.name} {candidate.version} ({done} of {total}; {checked_bytes / 1e6:,.1f} MB, " \
+           f"{files:,} files read"
+    if done < total:
+        left = elapsed / done * (total - done)
+        line += f"; about {left:.0f} s left" if left < 120 else f"; about {left / 60:.0f} min left"
+    return line + ")"
 
 
 def _gaps(request: InstallRequest, index: IndexClient, resolution: resolve_mod.Resolution) -> _Gaps:

@@ -55,6 +55,20 @@ def test_benign_chain_is_resolved_by_pip_and_allowed(guard):
     assert all(p.candidate.sha256 for p in report.packages)
 
 
+def test_progress_says_what_was_read_and_how_long_is_left(guard):
+    events = []
+    request = guard.parse("install tidyframe")
+    guard.check(request, "install tidyframe", progress=events.append)
+    inspect = [e for e in events if e.stage == "inspect"]
+    assert [e.done for e in inspect] == [1, 2, 3] and {e.total for e in inspect} == {3}
+    assert {e.message.split()[1] for e in inspect} == {"tidyframe", "tidycore", "tidyutils"}
+    assert all("MB, " in e.message and "files read" in e.message for e in inspect)
+    assert all("left)" in e.message for e in inspect[:-1]) and "left" not in inspect[-1].message
+    files_read = [int(e.message.split(" MB, ")[1].split(" files")[0].replace(",", "")) for e in inspect]
+    assert files_read == sorted(files_read) and files_read[-1] >= 3
+    assert [e.stage for e in events][-1] == "decide"
+
+
 def test_typo_squat_is_blocked_with_did_you_mean(guard):
     report = check(guard, "install reqeusts").report
     assert report.verdict is Verdict.BLOCK
