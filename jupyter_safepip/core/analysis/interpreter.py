@@ -666,6 +666,8 @@ class Interpreter:
 
     # ---- calls
     def _call(self, node: ast.Call, scope: int) -> Value:
+        if isinstance(node.func, ast.Attribute) and self.value(node.func.value, scope) == EMPTY:
+            return EMPTY  # a method of what is not known yet (a parameter before its callers are seen): nothing yet
         func = self.value(node.func, scope)
         args = [self.value(a, scope) for a in node.args]
         kwargs = {k.arg or "**": self.value(k.value, scope) for k in node.keywords}
@@ -694,6 +696,8 @@ class Interpreter:
             for key in value.funcs:
                 if not key.startswith("instance:"):
                     self._note_call(key.removeprefix("bound:"), scope)
+        if result is EMPTY and func.funcs and not func.refs and func.method is None:
+            return EMPTY  # the package's own function gives nothing (yet: its return may be known in a later pass)
         if result is EMPTY:
             text_method = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in STR_METHODS
             return Value(origins=carried | (func.origins if text_method else func.origins - {TEXT}), opaque=True)
@@ -792,7 +796,7 @@ class Interpreter:
             marks = {f"<file {p[:200]}>" for p in paths if isinstance(p, str)}
             return Value(refs=frozenset({f"{name}()"}), origins=origins | marks, opaque=True)
         if name in COMMAND_OUTPUTS:  # what a command prints: marked with the command, as a file with its path
-            marks = {f"<command {' '.join(first.texts_deep)[:200]}>"} if first.texts_deep else set()
+            marks = {f"<command {command[:200]}>" for command in _commands(first)}
             return Value(refs=frozenset({f"{name}()"}), origins=origins | marks, opaque=True)
         folded = self._fold_call(name, func, args)
         if folded is not None:
@@ -823,6 +827,8 @@ class Interpreter:
         if name == "map" and len(args) == 2 and args[0].refs == {"chr"}:
             folded = combine([args[1]], lambda seq: tuple(chr(c) for c in seq), ASSEMBLED)
             return folded.with_origins(CHR_CODES) if folded.consts else folded
+        if name in ("str.maketrans", "bytes.maketrans") and 2 <= len(args) <= 3:  # a substitution cipher's table
+            return combine(args, _translation_table, ASSEMBLED)
         if name.startswith(("str.", "bytes.")):
             method = name.split(".", 1)[1]
             receiver = Value(consts=func.consts, origins=func.origins | {TEXT}, opaque=func.opaque)
@@ -891,6 +897,24 @@ def _path_join(parts: list[Value]) -> Value:
 
 
 _PURE_TEXT = frozenset({"chr", "ord", "str", "int", "bytes", "bytearray", "list", "tuple", "reversed", "sorted", "repr", "hex"})
+
+
+def _commands(value: Value) -> list[str]:
+    """Each command line a value may be (a string, or an argument list joined), one per alternative."""
+    found = []
+    for item in sorted(value.consts, key=repr)[:MAX_CONSTS]:
+        parts = item if isinstance(item, tuple) else (item,)
+        texts = [p.decode("latin-1") if isinstance(p, bytes) else p for p in parts if isinstance(p, (str, bytes))]
+        if texts:
+            found.append(" ".join(texts))
+    return found
+
+
+def _translation_table(*parts):
+    """str.maketrans as a constant: its (code, code or None) pairs, sorted; bytes.maketrans is bytes already."""
+    if all(isinstance(p, bytes) for p in parts):
+        return bytes.maketrans(*parts)
+    return tuple(sorted(str.maketrans(*parts).items(), key=lambda pair: pair[0]))
 
 
 def _bounded(name: str) -> bool:

@@ -232,6 +232,8 @@ def is_decoder(name: str) -> bool:
 # str and bytes methods folded on constants: name -> fold(receiver, *args).
 STR_METHODS = {
     "replace": lambda s, a, b, *n: s.replace(a, b, *n),
+    # a table from str.maketrans is kept as its sorted (code, code) pairs: a constant, where a dict is not
+    "translate": lambda s, table, *d: s.translate(dict(table) if isinstance(table, tuple) else table, *d),
     "lower": lambda s: s.lower(), "upper": lambda s: s.upper(), "strip": lambda s, *c: s.strip(*c),
     "lstrip": lambda s, *c: s.lstrip(*c), "rstrip": lambda s, *c: s.rstrip(*c), "title": lambda s: s.title(),
     "swapcase": lambda s: s.swapcase(), "capitalize": lambda s: s.capitalize(),
@@ -239,5 +241,5 @@ STR_METHODS = {
     "encode": lambda s, *e: s.encode(*e) if isinstance(s, str) else s,
     "format": lambda s, *a: s.format(*a), "zfill": lambda s, n: s.zfill(n),
     "removeprefix": lambda s, p: s.removeprefix(p), "removesuffix": lambda s, p: s.removesuffix(p),
-    "translate": lambda s, t: s.translate(t), "center": lambda s, *a: s.center(*a),
+    "center": lambda s, *a: s.center(*a),
 }

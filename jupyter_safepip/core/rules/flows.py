@@ -19,6 +19,8 @@ from .capabilities import CLIPBOARD, CREDENTIAL_PATHS, KEYBOARD, LOOKUPS, NETWOR
 
 # Commands that print the whole environment (or the variables' values).
 ENVIRONMENT_COMMANDS = re.compile(r"^(?:\S*/)?(?:env|printenv|export -p|declare -x)(?:\s|$)|^set\s*$|Get-ChildItem\s+env:", re.I)
+# Commands that print who and which machine this is.
+IDENTITY_COMMANDS = re.compile(r"^(?:\S*/)?(?:whoami|hostname|id|logname|uname\s+-[a-z]*n[a-z]*)(?:\s|$)", re.I)
 # Who and which machine (not its platform: a download for `uname().machine` names no one).
 IDENTITY = frozenset({"getpass.getuser", "socket.gethostname", "socket.getfqdn", "platform.node", "os.getlogin"})
 WHOLE_ENVIRONMENT = frozenset({"os.environ", "os.environ.copy", "os.environ.items", "os.environ.values", "os.environb"})
@@ -79,6 +81,8 @@ def _kind(name: str) -> str | None:
         return "credentials"
     if name.startswith("<command ") and ENVIRONMENT_COMMANDS.match(name[9:-1].strip()):
         return "environment"
+    if name.startswith("<command ") and IDENTITY_COMMANDS.match(name[9:-1].strip()):
+        return "host"
     if name.removesuffix("()").endswith("list_running_servers"):  # Jupyter servers with their tokens
         return "credentials"
     if name.removesuffix("()") in IDENTITY:
