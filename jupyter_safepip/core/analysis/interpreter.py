@@ -666,8 +666,6 @@ class Interpreter:
 
     # ---- calls
     def _call(self, node: ast.Call, scope: int) -> Value:
-        if isinstance(node.func, ast.Attribute) and self.value(node.func.value, scope) == EMPTY:
-            return EMPTY  # a method of what is not known yet (a parameter before its callers are seen): nothing yet
         func = self.value(node.func, scope)
         args = [self.value(a, scope) for a in node.args]
         kwargs = {k.arg or "**": self.value(k.value, scope) for k in node.keywords}
@@ -696,8 +694,6 @@ class Interpreter:
             for key in value.funcs:
                 if not key.startswith("instance:"):
                     self._note_call(key.removeprefix("bound:"), scope)
-        if result is EMPTY and func.funcs and not func.refs and func.method is None:
-            return EMPTY  # the package's own function gives nothing (yet: its return may be known in a later pass)
         if result is EMPTY:
             text_method = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in STR_METHODS
             return Value(origins=carried | (func.origins if text_method else func.origins - {TEXT}), opaque=True)
