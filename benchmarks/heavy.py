@@ -132,7 +132,7 @@ def files_scanned(cache: Path) -> int:
     return total
 
 
-def measure(label: str, args: list[str], work: Path) -> list[Run]:
+def measure(args: list[str], work: Path) -> list[Run]:
     runs: list[Run] = []
     base = {k: v for k, v in os.environ.items() if not k.startswith("SAFEPIP_")}
     pip_cache = work / "pip-cache"
@@ -169,15 +169,21 @@ def table(results: dict[str, list[Run]]) -> str:
     return "\n".join(lines)
 
 
+def _chosen(only: list[str] | None) -> dict[str, list[str]]:
+    """The requests to run: all, or those --only names by label (its first word will do), or any other
+    requirement as a quick run of its own."""
+    if not only:
+        return dict(REQUESTS)
+    labels = [next((k for k in REQUESTS if name in (k, k.split(" ")[0])), name) for name in only]
+    return {label: REQUESTS.get(label, [label]) for label in labels}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="REQUEST", help=f"some of: {', '.join(REQUESTS)} (or any requirement)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "heavy.json")
     args = parser.parse_args()
-    # --only takes the labels above (their first word will do) or any other requirement, as a quick run
-    chosen = dict(REQUESTS) if not args.only else {
-        next((k for k in REQUESTS if only in (k, k.split(" ")[0])), only): REQUESTS.get(only, [only]) for only in args.only}
-    chosen = {label: REQUESTS.get(label, request) for label, request in chosen.items()}
+    chosen = _chosen(args.only)
     results: dict[str, list[Run]] = {}
     with tempfile.TemporaryDirectory(prefix="safepip-heavy-") as tmp:
         requirements = Path(tmp) / "requirements.txt"
@@ -186,7 +192,7 @@ def main() -> None:
             print(f"{label}", flush=True)
             work = Path(tmp) / f"r{number}"
             work.mkdir()
-            results[label] = measure(label, [a.format(requirements=requirements) for a in request], work)
+            results[label] = measure([a.format(requirements=requirements) for a in request], work)
     print(table(results))
     args.out.write_text(json.dumps({"date": date.today().isoformat(), "python": sys.version.split()[0],
                                     "results": {k: [asdict(r) for r in v] for k, v in results.items()}}, indent=1) + "\n")
