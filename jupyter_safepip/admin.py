@@ -322,7 +322,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="jupyter safepip",
         description="Load the jupyter_safepip guard in every new kernel and server, at one configuration level.")
     parser.add_argument("--version", action="version", version=__version__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{enable,disable,status}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{enable,disable,status,serve}")
+    commands.add_parser("serve", help="run the vetting index (jupyter safepip serve --help)", add_help=False)
     for name, text in (("enable", "load the guard in every new kernel and enable the server extension"),
                        ("disable", "take out what enable wrote at that level"),
                        ("status", "where the guard is enabled, and the effective policy with its locks")):
@@ -338,6 +339,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        from .vetting.serve import main as serve
+
+        return serve(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "status":

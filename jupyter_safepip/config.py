@@ -50,6 +50,8 @@ class SafePip(Configurable):
     decision_timeout = Float(600.0, min=1, max=86400, help="Seconds the warning widget waits for a decision before cancelling.").tag(config=True)
     index_url = Unicode("", help="The index to trust: pip resolves from it. Locked, requests naming another index, find-links or --no-index are refused.").tag(config=True)
     enabled = Bool(True, help="Load the guard in kernels. Locked, %unload_ext jupyter_safepip is refused.").tag(config=True)
+    min_release_age = Float(0.0, min=0, max=365, help="Cool-down in days: releases uploaded more recently are passed over (pip's --uploaded-prior-to); a pinned younger release warns. 0: off.").tag(config=True)
+    index_store = Unicode("", help="The vetting index's verdict store: postgresql://... for several replicas, else a SQLite file; empty: index.sqlite in the Jupyter data directory.").tag(config=True)
     locked = List(Unicode(), help="Settings users cannot change (administrator layers only).").tag(config=True)
 
 
@@ -188,7 +190,7 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
         raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None
     cache_dir = Path(v["cache_dir"]).expanduser() if v["cache_dir"] else default_cache_dir()
     return Settings(policy=policy, python=python, cache_dir=_usable(cache_dir, config.sources.get("cache_dir")),
-                    offline=bool(v["offline"]))
+                    offline=bool(v["offline"]), min_release_age=float(v["min_release_age"]))
 
 
 def _usable(cache_dir: Path, source: str | None) -> Path:

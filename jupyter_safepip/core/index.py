@@ -47,6 +47,13 @@ class IndexFile:
     yanked_reason: str | None = None
     upload_time: str | None = None
     requires_python: str | None = None
+    size: int | None = None
+    core_metadata: dict[str, str] | bool = False  # PEP 658/714: the metadata file's hashes, True without any
+
+    @property
+    def metadata_url(self) -> str | None:
+        """Where the index serves this file's core metadata (PEP 658), if it says it does."""
+        return self.url + ".metadata" if self.core_metadata else None
 
 
 @dataclass(frozen=True)
@@ -69,15 +76,21 @@ class IndexClient:
 
     def files(self, name: str) -> tuple[IndexFile, ...]:
         """Every file for a project across all indexes and find-links locations."""
+        page = self.page(name)
+        return page.files if page is not None else ()
+
+    def page(self, name: str) -> SimplePage | None:
+        """The project's page as pip sees it: every index's and find-links location's files, the first index's
+        status; None when none of them has the project."""
         name = canonicalize_name(name)
-        found: list[IndexFile] = []
-        for index_url in self.index_urls:
-            page = self._simple_page(index_url, name)
-            if page is not None:
-                found += page.files
+        pages = [page for index_url in self.index_urls if (page := self._simple_page(index_url, name)) is not None]
+        found = [f for page in pages for f in page.files]
         for location in self.find_links:
             found += _find_links_files(location, name)
-        return tuple(found)
+        if not pages and not found:
+            return None
+        first = pages[0] if pages else SimplePage(())
+        return SimplePage(tuple(found), first.status, first.status_reason)
 
     def project(self, name: str, version: str | None = None) -> ProjectInfo | None:
         """What the indexes know about a project (and a version); None when no index has it."""
@@ -213,6 +226,8 @@ def _parse_simple_json(data: dict, page_url: str) -> SimplePage:
             yanked_reason=yanked if isinstance(yanked, str) else None,
             upload_time=entry.get("upload-time"),
             requires_python=entry.get("requires-python"),
+            size=entry["size"] if isinstance(entry.get("size"), int) else None,
+            core_metadata=_core_metadata(entry.get("core-metadata", entry.get("dist-info-metadata", False))),
         ))
     status = data.get("project-status") or {}
     return SimplePage(tuple(files), status.get("status"), status.get("reason"))
@@ -248,9 +263,24 @@ def _parse_simple_html(text: str, page_url: str) -> SimplePage:
         filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         sha256 = fragment.split("=", 1)[1] if fragment.startswith("sha256=") else None
         yanked = "data-yanked" in link
+        metadata = link.get("data-core-metadata", link.get("data-dist-info-metadata"))
         files.append(IndexFile(filename, url, sha256, _version_of(filename), yanked, link.get("data-yanked") or None,
-                               requires_python=link.get("data-requires-python")))
+                               requires_python=link.get("data-requires-python"),
+                               core_metadata=_core_metadata(_html_hashes(metadata) if metadata is not None else False)))
     return SimplePage(tuple(files), parser.status, parser.status_reason)
+
+
+def _core_metadata(value: object) -> dict[str, str] | bool:
+    """PEP 691/714's core-metadata value: a dict of hashes, or true/false."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()} or True
+    return value is True
+
+
+def _html_hashes(value: str | None) -> dict[str, str] | bool:
+    """A PEP 503 data-core-metadata attribute: `sha256=<hex>`, or `true`/empty for metadata without a hash."""
+    algorithm, sep, digest = (value or "").partition("=")
+    return {algorithm: digest} if sep and digest else True
 
 
 def _local_simple_page(path: Path, page_url: str) -> SimplePage | None:

@@ -177,6 +177,21 @@ class Pipeline:
         progress(ProgressEvent("decide", 1, 1, "applying the policy"))
         return self._decide(request, command, typed, resolved, gaps, listed)
 
+    def check_file(self, candidate: Candidate, index: IndexClient, network: PipNetwork = PipNetwork(),
+                   workers: ScanWorkers | None = None) -> tuple[tuple[Finding, ...], tuple[CheckError, ...], Artifact | None]:
+        """One index file on its own, as the vetting index checks it: its name, its project's metadata on `index`,
+        its archive (in `workers`, else here); the findings and errors before any policy weighs them, and the file."""
+        inspected = self._inspect(candidate, _Route(index, self._connection(network)[1]), workers=workers)
+        return inspected.findings, inspected.errors, inspected.artifact
+
+    def fetch(self, candidate: Candidate, network: PipNetwork = PipNetwork()) -> Artifact:
+        """The candidate's file from the artifact store (downloaded once, verified against its sha256)."""
+        return self._connection(network)[1].fetch(candidate)
+
+    def session(self, network: PipNetwork = PipNetwork()) -> requests.Session:
+        """The cached HTTP session for these network settings."""
+        return self._connection(network)[0]
+
     def _check_typed(self, request: InstallRequest, route: _Route) -> _Typed:
         """Each typed requirement's name, and each path or URL inspected before pip sees it (pip builds those even
         in a dry run), with the kept copy pip is to read instead."""

@@ -140,6 +140,15 @@ def parse_install_args(install_args: Sequence[str]) -> InstallRequest:
     )
 
 
+def configured_indexes(args: Sequence[str] = ()) -> tuple[tuple[str, ...], PipNetwork]:
+    """The indexes pip reads (its configuration files, PIP_* variables, then `args`: --index-url, ...) and its
+    network settings: what a vetting index proxies by default."""
+    options, _positional = _pip_install_options(list(args))
+    _refuse_unusable_indexes(options)
+    urls = () if options.no_index else (options.index_url, *options.extra_index_urls)
+    return tuple(u for u in urls if u), _network(options)
+
+
 def parse_requirement(text: str, *, editable: bool = False, source: str = "command line") -> Requirement:
     """One requirement as typed: a name with specifier/extras/marker, a direct URL, a VCS URL or a path."""
     text = text.strip()

@@ -26,3 +26,4 @@ class Settings:
     offline: bool = False  # use only the cache and shipped data
     timeout: float = 15.0  # seconds per HTTP request
     pip_timeout: float = 600.0  # seconds for pip's resolution
+    min_release_age: float = 0.0  # days: the cool-down; releases uploaded more recently are passed over

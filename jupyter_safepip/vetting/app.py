@@ -1,0 +1,222 @@
+"""The vetting index over HTTP (tornado): /simple/ pages, /files/ downloads, the admin's /api/decisions.
+
+Blocking work (the upstream, the checks, the database) runs in a thread pool; archive scans run in worker
+processes, so a scan in progress does not slow the pages other clients are reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from functools import partial
+
+from tornado import web
+
+from ..core.model import Verdict
+from .auth import Authenticator, Identity, Unauthenticated
+from .listing import HTML_SIMPLE, JSON_SIMPLE, file_path, render_html, render_json
+from .records import Decision, DecisionFilter
+from .service import Asker, Refused, VettingIndex
+from .store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+CHUNK = 1 << 20
+MAX_DECISIONS_PAGE = 1000
+
+
+class _Base(web.RequestHandler):
+    index: VettingIndex
+    auth: Authenticator
+    pool: ThreadPoolExecutor
+
+    def initialize(self, index: VettingIndex, auth: Authenticator, pool: ThreadPoolExecutor) -> None:
+        self.index, self.auth, self.pool = index, auth, pool
+
+    async def prepare(self) -> None:
+        try:
+            self.identity: Identity = await self.auth.identify(self.request.headers.get("Authorization"))
+        except Unauthenticated as exc:
+            self.set_header("WWW-Authenticate", 'Basic realm="jupyter_safepip vetting index"')
+            self._refuse(401, str(exc))
+
+    @property
+    def asker(self) -> Asker:
+        agent = self.request.headers.get("User-Agent", "")
+        return Asker(self.identity.user, agent.split(" ", 1)[0][:80] or "unknown")
+
+    async def blocking(self, call, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, partial(call, *args))
+
+    def _refuse(self, status: int, reason: str) -> None:
+        """A status with a one-line reason: pip prints the status line, so the reason goes there too."""
+        self.set_status(status, reason=_status_line(reason))
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(reason + "\n")
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish(f"{self._reason}\n")
+
+    async def answer(self, work):
+        try:
+            return await work
+        except Refused as exc:
+            self._refuse(exc.status, exc.reason)
+        except StoreUnavailable as exc:
+            self._refuse(503, f"the verdict store is unavailable: {exc}")
+        return None
+
+
+class RootHandler(_Base):
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish("<!DOCTYPE html><html><body><h1>jupyter_safepip vetting index</h1>"
+                    "<p>Project pages are at /simple/&lt;project&gt;/.</p></body></html>")
+
+
+class ProjectHandler(_Base):
+    async def get(self, name: str) -> None:
+        shown = await self.answer(self.blocking(self.index.page, name, self.asker))
+        if self._finished:
+            return
+        if shown is None:
+            return self._refuse(404, f"{name}: no such project on the upstream index")
+        if shown.name != name:  # PEP 503: the normalised name is the page's address
+            return self.redirect(self.request.path.replace(f"/{name}/", f"/{shown.name}/"), permanent=True)
+        wants_json = _prefers_json(self.request.headers.get("Accept", ""))
+        body = (render_json if wants_json else render_html)(shown, partial(file_path, shown.name))
+        self.set_header("Content-Type", JSON_SIMPLE if wants_json else "text/html; charset=utf-8")
+        self.set_header("Vary", "Accept, Authorization")
+        self.set_header("Cache-Control", "private, max-age=60")
+        self.finish(body)
+
+
+class FileHandler(_Base):
+    async def get(self, project: str, filename: str) -> None:
+        if filename.endswith(".metadata"):
+            data = await self.answer(self.blocking(self.index.metadata, project, filename.removesuffix(".metadata")))
+            if self._finished:
+                return
+            if data is None:
+                return self._refuse(404, f"{filename}: no metadata file")
+            self.set_header("Content-Type", "application/octet-stream")
+            return self.finish(data)
+        served = await self.answer(self.blocking(self.index.file, project, filename, self.asker))
+        if served is None:
+            return
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header("Content-Length", str(served.artifact.size))
+        self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+        with served.artifact.path.open("rb") as source:  # the kept copy: the very bytes that were checked
+            while chunk := await self.blocking(source.read, CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
+class DecisionsHandler(_Base):
+    """GET /api/decisions?user=&project=&verdict=&since=&until=&limit=&offset=&format=json|jsonl (administrators)."""
+
+    async def get(self) -> None:
+        if not self.identity.admin:
+            return self._refuse(403, "the decision log is for hub administrators")
+        try:
+            which = _decision_filter(self)
+        except ValueError as exc:
+            return self._refuse(400, str(exc))
+        if self.get_argument("format", "json") == "jsonl":
+            self.set_header("Content-Type", "application/x-ndjson")
+            rows = await self.answer(self.blocking(lambda: list(self.index.store.iter_decisions(which))))
+            if rows is not None:
+                self.finish("".join(json.dumps(_decision_json(d)) + "\n" for d in rows))
+            return
+        rows = await self.answer(self.blocking(self.index.store.decisions, which))
+        if rows is not None:
+            self.finish({"decisions": [_decision_json(d) for d in rows], "limit": which.limit, "offset": which.offset})
+
+
+class HealthHandler(_Base):
+    async def get(self) -> None:
+        self.finish({"ok": True, "pending_decisions": self.index.store.pending, "scans": self.index.vetter.scans})
+
+
+def make_app(index: VettingIndex, auth: Authenticator, prefix: str = "/", threads: int = 32) -> web.Application:
+    """The routes under `prefix` (a hub service's own prefix, or /)."""
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="safepip-index")
+    base = prefix.rstrip("/")
+    args = {"index": index, "auth": auth, "pool": pool}
+    return web.Application([
+        (rf"{base}/simple/?", RootHandler, args),
+        (rf"{base}/simple/([^/]+)/?", ProjectHandler, args),
+        (rf"{base}/files/([^/]+)/([^/]+)", FileHandler, args),
+        (rf"{base}/api/decisions", DecisionsHandler, args),
+        (rf"{base}/api/health", HealthHandler, args),
+    ])
+
+
+def _prefers_json(accept: str) -> bool:
+    """PEP 691 content negotiation: JSON when the client ranks it at least as high as HTML."""
+    ranks: dict[str, float] = {}
+    for part in accept.split(","):
+        kind, *params = [p.strip() for p in part.split(";")]
+        q = next((float(p[2:]) for p in params if p.startswith("q=") and _is_number(p[2:])), 1.0)
+        ranks[kind] = q
+    json_q = ranks.get(JSON_SIMPLE, 0.0)
+    html_q = max(ranks.get(HTML_SIMPLE, 0.0), ranks.get("text/html", 0.0), ranks.get("*/*", 0.0))
+    return json_q > 0 and json_q >= html_q
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _status_line(reason: str) -> str:
+    """The reason as an HTTP status line allows: one line of printable ASCII."""
+    text = "".join(c if 32 <= ord(c) < 127 else "?" for c in " ".join(reason.split()))
+    return text[:300]
+
+
+def _decision_filter(handler: web.RequestHandler) -> DecisionFilter:
+    verdict = handler.get_argument("verdict", None)
+    if verdict is not None and verdict.upper() not in Verdict.__members__:
+        raise ValueError(f"verdict must be one of {', '.join(v.label for v in Verdict)}")
+    limit = _int(handler.get_argument("limit", "100"), "limit")
+    return DecisionFilter(
+        user=handler.get_argument("user", None),
+        project=handler.get_argument("project", None),
+        verdict=Verdict[verdict.upper()] if verdict else None,
+        since=_moment(handler.get_argument("since", None), "since"),
+        until=_moment(handler.get_argument("until", None), "until"),
+        limit=max(1, min(limit, MAX_DECISIONS_PAGE)),
+        offset=max(0, _int(handler.get_argument("offset", "0"), "offset")),
+    )
+
+
+def _int(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number") from None
+
+
+def _moment(text: str | None, name: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO 8601 time (2026-12-01T00:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _decision_json(d: Decision) -> dict:
+    return {"at": d.at.isoformat().replace("+00:00", "Z"), "user": d.user, "client": d.client, "project": d.project,
+            "version": d.version, "filename": d.filename, "sha256": d.sha256, "verdict": d.verdict.label,
+            "served": d.served, "reason": d.reason}

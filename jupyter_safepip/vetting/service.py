@@ -1,0 +1,163 @@
+"""The vetting index without HTTP: project pages and files as the policy allows them, and the decision log."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from packaging.utils import canonicalize_name
+
+from ..core.checks import names
+from ..core.checks.names import NameCheckError
+from ..core.index import IndexClient, IndexFile, IndexUnavailable
+from ..core.model import Artifact, Verdict
+from ..core.policy import decide_package, installs_unattended
+from .judgement import judge
+from .listing import Listing, Rules, listing, newest_release, why_left_out
+from .records import Decision
+from .store import VerdictStore, now
+from .vetter import FetchFailed, FileVetter
+
+log = logging.getLogger(__name__)
+PAGE_CHECK_BYTES = 50_000_000  # a page checks its newest release first when its files are no bigger than this
+PAGE_CHECK_RELEASES = 3  # ... and, while each is refused, the next older one, this many times
+
+
+class Refused(Exception):
+    """The index will not serve this; the reason is one line for pip to print after the status."""
+
+    def __init__(self, reason: str, status: int = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Served:
+    artifact: Artifact
+    reason: str
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked, for the decision log."""
+
+    user: str
+    client: str
+
+
+class VettingIndex:
+    def __init__(self, upstream: IndexClient, vetter: FileVetter, store: VerdictStore, rules: Rules,
+                 page_check_bytes: int = PAGE_CHECK_BYTES) -> None:
+        self.upstream = upstream
+        self.vetter = vetter
+        self.store = store
+        self.rules = rules
+        self.page_check_bytes = page_check_bytes
+        self._checks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="safepip-page-check")
+
+    def page(self, name: str, asker: Asker) -> Listing | None:
+        """The project's listing (None: upstream has no such project); Refused for a name that imitates another."""
+        self._refuse_name(name, asker)
+        at = now()
+        upstream_page = self._upstream_page(name)
+        if upstream_page is None:
+            return None
+        checks = self.store.file_checks([f.sha256 for f in upstream_page.files if f.sha256], self.vetter.rules)
+        shown = listing(name, upstream_page, self.rules, checks, at)
+        for _ in range(PAGE_CHECK_RELEASES):
+            newest = newest_release(shown.files)
+            unchecked = [f for f in newest[1] if f.sha256 not in checks] if newest else []
+            if not unchecked or sum(f.size or self.page_check_bytes + 1 for f in unchecked) > self.page_check_bytes:
+                break
+            # Checked now, so that pip picks the newest release the policy allows instead of failing on a refusal.
+            for f, checked in zip(unchecked, self._checks.map(lambda f: self._try_check(name, f), unchecked)):
+                if checked is not None:
+                    checks = {**checks, f.sha256 or "": checked}
+            shown = listing(name, upstream_page, self.rules, checks, at)
+            if newest_release(shown.files) == newest:
+                break
+        return shown
+
+    def file(self, project: str, filename: str, asker: Asker) -> Served:
+        """The checked file to serve; Refused with the reason otherwise. Every answer is logged."""
+        name = canonicalize_name(project)
+        upstream_page = self._upstream_page(name)
+        file = next((f for f in upstream_page.files if f.filename == filename), None) if upstream_page else None
+        if file is None:
+            raise Refused(f"{filename} is not a file of {name} on the upstream index", 404)
+        early = why_left_out(name, file, self.rules, now())
+        if early is not None:
+            self._log(asker, name, file, Verdict.BLOCK, False, early)
+            raise Refused(early)
+        try:
+            checked = self.vetter.check(name, file)
+        except FetchFailed as exc:
+            self._log(asker, name, file, Verdict.BLOCK, False, f"could not fetch: {exc}")
+            raise Refused(f"could not fetch {filename} from the upstream index to check it: {exc}", 502) from None
+        judgement = judge(self.rules.policy, checked.check)
+        file = replace(file, sha256=checked.check.sha256)
+        if not judgement.served:
+            self._log(asker, name, file, judgement.verdict, False, judgement.reason)
+            raise Refused(judgement.reason)
+        try:
+            artifact = checked.artifact or self.vetter.fetch(name, file, checked.check)
+        except FetchFailed as exc:
+            self._log(asker, name, file, judgement.verdict, False, f"could not fetch: {exc}")
+            raise Refused(f"could not fetch {filename} from the upstream index: {exc}", 502) from None
+        self._log(asker, name, file, judgement.verdict, True, judgement.reason)
+        return Served(artifact, judgement.reason)
+
+    def metadata(self, project: str, filename: str) -> bytes | None:
+        """A file's core metadata (PEP 658) from upstream: data pip resolves with, no code."""
+        page = self._upstream_page(canonicalize_name(project))
+        file = next((f for f in page.files if f.filename == filename), None) if page else None
+        if file is None or file.metadata_url is None:
+            return None
+        response = self.upstream.session.get(file.metadata_url)
+        if response.status_code in (404, 410):
+            return None
+        if response.status_code != 200:
+            raise Refused(f"the upstream index answered HTTP {response.status_code} for the metadata of {filename}", 502)
+        return response.content
+
+    def close(self) -> None:
+        self._checks.shutdown(wait=False, cancel_futures=True)
+
+    def _refuse_name(self, name: str, asker: Asker) -> None:
+        try:
+            findings = names.check_name(name)
+        except NameCheckError as exc:
+            raise Refused(str(exc), 404) from None
+        decision = decide_package(self.rules.policy, None, name, findings, ())
+        if installs_unattended(self.rules.policy, decision.verdict):
+            return
+        worst = max(decision.findings, key=lambda f: f.severity, default=None)
+        if worst is None:  # the deny list, whatever the version
+            reason = f"{decision.verdict.label}: {'; '.join(decision.reasons)}"
+        else:
+            hint = f"; did you mean {worst.suggestion}?" if worst.suggestion else ""
+            reason = f"{decision.verdict.label}: {worst.message}{hint} [{worst.rule_id}]"
+        self.store.record(Decision(now(), asker.user, asker.client, canonicalize_name(name), "", "", "",
+                                   decision.verdict, False, reason))
+        raise Refused(reason)
+
+    def _upstream_page(self, name: str):
+        try:
+            return self.upstream.page(name)
+        except IndexUnavailable as exc:
+            raise Refused(f"the upstream index is unavailable: {exc}", 502) from None
+
+    def _try_check(self, name: str, file: IndexFile):
+        try:
+            return self.vetter.check(name, file).check
+        except FetchFailed:
+            return None  # listed; fetching it later says why it cannot be served
+        except Exception:  # noqa: BLE001 - a page still answers; the file's own request reports the failure
+            log.exception("checking %s for its project page failed", file.filename)
+            return None
+
+    def _log(self, asker: Asker, project: str, file: IndexFile, verdict: Verdict, served: bool, reason: str) -> None:
+        self.store.record(Decision(now(), asker.user, asker.client, project, file.version or "", file.filename,
+                                   file.sha256 or "", verdict, served, reason))

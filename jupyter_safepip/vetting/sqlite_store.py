@@ -1,0 +1,78 @@
+"""The verdict store in a SQLite file: the default, for one index process (or a few on one machine)."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from .store import SCHEMA_VERSION, StoreUnavailable, VerdictStore
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class SqliteStore(VerdictStore):
+    """WAL-mode SQLite; a file lock per file being checked, so processes on one machine check it once."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path).expanduser()
+        self._locks = self.path.with_name(self.path.name + ".scanning")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._locks.mkdir(exist_ok=True)
+            self._upgrade()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"cannot use the verdict store {self.path}: {exc}") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = self._connect()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open the verdict store {self.path}: {exc}") from None
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            db.execute("ROLLBACK") if db.in_transaction else None
+            raise StoreUnavailable(f"the verdict store {self.path} failed: {exc}") from None
+        finally:
+            db.close()
+
+    def _execute(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._transaction() as db:
+            return db.execute(sql, params).fetchall()
+
+    def _execute_many(self, sql: str, rows: Sequence[Sequence]) -> None:
+        with self._transaction() as db:
+            db.executemany(sql, rows)
+
+    @contextmanager
+    def scanning(self, sha256: str) -> Iterator[None]:
+        with open(self._locks / f"{sha256}.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+            yield
+
+    def close(self) -> None:
+        pass  # a connection per operation
+
+    def _upgrade(self) -> None:
+        with self._transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS safepip_schema (version INTEGER NOT NULL)")
+            row = db.execute("SELECT version FROM safepip_schema").fetchone()
+            version = row[0] if row else 0
+            for step in self._migrations_to_apply(version):
+                for statement in step:
+                    db.execute(statement.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"))
+            db.execute("DELETE FROM safepip_schema")
+            db.execute("INSERT INTO safepip_schema (version) VALUES (?)", (max(version, SCHEMA_VERSION),))

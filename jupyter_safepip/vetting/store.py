@@ -1,0 +1,204 @@
+"""The verdict store: file checks and decisions in one SQL database shared by every replica of the index.
+
+SQLite (a file, nothing to set up) or PostgreSQL (several replicas). The schema is versioned and upgraded in
+place when a store is opened. Decisions that cannot be written while the database is away are kept in memory
+and written when it is back: none is lost to a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+
+from ..core.model import Verdict
+from ..core.report_json import error_from_dict, error_to_dict, finding_from_dict, finding_to_dict
+from .records import Decision, DecisionFilter, FileCheck
+
+MAX_PENDING_DECISIONS = 100_000  # kept in memory while the database is away; the oldest go first beyond that
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # text in both databases: sorts as time does
+# Each entry upgrades the schema by one version; `{serial}` is the dialect's auto-numbered key.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE file_checks (sha256 TEXT NOT NULL, rules TEXT NOT NULL, filename TEXT NOT NULL, "
+        "project TEXT NOT NULL, version TEXT NOT NULL, findings TEXT NOT NULL, errors TEXT NOT NULL, "
+        "checked_at TEXT NOT NULL, PRIMARY KEY (sha256, rules))",
+        "CREATE TABLE decisions (id {serial}, at TEXT NOT NULL, user_name TEXT NOT NULL, client TEXT NOT NULL, "
+        "project TEXT NOT NULL, version TEXT NOT NULL, filename TEXT NOT NULL, sha256 TEXT NOT NULL, "
+        "verdict TEXT NOT NULL, served INTEGER NOT NULL, reason TEXT NOT NULL)",
+        "CREATE INDEX decisions_at ON decisions (at)",
+        "CREATE INDEX decisions_project ON decisions (project, at)",
+        "CREATE INDEX decisions_user ON decisions (user_name, at)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+DECISION_COLUMNS = "at, user_name, client, project, version, filename, sha256, verdict, served, reason"
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or used; the message says which and why."""
+
+
+class VerdictStore(ABC):
+    """File checks by (sha256, rules), one scan of a file at a time across replicas, and the decision log."""
+
+    placeholder = "?"
+
+    def __init__(self) -> None:
+        self._pending: list[Decision] = []
+        self._pending_lock = threading.Lock()
+
+    # --- what a dialect provides -----------------------------------------------------------------
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Run one statement in its own transaction; rows for a query. StoreUnavailable when the database is away."""
+
+    @abstractmethod
+    def _execute_many(self, sql: str, rows: Sequence[Sequence]) -> None:
+        """One statement for many rows, in one transaction."""
+
+    @abstractmethod
+    def scanning(self, sha256: str) -> AbstractContextManager[None]:
+        """Held while this file is checked: a second replica (or thread) asking for it waits, then reads the result."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # --- file checks -----------------------------------------------------------------------------
+    def file_check(self, sha256: str, rules: str) -> FileCheck | None:
+        rows = self._execute(self._sql("SELECT sha256, rules, filename, project, version, findings, errors, checked_at "
+                                       "FROM file_checks WHERE sha256 = ? AND rules = ?"), (sha256, rules))
+        return _file_check(rows[0]) if rows else None
+
+    def file_checks(self, sha256s: Sequence[str], rules: str) -> dict[str, FileCheck]:
+        """The checks known for any of these files (one query for a whole project page)."""
+        if not sha256s:
+            return {}
+        marks = ", ".join("?" * len(sha256s))
+        rows = self._execute(self._sql("SELECT sha256, rules, filename, project, version, findings, errors, checked_at "
+                                       f"FROM file_checks WHERE rules = ? AND sha256 IN ({marks})"),
+                             (rules, *sha256s))
+        return {row[0]: _file_check(row) for row in rows}
+
+    def save_check(self, check: FileCheck) -> None:
+        findings = json.dumps([finding_to_dict(f) for f in check.findings])
+        errors = json.dumps([error_to_dict(e) for e in check.errors])
+        self._execute(self._sql("INSERT INTO file_checks (sha256, rules, filename, project, version, findings, errors, "
+                                "checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, rules) DO NOTHING"),
+                      (check.sha256, check.rules, check.filename, check.project, check.version, findings, errors,
+                       _text(check.checked_at)))
+
+    # --- decisions -------------------------------------------------------------------------------
+    def record(self, decision: Decision) -> None:
+        """Log a decision; kept and written later if the database is away right now."""
+        with self._pending_lock:
+            self._pending.append(decision)
+            del self._pending[:-MAX_PENDING_DECISIONS]
+        self.flush()
+
+    def flush(self) -> bool:
+        """Write the decisions kept while the database was away; False if it still is."""
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return True
+        try:
+            self._execute_many(self._sql(f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                               [_decision_row(d) for d in batch])
+        except StoreUnavailable:
+            with self._pending_lock:
+                self._pending[:0] = batch
+                del self._pending[:-MAX_PENDING_DECISIONS]
+            return False
+        return True
+
+    @property
+    def pending(self) -> int:
+        with self._pending_lock:
+            return len(self._pending)
+
+    def decisions(self, which: DecisionFilter = DecisionFilter()) -> tuple[Decision, ...]:
+        """Newest first."""
+        where, params = _where(which)
+        rows = self._execute(self._sql(f"SELECT {DECISION_COLUMNS} FROM decisions{where} ORDER BY at DESC, id DESC "
+                                       "LIMIT ? OFFSET ?"), (*params, which.limit, which.offset))
+        return tuple(_decision(row) for row in rows)
+
+    def iter_decisions(self, which: DecisionFilter, page: int = 1000) -> Iterator[Decision]:
+        """Every decision the filter matches, newest first, a page at a time (for an export)."""
+        offset = which.offset
+        while True:
+            rows = self.decisions(DecisionFilter(which.user, which.project, which.verdict, which.since, which.until,
+                                                 page, offset))
+            yield from rows
+            if len(rows) < page:
+                return
+            offset += page
+
+    # --- schema ----------------------------------------------------------------------------------
+    def _migrations_to_apply(self, version: int) -> tuple[tuple[str, ...], ...]:
+        if version > SCHEMA_VERSION:
+            raise StoreUnavailable(f"the database has schema version {version}, newer than this jupyter_safepip "
+                                   f"knows ({SCHEMA_VERSION}): upgrade jupyter_safepip")
+        return MIGRATIONS[version:]
+
+    def _sql(self, sql: str) -> str:
+        """`?` placeholders in this dialect's form."""
+        return sql.replace("?", self.placeholder)
+
+
+def open_store(url: str) -> VerdictStore:
+    """A store from a URL: `postgresql://...` for PostgreSQL, else a SQLite file path (or `sqlite:///path`)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres_store import PostgresStore
+
+        return PostgresStore(url)
+    from .sqlite_store import SqliteStore
+
+    return SqliteStore(url.removeprefix("sqlite://"))
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def _time(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def _file_check(row: tuple) -> FileCheck:
+    sha256, rules, filename, project, version, findings, errors, checked_at = row
+    return FileCheck(sha256, rules, filename, project, version,
+                     tuple(finding_from_dict(f) for f in json.loads(findings)),
+                     tuple(error_from_dict(e) for e in json.loads(errors)), _time(checked_at))
+
+
+def _decision_row(d: Decision) -> tuple:
+    return (_text(d.at), d.user, d.client, d.project, d.version, d.filename, d.sha256, d.verdict.label,
+            int(d.served), d.reason)
+
+
+def _decision(row: tuple) -> Decision:
+    at, user, client, project, version, filename, sha256, verdict, served, reason = row
+    return Decision(_time(at), user, client, project, version, filename, sha256, Verdict[verdict.upper()],
+                    bool(served), reason)
+
+
+def _where(which: DecisionFilter) -> tuple[str, tuple]:
+    clauses, params = [], []
+    for column, value in (("user_name = ?", which.user), ("project = ?", which.project),
+                          ("verdict = ?", which.verdict.label if which.verdict is not None else None),
+                          ("at >= ?", _text(which.since) if which.since else None),
+                          ("at < ?", _text(which.until) if which.until else None)):
+        if value is not None:
+            clauses.append(column)
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)

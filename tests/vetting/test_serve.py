@@ -1,0 +1,90 @@
+"""`jupyter safepip serve` in front of an upstream index, with real pip: only checked files reach a client."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import requests
+
+from tests.support.waits import scaled
+from tests.vetting.conftest import pip_install
+
+pytestmark = pytest.mark.integration
+
+
+def test_an_allowed_tree_installs_with_the_upstream_bytes(vetting_server, upstream, target_env, tmp_path):
+    server = vetting_server("--anonymous")
+    result = pip_install(target_env.python, server.simple, "vetapp", cache=tmp_path / "pip-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {"vetapp==1.0.0", "vetbase==1.0.0"} <= target_env.pip_list()
+    page = requests.get(f"{server.simple}vetapp/", headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+                        timeout=scaled(30)).json()
+    served = requests.get(f"{server.simple}vetapp/" + page["files"][0]["url"], timeout=scaled(30)).content
+    upstream_file = upstream.projects["vetapp"].files[0]
+    assert hashlib.sha256(served).hexdigest() == upstream_file.sha256 == page["files"][0]["hashes"]["sha256"]
+
+
+def test_a_refused_newest_release_is_left_out_so_pip_takes_the_previous(vetting_server, target_env, tmp_path):
+    server = vetting_server("--anonymous")
+    result = pip_install(target_env.python, server.simple, "layered", cache=tmp_path / "pip-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "layered==1.0.0" in target_env.pip_list()
+    html = requests.get(f"{server.simple}layered/", timeout=scaled(30)).text
+    assert "layered-1.0.0-py3-none-any.whl" in html and "layered-1.1.0" not in html
+
+
+def test_a_refused_file_answers_403_with_the_reason_pip_prints(vetting_server, target_env, tmp_path):
+    server = vetting_server("--anonymous")
+    direct = requests.get(f"{server.url}/files/layered/layered-1.1.0-py3-none-any.whl", timeout=scaled(60))
+    assert direct.status_code == 403 and "block" in direct.text and ".pth" in direct.text, direct.text
+    assert "block" in direct.reason
+    result = pip_install(target_env.python, server.simple, "onlybad", cache=tmp_path / "pip-cache")
+    assert result.returncode != 0
+    assert "onlybad" not in {line.split("==")[0] for line in target_env.pip_list()}
+
+
+def test_a_typo_squat_page_is_refused_with_did_you_mean(vetting_server, target_env, tmp_path):
+    server = vetting_server("--anonymous")
+    page = requests.get(f"{server.simple}reqeusts/", timeout=scaled(30))
+    assert page.status_code == 403 and "did you mean requests?" in page.text, page.text
+    result = pip_install(target_env.python, server.simple, "reqeusts", cache=tmp_path / "pip-cache")
+    assert result.returncode != 0
+    assert not target_env.imports("reqeusts")
+
+
+def test_a_release_inside_the_cool_down_is_passed_over(vetting_server, target_env, tmp_path):
+    server = vetting_server("--anonymous", "--min-release-age", "3")
+    result = pip_install(target_env.python, server.simple, "coolpkg", cache=tmp_path / "pip-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "coolpkg==1.0.0" in target_env.pip_list()
+    young = requests.get(f"{server.url}/files/coolpkg/coolpkg-1.1.0-py3-none-any.whl", timeout=scaled(30))
+    assert young.status_code == 403 and "cool-down" in young.text
+
+
+def test_each_file_is_checked_once_and_every_answer_is_logged(vetting_server, upstream, tmp_path):
+    token = "admin-secret"
+    server = vetting_server("--anonymous", env={"SAFEPIP_INDEX_ADMIN_TOKEN": token})
+    url = f"{server.url}/files/vetbase/vetbase-1.0.0-py3-none-any.whl"
+    for _ in range(3):
+        assert requests.get(url, timeout=scaled(60)).status_code == 200
+    requests.get(f"{server.simple}reqeusts/", timeout=scaled(30))
+    assert server.health()["scans"] == 1
+    headers = {"Authorization": f"token {token}"}
+    assert requests.get(f"{server.url}/api/decisions", timeout=scaled(30)).status_code == 403  # anonymous
+    listed = requests.get(f"{server.url}/api/decisions", params={"project": "vetbase"}, headers=headers,
+                          timeout=scaled(30)).json()["decisions"]
+    assert [(d["served"], d["verdict"], d["user"]) for d in listed] == [(True, "allow", "anonymous")] * 3
+    export = requests.get(f"{server.url}/api/decisions", params={"format": "jsonl", "verdict": "block"},
+                          headers=headers, timeout=scaled(30))
+    rows = [json.loads(line) for line in export.text.splitlines()]
+    assert [r["project"] for r in rows] == ["reqeusts"] and "did you mean" in rows[0]["reason"]
+    bad = requests.get(f"{server.url}/api/decisions", params={"since": "yesterday"}, headers=headers, timeout=scaled(30))
+    assert bad.status_code == 400 and "ISO 8601" in bad.text
+
+
+def test_without_anonymous_access_a_request_needs_credentials(vetting_server):
+    server = vetting_server()
+    answer = requests.get(f"{server.simple}vetbase/", timeout=scaled(30))
+    assert answer.status_code == 401 and "WWW-Authenticate" in answer.headers
