@@ -142,3 +142,12 @@ def pip_install(python: str, index_url: str, *requirements: str, cache: Path) ->
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_CACHE_DIR=str(cache))
     return subprocess.run([python, "-m", "pip", "install", "--index-url", index_url, "--retries", "0", *requirements],
                           capture_output=True, text=True, env=env, timeout=scaled(300))
+
+
+@pytest.fixture
+def postgres():
+    from tests.support.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.remove()
