@@ -8,11 +8,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-env.sh || { echo "test.sh: the set-up failed; no test ran" >&2; exit 1; }
-if ! command -v chromium >/dev/null 2>&1; then
-  # Debian's Chromium drives the browser tests; test tools cannot download their own browser here.
+# Debian's Chromium drives the browser tests (test tools cannot download their own browser here); Debian's
+# PostgreSQL server is what the vetting index's replica tests run against (tests/support/postgres.py).
+MISSING=""
+command -v chromium >/dev/null 2>&1 || MISSING="chromium"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || MISSING="$MISSING postgresql"
+if [ -n "$MISSING" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
-  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; } \
-    || { echo "test.sh: could not install chromium for the browser tests" >&2; exit 1; }
+  # shellcheck disable=SC2086 - one word per package
+  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $MISSING >/dev/null; } \
+    || { echo "test.sh: could not install$MISSING for the tests" >&2; exit 1; }
 fi
 
 START=$SECONDS

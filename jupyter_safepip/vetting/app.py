@@ -144,17 +144,19 @@ class HealthHandler(_Base):
 
 
 def make_app(index: VettingIndex, auth: Authenticator, prefix: str = "/", threads: int = 32) -> web.Application:
-    """The routes under `prefix` (a hub service's own prefix, or /)."""
+    """The routes at the root and, for a hub service reached through the hub's proxy, under its `prefix` too."""
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="safepip-index")
-    base = prefix.rstrip("/")
     args = {"index": index, "auth": auth, "pool": pool}
-    return web.Application([
-        (rf"{base}/simple/?", RootHandler, args),
-        (rf"{base}/simple/([^/]+)/?", ProjectHandler, args),
-        (rf"{base}/files/([^/]+)/([^/]+)", FileHandler, args),
-        (rf"{base}/api/decisions", DecisionsHandler, args),
-        (rf"{base}/api/health", HealthHandler, args),
-    ])
+    routes = []
+    for base in dict.fromkeys(("", prefix.rstrip("/"))):
+        routes += [
+            (rf"{base}/simple/?", RootHandler, args),
+            (rf"{base}/simple/([^/]+)/?", ProjectHandler, args),
+            (rf"{base}/files/([^/]+)/([^/]+)", FileHandler, args),
+            (rf"{base}/api/decisions", DecisionsHandler, args),
+            (rf"{base}/api/health", HealthHandler, args),
+        ]
+    return web.Application(routes)
 
 
 def _prefers_json(accept: str) -> bool:

@@ -168,7 +168,8 @@ def _authenticator(options: ServeOptions) -> Authenticator:
         return Authenticator(allow_anonymous=options.anonymous, admin_token=admin_token)
     from jupyterhub.services.auth import HubAuth
 
-    return Authenticator(allow_anonymous=options.anonymous, admin_token=admin_token, hub_auth=HubAuth())
+    # Any user the hub vouches for may use the index (their server's own token has no service scopes).
+    return Authenticator(allow_anonymous=options.anonymous, admin_token=admin_token, hub_auth=HubAuth(access_scopes=set()))
 
 
 def _in_hub() -> bool:

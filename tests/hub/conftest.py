@@ -16,6 +16,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,8 @@ import requests
 from tests.admin.conftest import make_admin_env
 from tests.conftest import isolated_pip_env
 from tests.support.waits import scaled, wait_until
+
+from .kernel_ws import execute
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = REPO / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -171,6 +175,48 @@ class Hub:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+class UserServer:
+    """One user's single-user server, reached through the proxy with a token scoped to that user."""
+
+    def __init__(self, hub: Hub, name: str, token: str) -> None:
+        self.hub, self.name, self.token = hub, name, token
+        self.url = hub.user_url(name)
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(f"{self.url}/{path}", headers={"Authorization": f"token {self.token}"}, timeout=scaled(30))
+
+    def start_kernel(self) -> str:
+        response = requests.post(f"{self.url}/api/kernels", json={"name": "python3"},
+                                 headers={"Authorization": f"token {self.token}"}, timeout=scaled(60))
+        assert response.status_code == 201, response.text
+        self.hub.remember_processes()
+        return response.json()["id"]
+
+    def run(self, kernel_id: str, code: str, **kwargs):
+        ws_url = f"{self.url.replace('http://', 'ws://')}/api/kernels/{kernel_id}/channels"
+        return execute(ws_url, self.token, code, **kwargs)
+
+
+def log_in(hub: Hub, name: str, password: str) -> requests.Session:
+    """The login form, as a browser submits it (the form carries the _xsrf cookie's value)."""
+    session = requests.Session()
+    session.get(f"{hub.url}/hub/login", timeout=scaled(30)).raise_for_status()
+    session.post(f"{hub.url}/hub/login", data={"username": name, "password": password,
+                                               "_xsrf": session.cookies.get("_xsrf", "")},
+                 allow_redirects=False, timeout=scaled(30))
+    return session
+
+
+def wait_until_ready(hub: Hub, name: str) -> dict:
+    def ready() -> dict | None:
+        server = hub.api("GET", f"users/{name}").json()["servers"].get("", {})
+        if not server.get("ready") and not server.get("pending"):
+            pytest.fail(f"{name}'s server stopped while starting:\n{hub.log_tail()}")
+        return server if server.get("ready") else None
+    return wait_until(ready, START_SECONDS, lambda: f"{name}'s server to be ready; the hub's log:\n{hub.log_tail()}",
+                      interval=0.5)
+
+
 def _wait_for_hub(hub: Hub) -> None:
     def answers() -> bool:
         if hub.process.poll() is not None:
@@ -182,16 +228,16 @@ def _wait_for_hub(hub: Hub) -> None:
     wait_until(answers, START_SECONDS, lambda: f"jupyterhub to answer; its log:\n{hub.log_tail()}", interval=0.3)
 
 
-@pytest.fixture(scope="session")
-def hub(package_index, tmp_path_factory):
-    """A JupyterHub whose users' kernels are guarded by the administrator's locked policy."""
+@contextmanager
+def running_hub(tmp: Path, index_url: str, extra_config: str = "") -> Iterator[Hub]:
+    """A JupyterHub whose users' kernels are guarded by the administrator's locked policy; `extra_config` is
+    appended to its jupyterhub_config.py."""
     if not PROXY.exists():
         if os.environ.get("CI") or shutil.which("npm"):
             pytest.fail(f"{PROXY} is missing: run scripts/setup-env.sh (it installs configurable-http-proxy)")
         pytest.skip("configurable-http-proxy is not installed and npm is not available on this machine")
-    tmp = tmp_path_factory.mktemp("hub")
-    prefix = enable_system_wide(tmp, package_index.url)
-    environment = isolated_pip_env(package_index.url, tmp / "pip-cache")
+    prefix = enable_system_wide(tmp, index_url)
+    environment = isolated_pip_env(index_url, tmp / "pip-cache")
     environment = {key: environment[key] for key in environment if key.startswith("PIP_")}
     environment.update(PATH=f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8")
     port, api_token = free_port(), secrets.token_hex(32)
@@ -201,7 +247,8 @@ def hub(package_index, tmp_path_factory):
         db_url=f"sqlite:///{tmp / 'jupyterhub.sqlite'}", cookie_secret=str(tmp / "cookie_secret"),
         password=PASSWORD, api_token=api_token, proxy=str(PROXY), proxy_api_url=f"http://127.0.0.1:{free_port()}",
         proxy_pid=str(tmp / "proxy.pid"), home_template=str(tmp / "homes" / "{username}"),
-        python=str(prefix / "bin" / "python"), environment=environment, timeout=int(scaled(START_SECONDS))))
+        python=str(prefix / "bin" / "python"), environment=environment, timeout=int(scaled(START_SECONDS)))
+        + extra_config)
     # The hub's own environment: nothing of the machine's Jupyter, pip or safepip configuration leaks in.
     hub_env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PIP_", "JUPYTER", "SAFEPIP_", "XDG_", "IPYTHON", "CONFIGPROXY"))}
@@ -209,7 +256,7 @@ def hub(package_index, tmp_path_factory):
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=tmp, env=hub_env,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    running = Hub(f"http://127.0.0.1:{port}", api_token, prefix, admin_policy(package_index.url), tmp / "homes",
+    running = Hub(f"http://127.0.0.1:{port}", api_token, prefix, admin_policy(index_url), tmp / "homes",
                   process, log)
     try:
         _wait_for_hub(running)
@@ -217,3 +264,10 @@ def hub(package_index, tmp_path_factory):
     finally:
         running.stop()
         running.kill_leftovers()
+
+
+@pytest.fixture(scope="session")
+def hub(package_index, tmp_path_factory):
+    """A JupyterHub whose users' kernels are guarded by the administrator's locked policy."""
+    with running_hub(tmp_path_factory.mktemp("hub"), package_index.url) as running:
+        yield running

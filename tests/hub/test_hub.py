@@ -19,8 +19,7 @@ from jupyter_safepip.config import ADMIN_LAYERS
 from tests.support.kernel_client import buttons, click_when_shown
 from tests.support.waits import scaled, wait_until
 
-from .conftest import PASSWORD, START_SECONDS, Hub, alive
-from .kernel_ws import execute
+from .conftest import PASSWORD, START_SECONDS, Hub, UserServer, log_in, wait_until_ready, alive
 
 pytestmark = pytest.mark.integration
 USER = "alice"
@@ -31,51 +30,9 @@ USER_OVERRIDE = {"block_at": "critical", "install_anyway": True, "fail_mode": "o
                  "enabled": False, "warn_at": "low"}
 
 
-class UserServer:
-    """One user's single-user server, reached through the proxy with a token scoped to that user."""
-
-    def __init__(self, hub: Hub, name: str, token: str) -> None:
-        self.hub, self.name, self.token = hub, name, token
-        self.url = hub.user_url(name)
-
-    def get(self, path: str) -> requests.Response:
-        return requests.get(f"{self.url}/{path}", headers={"Authorization": f"token {self.token}"}, timeout=scaled(30))
-
-    def start_kernel(self) -> str:
-        response = requests.post(f"{self.url}/api/kernels", json={"name": "python3"},
-                                 headers={"Authorization": f"token {self.token}"}, timeout=scaled(60))
-        assert response.status_code == 201, response.text
-        self.hub.remember_processes()
-        return response.json()["id"]
-
-    def run(self, kernel_id: str, code: str, **kwargs):
-        ws_url = f"{self.url.replace('http://', 'ws://')}/api/kernels/{kernel_id}/channels"
-        return execute(ws_url, self.token, code, **kwargs)
-
-
-def _log_in(hub: Hub, name: str, password: str) -> requests.Session:
-    """The login form, as a browser submits it (the form carries the _xsrf cookie's value)."""
-    session = requests.Session()
-    session.get(f"{hub.url}/hub/login", timeout=scaled(30)).raise_for_status()
-    session.post(f"{hub.url}/hub/login", data={"username": name, "password": password,
-                                               "_xsrf": session.cookies.get("_xsrf", "")},
-                 allow_redirects=False, timeout=scaled(30))
-    return session
-
-
-def _wait_until_ready(hub: Hub, name: str) -> dict:
-    def ready() -> dict | None:
-        server = hub.api("GET", f"users/{name}").json()["servers"].get("", {})
-        if not server.get("ready") and not server.get("pending"):
-            pytest.fail(f"{name}'s server stopped while starting:\n{hub.log_tail()}")
-        return server if server.get("ready") else None
-    return wait_until(ready, START_SECONDS, lambda: f"{name}'s server to be ready; the hub's log:\n{hub.log_tail()}",
-                      interval=0.5)
-
-
 @pytest.fixture(scope="module")
 def login(hub) -> requests.Session:
-    return _log_in(hub, USER, PASSWORD)
+    return log_in(hub, USER, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +40,7 @@ def alice(hub, login) -> UserServer:
     """The user logged in; their server started through the Hub's REST API; a token for their server."""
     response = hub.api("POST", f"users/{USER}/server")
     assert response.status_code in (201, 202), response.text
-    _wait_until_ready(hub, USER)
+    wait_until_ready(hub, USER)
     token = hub.api("POST", f"users/{USER}/tokens", json={"scopes": [f"access:servers!user={USER}"],
                                                           "note": "hub test"})
     assert token.status_code == 201, token.text
@@ -103,7 +60,7 @@ def test_user_logs_in_and_their_server_starts_through_the_hub_api(hub, login, al
     assert "jupyterhub-hub-login" in login.cookies
     me = login.get(f"{hub.url}/hub/api/user", timeout=scaled(30))
     assert me.status_code == 200 and me.json()["name"] == USER
-    assert "jupyterhub-hub-login" not in _log_in(hub, USER, "wrong password").cookies
+    assert "jupyterhub-hub-login" not in log_in(hub, USER, "wrong password").cookies
 
     status = alice.get("api/status")
     assert status.status_code == 200, status.text
