@@ -31,9 +31,10 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 flock -u 9
-# Build tools for the sdist tests, downloaded now so that the tests themselves never need the network.
-if ! ls .wheelhouse/setuptools-*.whl .wheelhouse/wheel-*.whl >/dev/null 2>&1; then
-  quiet_pip .venv/bin/python -m pip download --quiet --only-binary :all: -d .wheelhouse "setuptools>=70.1" wheel
+# Build tools for the sdist tests, and a pip with --uploaded-prior-to for the cool-down tests, downloaded now
+# so that the tests themselves never need the network.
+if ! ls .wheelhouse/setuptools-*.whl .wheelhouse/wheel-*.whl .wheelhouse/pip-*.whl >/dev/null 2>&1; then
+  quiet_pip .venv/bin/python -m pip download --quiet --only-binary :all: -d .wheelhouse "setuptools>=70.1" wheel "pip>=26.1"
 fi
 # The proxy a JupyterHub needs, for the hub tests (tests/hub), kept inside the project.
 if [ ! -x .hub-node/node_modules/.bin/configurable-http-proxy ]; then

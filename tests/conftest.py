@@ -203,6 +203,16 @@ def target_env(venv_template, tmp_path) -> TargetEnv:
 
 
 @pytest.fixture
+def target_env_with_new_pip(target_env) -> TargetEnv:
+    """The venv with the pip from the wheelhouse (one that knows --uploaded-prior-to)."""
+    if not any(WHEELHOUSE.glob("pip-*.whl")):
+        pytest.fail(f"{WHEELHOUSE} has no pip wheel: run scripts/setup-env.sh first")
+    subprocess.run([target_env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE),
+                    "--upgrade", "pip"], check=True, capture_output=True, timeout=scaled(300))
+    return target_env
+
+
+@pytest.fixture
 def target_env_with_build_tools(target_env) -> TargetEnv:
     """The venv plus setuptools and wheel from the wheelhouse the set-up script downloads (no network here)."""
     if not any(WHEELHOUSE.glob("wheel-*.whl")):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -30,7 +30,7 @@ from .artifacts import ArtifactError, ArtifactStore, local_path
 from .checks import names
 from .checks.archive import name_from_filename, scan_directory
 from .checks.corroborate import corroborate, temper_library, temper_names
-from .checks.metadata import check_metadata, check_not_found, established
+from .checks.metadata import check_cool_down, check_metadata, check_not_found, established
 from .http import make_session, plain_session
 from .index import IndexClient, IndexUnavailable
 from .install import InspectedTree, tree_digest
@@ -228,7 +228,7 @@ class Pipeline:
             on_kept = replace(request, pip_args=tuple(typed.kept.get(arg.strip(), arg) for arg in request.pip_args))
             links = route.store.offline_links() if self.settings.offline else None
             resolution = resolve_mod.resolve(on_kept, self.settings.python, gate, timeout=self.settings.pip_timeout,
-                                             offline_links=links)
+                                             offline_links=links, uploaded_prior_to=self._cool_down_cutoff())
             return _Resolved(resolution, gate.results, ())
         except resolve_mod.ResolutionError as exc:
             error = CheckError("resolve", f"pip could not resolve the request: {exc}")
@@ -240,6 +240,11 @@ class Pipeline:
             log.exception("resolution failed")
             error = CheckError("resolve", f"internal error while resolving: {exc}")
         return _Resolved(resolve_mod.Resolution(()), gate.results, (error,))
+
+    def _cool_down_cutoff(self) -> datetime | None:
+        """Releases uploaded after this are passed over (SafePip.min_release_age), None without a cool-down."""
+        days = self.settings.min_release_age
+        return datetime.now(timezone.utc) - timedelta(days=days) if days > 0 else None
 
     def _decide(self, request: InstallRequest, command: str, typed: _Typed, resolved: _Resolved, gaps: _Gaps,
                 listed: tuple[tuple[Candidate, _Inspected], ...]) -> Assessment:
@@ -345,7 +350,8 @@ class Pipeline:
                 errors.append(CheckError("metadata", "no index metadata for this project", candidate.name))
             return (), None
         now = datetime.now(timezone.utc)
-        return check_metadata(info, candidate.version, now=now, chosen=candidate), established(info, now=now)
+        cool_down = check_cool_down(info, candidate.version, now=now, days=self.settings.min_release_age)
+        return check_metadata(info, candidate.version, now=now, chosen=candidate) + cool_down, established(info, now=now)
 
     def _inspect_location(self, req: Requirement, store: ArtifactStore,
                           local_trees: list[InspectedTree]) -> tuple[Candidate, _Inspected] | CheckError:

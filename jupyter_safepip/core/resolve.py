@@ -12,7 +12,8 @@ import json
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
@@ -57,26 +58,38 @@ SdistGate = Callable[[PackagingRequirement], "tuple[Candidate, bool] | None"]
 
 
 def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout: float | None = None,
-            offline_links: Path | None = None) -> Resolution:
+            offline_links: Path | None = None, uploaded_prior_to: datetime | None = None) -> Resolution:
     """Ask pip what it would install for this request, never letting it build an uninspected sdist. Offline
-    (`offline_links` given), pip reads no index: only the files kept from earlier checks."""
-    built: dict[str, Candidate] = {}
+    (`offline_links` given), pip reads no index: only the files kept from earlier checks. With a cool-down
+    (`uploaded_prior_to`), pip passes over younger releases, except one the request pins exactly: that one is
+    kept (its file, as pip would choose it, given by direct reference) and the metadata check warns about it."""
+    built: dict[str, Candidate] = {}  # sdists inspected and let through to be built
+    pinned: dict[str, Candidate] = {}  # releases pinned exactly, kept through the cool-down
+    cut_off = ["--uploaded-prior-to", uploaded_prior_to.strftime("%Y-%m-%dT%H:%M:%SZ")] if uploaded_prior_to else []
     with tempfile.TemporaryDirectory(prefix="safepip-resolve-") as tmp:
         for _ in range(MAX_SDIST_ROUNDS):
             report_path = Path(tmp) / "report.json"
-            args, pip_env = _dry_run_args(request, report_path, built), None
+            args, pip_env = _dry_run_args(request, report_path, built, pinned) + cut_off, None
             if offline_links is not None:
                 offline_args, pip_env = _offline(request, offline_links)
                 args += offline_args
             result = run_pip(python, args, timeout=timeout, pip_env=pip_env)
             if result.returncode == 0:
                 return Resolution(_candidates(report_path))
+            if cut_off and "no such option: --uploaded-prior-to" in result.stderr:
+                raise ResolutionError("the cool-down (SafePip.min_release_age) needs a pip with --uploaded-prior-to "
+                                      "(26.0 or newer) in the target environment: upgrade pip there")
             missing = _missing_requirement(result)
             if offline_links is not None:
                 raise ResolutionError(f"offline, and the files it needs were not downloaded by an earlier check "
                                       f"({_explained(result)})")
-            if missing is None or canonicalize_name(missing.name) in built:
+            if missing is None or canonicalize_name(missing.name) in built | pinned:
                 raise ResolutionError(_explained(result))
+            if cut_off and _pinned_exactly(request, missing):
+                kept = _pinned_file(request, missing, python, Path(tmp), timeout)
+                if kept is not None:
+                    pinned[kept.name] = kept
+                    continue
             gated = sdist_gate(missing)
             if gated is None:
                 return Resolution((), not_found=(NotFound(canonicalize_name(missing.name), str(missing), result.error_summary),))
@@ -87,11 +100,39 @@ def resolve(request: InstallRequest, python: str, sdist_gate: SdistGate, timeout
     raise ResolutionError(f"more than {MAX_SDIST_ROUNDS} packages need building from source")
 
 
-def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, Candidate]) -> list[str]:
+def _pinned_exactly(request: InstallRequest, missing: PackagingRequirement) -> bool:
+    """Whether the user typed this requirement with an exact pin (==X, not a wildcard)."""
+    name = canonicalize_name(missing.name)
+    return any(r.name == name and re.fullmatch(r"==\s*[^*,]+", r.specifier.strip()) for r in request.requirements)
+
+
+def _pinned_file(request: InstallRequest, pin: PackagingRequirement, python: str, tmp: Path,
+                 timeout: float | None) -> Candidate | None:
+    """The file pip would install for a pinned release with no cool-down (a dry run of that pin alone)."""
+    report_path = tmp / "pinned.json"
+    alone = [a for a in request.pip_args if not _is_requirement(a, request)]
+    args = ["install", str(pin), *alone, "--no-deps", "--dry-run", "--report", str(report_path), "--quiet",
+            "--progress-bar", "off", "--only-binary", ":all:"]
+    if run_pip(python, args, timeout=timeout).returncode != 0:
+        return None
+    chosen = next((c for c in _candidates(report_path) if c.name == canonicalize_name(pin.name)), None)
+    if chosen is None:
+        return None
+    fragment = f"#sha256={chosen.sha256}" if chosen.sha256 else ""
+    return replace(chosen, url=chosen.url.split("#", 1)[0] + fragment)
+
+
+def _is_requirement(arg: str, request: InstallRequest) -> bool:
+    return any(arg.strip() == r.text for r in request.requirements)
+
+
+def _dry_run_args(request: InstallRequest, report_path: Path, built: dict[str, Candidate],
+                  pinned: dict[str, Candidate]) -> list[str]:
     # pip builds the inspected sdists themselves (direct references to the kept copies, given first so
     # that pip's resolver never prepares the index's copy), not whatever the index serves by then: an
-    # index may re-publish a version, or answer pip differently than it answered the check.
-    inspected = [f"{c.name} @ {c.url}" for c in built.values()]
+    # index may re-publish a version, or answer pip differently than it answered the check. Releases pinned
+    # through a cool-down are direct references too (to the index's file, with its hash).
+    inspected = [f"{c.name} @ {c.url}" for c in (*built.values(), *pinned.values())]
     args = [
         "install", *inspected, *request.pip_args,
         "--dry-run", "--report", str(report_path), "--quiet", "--progress-bar", "off",

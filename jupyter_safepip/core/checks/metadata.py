@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import unquote, urlsplit
 
+from packaging.version import InvalidVersion, Version
+
 from ..model import Candidate, Evidence, Finding, ProjectInfo, Severity
 
 
@@ -36,6 +38,12 @@ RULES = {rule.id: rule for rule in (
     MetadataRule("meta.other-index", Severity.HIGH, "pip would install a file that the first index with this project "
                  "does not serve: a higher version (or another file) published on a second index is how "
                  "dependency-confusion attacks reach private package names."),
+    MetadataRule("meta.cool-down-pinned", Severity.MEDIUM, "The chosen release is younger than the cool-down "
+                 "(SafePip.min_release_age); it was pinned exactly, so it was kept, not replaced."),
+    MetadataRule("meta.cool-down-passed-over", Severity.INFO, "A newer release was passed over: it is younger than "
+                 "the cool-down (SafePip.min_release_age)."),
+    MetadataRule("meta.cool-down-unknown", Severity.MEDIUM, "The index gives no upload time for the chosen release, "
+                 "so the cool-down (SafePip.min_release_age) could not be applied to it."),
     MetadataRule("meta.simple-index-only", Severity.INFO, "This index offers only the simple API: maintainers, project "
                  "links, description and known vulnerabilities could not be checked."),
 )}
@@ -104,6 +112,38 @@ def check_metadata(info: ProjectInfo, version: str, *, now: datetime,
         add("meta.simple-index-only", "" if first_upload else "The index gives no upload dates either, so the age "
             "of the project was not checked.")
     return tuple(findings)
+
+
+def check_cool_down(info: ProjectInfo, version: str, *, now: datetime, days: float) -> tuple[Finding, ...]:
+    """The cool-down's effect on one project: the chosen release younger than it (kept because it was pinned), or
+    the newest release it passed over."""
+    if days <= 0:
+        return ()
+    release = next((r for r in info.releases if r.version == version), None)
+    if release is None or release.uploaded is None:
+        rule = RULES["meta.cool-down-unknown"]
+        return (Finding(rule.id, rule.severity, f"{rule.explanation} {version}", info.name, (Evidence("index", None, version),)),)
+    if _age_days(release.uploaded, now) < days:
+        rule = RULES["meta.cool-down-pinned"]
+        detail = f"{version} uploaded {_days(_age_days(release.uploaded, now))} ago; the cool-down is {_days(days)}"
+        return (Finding(rule.id, rule.severity, f"{rule.explanation} {detail}", info.name, (Evidence("index", None, detail),)),)
+    newer = [r for r in info.releases if r.uploaded and not r.yanked and _age_days(r.uploaded, now) < days
+             and _newer(r.version, version)]
+    if not newer:
+        return ()
+    rule = RULES["meta.cool-down-passed-over"]
+    best = max(newer, key=lambda r: Version(r.version))
+    detail = (f"{best.version} (uploaded {_days(_age_days(best.uploaded, now))} ago) passed over for {version}; "
+              f"the cool-down is {_days(days)}")
+    return (Finding(rule.id, rule.severity, f"{rule.explanation} {detail}", info.name, (Evidence("index", None, detail),)),)
+
+
+def _newer(candidate: str, chosen: str) -> bool:
+    try:
+        newer, base = Version(candidate), Version(chosen)
+    except InvalidVersion:
+        return False
+    return newer > base and (not newer.is_prerelease or base.is_prerelease)
 
 
 def check_not_found(name: str, suggestion: str | None) -> Finding:
