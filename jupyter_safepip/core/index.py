@@ -27,6 +27,8 @@ from .http import OfflineMiss, describe_failure
 from .model import ProjectInfo, Release, Vulnerability
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
+# A vetting index (jupyter safepip serve) marks its pages with this header; its checks are then shared.
+VETTING_HEADER = "X-Safepip-Vetting-Index"
 T = TypeVar("T")
 ACCEPT = f"{JSON_SIMPLE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 
@@ -73,6 +75,7 @@ class IndexClient:
         self.index_urls = tuple(u for u in (index_url, *extra_index_urls) if u)
         self.find_links = tuple(find_links)
         self.session = session
+        self.vetting_indexes: set[str] = set()  # index URLs whose pages came from a vetting index
 
     def files(self, name: str) -> tuple[IndexFile, ...]:
         """Every file for a project across all indexes and find-links locations."""
@@ -112,8 +115,13 @@ class IndexClient:
         path = local_path(page_url)
         if path is not None:
             return _local_simple_page(path, page_url)
+        def parse(response: requests.Response) -> SimplePage:
+            if response.headers.get(VETTING_HEADER):
+                self.vetting_indexes.add(index_url)
+            return _parse_simple_page(response)
+
         try:
-            return self._read(page_url, {"Accept": ACCEPT}, _parse_simple_page)
+            return self._read(page_url, {"Accept": ACCEPT}, parse)
         except IndexUnavailable:
             raise
         except (ValueError, KeyError, TypeError) as exc:
@@ -121,7 +129,7 @@ class IndexClient:
 
     def _release_json(self, index_url: str, name: str, version: str | None) -> dict | None:
         """The JSON API document for the release, else for the project (some indexes serve only that)."""
-        root = _json_api_root(index_url)
+        root = json_api_root(index_url)
         if root is None:
             return None
         urls = ([f"{root}/pypi/{name}/{version}/json"] if version else []) + [f"{root}/pypi/{name}/json"]
@@ -322,7 +330,7 @@ def _version_of(filename: str) -> str | None:
         return None
 
 
-def _json_api_root(index_url: str) -> str | None:
+def json_api_root(index_url: str) -> str | None:
     """The JSON API lives beside the simple API (`<root>/simple/` -> `<root>/pypi/...`); local indexes have none."""
     parts = urlsplit(index_url)
     if parts.scheme not in ("http", "https"):

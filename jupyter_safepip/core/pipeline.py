@@ -60,6 +60,7 @@ from .progress import Progress, ProgressEvent, silent
 from .scan_cache import ScanCache
 from .scan_workers import ScanWorkerLost, ScanWorkers
 from .settings import Settings
+from .shared_checks import SharedCheck, shared_check
 
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8
@@ -300,6 +301,9 @@ class Pipeline:
             return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None,
                               scan.files_scanned)
         metadata, settled = self._metadata(candidate, route.index, errors, _users_own(candidate, route.store, own_files))
+        shared = shared_check(route.index, candidate)  # after the metadata: its page says if the index is a vetting one
+        if shared is not None:
+            return self._from_shared(candidate, route, shared)
         name_findings = temper_names(name_findings, settled)
         findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
         artifact, files_scanned = None, 0
@@ -319,6 +323,17 @@ class Pipeline:
                 log.exception("archive scan failed for %s", artifact.path)
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
         return _Inspected(tuple(findings), tuple(errors), artifact, files_scanned)
+
+    def _from_shared(self, candidate: Candidate, route: _Route, shared: SharedCheck) -> _Inspected:
+        """The vetting index's own check of the file; the file is still fetched (through that index, which serves
+        only what it allowed) to be installed."""
+        errors, artifact = list(shared.errors), None
+        if shared.served:
+            try:
+                artifact = route.store.fetch(candidate)
+            except ArtifactError as exc:
+                errors.append(CheckError("download", str(exc), candidate.name))
+        return _Inspected(_weighed(candidate, shared.findings), tuple(errors), artifact)
 
     def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
         """Project metadata, remembered for a few minutes: a kernel re-checks the same big projects often,

@@ -15,7 +15,9 @@ from functools import partial
 
 from tornado import web
 
+from ..core.index import VETTING_HEADER
 from ..core.model import Verdict
+from ..core.report_json import error_to_dict, finding_to_dict
 from .auth import Authenticator, Identity, Unauthenticated
 from .listing import HTML_SIMPLE, JSON_SIMPLE, file_path, render_html, render_json
 from .records import Decision, DecisionFilter
@@ -89,6 +91,7 @@ class ProjectHandler(_Base):
         wants_json = _prefers_json(self.request.headers.get("Accept", ""))
         body = (render_json if wants_json else render_html)(shown, partial(file_path, shown.name))
         self.set_header("Content-Type", JSON_SIMPLE if wants_json else "text/html; charset=utf-8")
+        self.set_header(VETTING_HEADER, "1")  # a kernel guard behind this index takes its checks (core/shared_checks)
         self.set_header("Vary", "Accept, Authorization")
         self.set_header("Cache-Control", "private, max-age=60")
         self.finish(body)
@@ -138,6 +141,36 @@ class DecisionsHandler(_Base):
             self.finish({"decisions": [_decision_json(d) for d in rows], "limit": which.limit, "offset": which.offset})
 
 
+class ReleaseJsonHandler(_Base):
+    """GET /pypi/<name>[/<version>]/json: the upstream's JSON API, passed through (metadata, no files)."""
+
+    async def get(self, path: str) -> None:
+        body = await self.answer(self.blocking(self.index.release_json, f"pypi/{path}/json"))
+        if self._finished:
+            return
+        if body is None:
+            return self._refuse(404, "the upstream index has no such JSON document")
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+
+class ChecksHandler(_Base):
+    """GET /api/checks/<sha256>: the index's check of a file it has checked, and what it does with it now."""
+
+    async def get(self, sha256: str) -> None:
+        answer = await self.answer(self.blocking(self.index.shared_check, sha256.lower()))
+        if self._finished:
+            return
+        if answer is None:
+            return self._refuse(404, "this index has not checked that file")
+        check, judgement = answer
+        self.finish({"sha256": check.sha256, "filename": check.filename, "project": check.project,
+                     "version": check.version, "rules": check.rules, "checked_at": check.checked_at.isoformat(),
+                     "findings": [finding_to_dict(f) for f in check.findings],
+                     "errors": [error_to_dict(e) for e in check.errors],
+                     "verdict": judgement.verdict.label, "served": judgement.served, "reason": judgement.reason})
+
+
 class HealthHandler(_Base):
     async def get(self) -> None:
         self.finish({"ok": True, "pending_decisions": self.index.store.pending, "scans": self.index.vetter.scans})
@@ -153,7 +186,9 @@ def make_app(index: VettingIndex, auth: Authenticator, prefix: str = "/", thread
             (rf"{base}/simple/?", RootHandler, args),
             (rf"{base}/simple/([^/]+)/?", ProjectHandler, args),
             (rf"{base}/files/([^/]+)/([^/]+)", FileHandler, args),
+            (rf"{base}/pypi/([^/]+(?:/[^/]+)?)/json", ReleaseJsonHandler, args),
             (rf"{base}/api/decisions", DecisionsHandler, args),
+            (rf"{base}/api/checks/([0-9a-fA-F]{{64}})", ChecksHandler, args),
             (rf"{base}/api/health", HealthHandler, args),
         ]
     return web.Application(routes)

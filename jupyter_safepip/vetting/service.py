@@ -10,12 +10,12 @@ from packaging.utils import canonicalize_name
 
 from ..core.checks import names
 from ..core.checks.names import NameCheckError
-from ..core.index import IndexClient, IndexFile, IndexUnavailable
+from ..core.index import IndexClient, IndexFile, IndexUnavailable, json_api_root
 from ..core.model import Artifact, Verdict
 from ..core.policy import decide_package, installs_unattended
-from .judgement import judge
+from .judgement import Judgement, judge
 from .listing import Listing, Rules, listing, newest_release, why_left_out
-from .records import Decision
+from .records import Decision, FileCheck
 from .store import VerdictStore, now
 from .vetter import FetchFailed, FileVetter
 
@@ -108,6 +108,24 @@ class VettingIndex:
             raise Refused(f"could not fetch {filename} from the upstream index: {exc}", 502) from None
         self._log(asker, name, file, judgement.verdict, True, judgement.reason)
         return Served(artifact, judgement.reason)
+
+    def shared_check(self, sha256: str) -> tuple[FileCheck, Judgement] | None:
+        """A file's check, if this index made one, and the current policy's judgement of it."""
+        check = self.store.file_check(sha256, self.vetter.rules)
+        return (check, judge(self.rules.policy, check)) if check is not None else None
+
+    def release_json(self, path: str) -> bytes | None:
+        """The upstream's JSON API document (`pypi/<name>[/<version>]/json`): the metadata a kernel behind this
+        index checks (age, maintainers, links, known vulnerabilities), passed through as data."""
+        root = json_api_root(self.upstream.index_urls[0])
+        if root is None:
+            return None
+        response = self.upstream.session.get(f"{root}/{path}", headers={"Accept": "application/json"})
+        if response.status_code in (404, 410):
+            return None
+        if response.status_code != 200:
+            raise Refused(f"the upstream index answered HTTP {response.status_code} for /{path}", 502)
+        return response.content
 
     def metadata(self, project: str, filename: str) -> bytes | None:
         """A file's core metadata (PEP 658) from upstream: data pip resolves with, no code."""

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 import requests
 
+from jupyter_safepip.core.index import JSON_SIMPLE
+from jupyter_safepip.core.model import Verdict
+from jupyter_safepip.core.settings import Settings
+from jupyter_safepip.guard import Guard
+from tests.conftest import isolated_pip_env
 from tests.support.waits import scaled
 from tests.vetting.conftest import pip_install
 
@@ -88,3 +94,34 @@ def test_without_anonymous_access_a_request_needs_credentials(vetting_server):
     server = vetting_server()
     answer = requests.get(f"{server.simple}vetbase/", timeout=scaled(30))
     assert answer.status_code == 401 and "WWW-Authenticate" in answer.headers
+
+
+def test_a_kernel_behind_the_index_takes_its_checks_instead_of_scanning(vetting_server, target_env, tmp_path,
+                                                                       monkeypatch):
+    server = vetting_server("--anonymous")
+    for name in ("vetapp", "vetbase"):  # checked by the index first (another user's install, say)
+        page = requests.get(f"{server.simple}{name}/", headers={"Accept": JSON_SIMPLE}, timeout=scaled(30)).json()
+        assert requests.get(f"{server.simple}{name}/" + page["files"][0]["url"], timeout=scaled(60)).status_code == 200
+    wanted = isolated_pip_env(server.simple, tmp_path / "pip-cache")
+    for key in [k for k in os.environ if k.startswith("PIP_") and k not in wanted]:
+        monkeypatch.delenv(key)
+    for key, value in wanted.items():
+        monkeypatch.setenv(key, value)
+    cache = tmp_path / "kernel-cache"
+    guard = Guard(Settings(python=target_env.python, cache_dir=cache))
+    assessment = guard.check(guard.parse("install vetapp"), "pip install vetapp")
+    assert assessment.report.verdict is Verdict.ALLOW, assessment.report.reasons
+    assert {p.candidate.name for p in assessment.report.packages} == {"vetapp", "vetbase"}
+    assert not list((cache / "scans").rglob("*.json"))  # nothing scanned again in the kernel
+    shared = requests.get(f"{server.url}/api/checks/{assessment.artifacts[0].sha256}", timeout=scaled(30)).json()
+    package = next(p for p in assessment.report.packages if p.candidate.sha256 == shared["sha256"])
+    assert sorted(f.rule_id for f in package.findings) == sorted(f["rule_id"] for f in shared["findings"])
+    assert len(assessment.artifacts) == 2 and all(a.path.is_file() for a in assessment.artifacts)
+
+
+def test_the_json_api_is_passed_through_for_the_kernels_metadata_checks(vetting_server):
+    server = vetting_server("--anonymous")
+    document = requests.get(f"{server.url}/pypi/vetbase/json", timeout=scaled(30))
+    assert document.status_code == 200 and document.json()["info"]["name"] == "vetbase"
+    assert requests.get(f"{server.url}/pypi/vetbase/1.0.0/json", timeout=scaled(30)).json()["info"]["version"] == "1.0.0"
+    assert requests.get(f"{server.url}/pypi/no-such-project/json", timeout=scaled(30)).status_code == 404
