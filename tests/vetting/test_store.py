@@ -11,6 +11,7 @@ import pytest
 from jupyter_safepip.core.model import CheckError, Evidence, Finding, Severity, Verdict
 from jupyter_safepip.vetting.records import Decision, DecisionFilter, FileCheck
 from jupyter_safepip.vetting.store import SCHEMA_VERSION, StoreUnavailable, open_store
+from tests.support.waits import wait_until
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -89,7 +90,7 @@ def test_decisions_made_while_the_database_is_away_are_written_when_it_is_back(p
     with pytest.raises(StoreUnavailable):
         store.file_check("ab" * 32, "rules1")
     postgres.start()
-    assert store.flush() and store.pending == 0
+    wait_until(lambda: store.flush() and store.pending == 0, 60, "the kept decisions to be written")
     assert [d.user for d in store.decisions()] == ["bob", "ann"]
     store.close()
 
