@@ -21,6 +21,10 @@ class PostgresStore(VerdictStore):
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
+        try:  # one connection first: a server that cannot be reached says why, at once
+            psycopg.connect(url, connect_timeout=int(CONNECT_SECONDS)).close()
+        except psycopg.Error as exc:
+            raise StoreUnavailable(f"cannot use the verdict store at {_where(url)}: {_one_line(exc)}") from None
         self._pool = ConnectionPool(url, min_size=1, max_size=8, timeout=CONNECT_SECONDS, open=False,
                                     check=ConnectionPool.check_connection, kwargs={"autocommit": True})
         try:

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import ConfigError, config_layers, effective_config, settings_from_config
-from ..core.http import make_session
 from ..core.index import IndexClient
 from ..core.model import PipNetwork
 from ..core.pipeline import Pipeline
@@ -46,6 +45,7 @@ class ServeOptions:
     min_release_age: float | None = None  # days; None: SafePip.min_release_age
     page_check_bytes: int = PAGE_CHECK_BYTES
     prefix: str = "/"
+    timeout: float = 15.0  # seconds per upstream request
 
 
 @dataclass
@@ -77,7 +77,7 @@ async def start(options: ServeOptions) -> Running:
     from .app import make_app
 
     config = effective_config(config_layers())
-    settings = settings_from_config(config)
+    settings = replace(settings_from_config(config), timeout=options.timeout)
     store_url = options.store or config.values["index_store"] or str(_default_store())
     index, auth, workers = build(options, settings, store_url)
     server = HTTPServer(make_app(index, auth, options.prefix), xheaders=True, max_buffer_size=1 << 20)
@@ -131,6 +131,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--anonymous", action="store_true", help="serve requests without credentials (off by default)")
     p.add_argument("--min-release-age", type=float, default=None, metavar="DAYS",
                    help="cool-down in days (default: SafePip.min_release_age)")
+    p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS", help="seconds per upstream request")
     p.add_argument("--page-check-mb", type=float, default=PAGE_CHECK_BYTES / 1e6, metavar="MB",
                    help="check a page's newest release before answering when its files total at most this")
     return p
@@ -150,6 +151,7 @@ def _options(argv: list[str] | None) -> ServeOptions:
         anonymous=args.anonymous,
         min_release_age=args.min_release_age,
         page_check_bytes=int(args.page_check_mb * 1e6),
+        timeout=args.timeout,
         prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/") if _in_hub() else "/",
     )
 

@@ -40,7 +40,7 @@ class FileVetter:
         self.upstream = upstream
         self.network = network
         self.rules = rules_fingerprint()
-        self.scans = 0  # checks run by this process (the benchmark and tests count them)
+        self.scans = 0  # files this process checked (the benchmark and the tests count them)
 
     def known(self, file: IndexFile) -> FileCheck | None:
         return self.store.file_check(file.sha256, self.rules) if file.sha256 else None
@@ -68,9 +68,9 @@ class FileVetter:
     def _check_now(self, project: str, file: IndexFile) -> Checked:
         findings, errors, artifact = self.pipeline.check_file(_candidate(project, file, file.sha256), self.upstream,
                                                               self.network, self.workers)
-        self.scans += 1
         if artifact is None:
             raise FetchFailed(next((e.reason for e in errors if e.check == "download"), "the file could not be fetched"))
+        self.scans += 1
         check = FileCheck(artifact.sha256, self.rules, file.filename, canonicalize_name(project), file.version or "",
                           findings, errors, now())
         if all(e.check in LASTING_ERRORS for e in errors):  # a metadata lookup that failed is tried again next time
