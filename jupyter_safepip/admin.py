@@ -22,6 +22,7 @@ SERVER_EXTENSION = "jupyter_safepip.server"
 KERNEL_CONFIG = "ipython_kernel_config.json"
 SERVER_CONFIG_D = "jupyter_server_config.d"
 SERVER_CONFIG = f"{SERVER_CONFIG_D}/jupyter_safepip.json"
+SAFEPIP_CONFIG = "jupyter_safepip_config.json"
 # extra_extensions, not extensions: a user's own `c.InteractiveShellApp.extensions = [...]` keeps working
 # (traitlets gives the IPKernelApp section precedence, so writing its `extensions` would replace theirs).
 KERNEL_KEY = ("IPKernelApp", "extra_extensions")
@@ -118,6 +119,53 @@ def disable(where: Level) -> list[str]:
         _drop_if_empty(server, "ServerApp", "jpserver_extensions")
         _write_json(where.server_config, server)
         changes.append(f"server extension {SERVER_EXTENSION} no longer enabled: {where.server_config}")
+    return changes
+
+
+def use_index(where: Level, url: str) -> list[str]:
+    """pip's, uv's and the guard's index at this level: the vetting index at `url`."""
+    from urllib.parse import urlsplit
+
+    from .index_config import IndexConfigError, point_at
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AdminError(f"--hub-index {url!r} is not an http(s) URL")
+    if parts.password:
+        raise AdminError("--hub-index: give the URL without credentials (a configuration file is shared); on a hub, "
+                         "configure_vetting_index gives each user's server the URL with their own token")
+    path = where.jupyter_dirs[0] / SAFEPIP_CONFIG
+    data = _read_json(path)
+    section = _section(data, path, "SafePip", create=True)
+    try:
+        changes = point_at(where.name, url)
+    except IndexConfigError as exc:
+        raise AdminError(str(exc)) from None
+    if section.get("index_url") != url:
+        section["index_url"] = url
+        _write_json(path, data)
+        changes.append(f"kernels resolve from {url} (SafePip.index_url; add it to SafePip.locked to hold users to "
+                       f"it): {path}")
+    return changes
+
+
+def stop_using_index(where: Level) -> list[str]:
+    from .index_config import IndexConfigError, stop_pointing
+
+    path = where.jupyter_dirs[0] / SAFEPIP_CONFIG
+    data = _read_json(path)
+    section = _section(data, path, "SafePip", create=False)
+    url = section.get("index_url") if section else None
+    try:
+        changes = stop_pointing(where.name, url)
+    except IndexConfigError as exc:
+        raise AdminError(str(exc)) from None
+    if section is not None and "index_url" in section:
+        del section["index_url"]
+        if not section:
+            del data["SafePip"]
+        _write_json(path, data)
+        changes.append(f"kernels no longer resolve from {url} (SafePip.index_url): {path}")
     return changes
 
 
@@ -335,6 +383,11 @@ def _parser() -> argparse.ArgumentParser:
                            help="the current user's IPython profile and Jupyter configuration")
         group.add_argument("--system", dest="level", action="store_const", const="system",
                            help="every environment on this machine (/usr/local/etc/...)")
+        if name == "enable":
+            sub.add_argument("--hub-index", metavar="URL", help="also point pip, uv and the guard at this vetting "
+                             "index (jupyter safepip serve), e.g. http://safepip-index:8765/simple/")
+        elif name == "disable":
+            sub.add_argument("--hub-index", action="store_true", help="also take out the index enable --hub-index wrote")
     return parser
 
 
@@ -355,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if ok else 1
         where = level(args.level or "sys-prefix")
         changes = (enable if args.command == "enable" else disable)(where)
+        if args.hub_index:
+            changes += (use_index(where, args.hub_index) if args.command == "enable" else stop_using_index(where))
         for change in changes:
             print(change)
         if not changes:

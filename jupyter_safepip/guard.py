@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .config import ConfigError, EffectiveConfig, configured_history_path, load_settings
 from .core.history import KEEP_DAYS, HistoryStore
@@ -102,8 +102,8 @@ def _other_sources(request: InstallRequest, trusted: str, default: str) -> list[
     if request.no_index:
         found.append("--no-index")
     if request.index_url and not (_same(request.index_url, trusted) or _same(request.index_url, default)):
-        found.append(f"--index-url {request.index_url}")
-    found += [f"--extra-index-url {u}" for u in request.extra_index_urls if not _same(u, trusted)]
+        found.append(f"--index-url {_without_credentials(request.index_url)}")
+    found += [f"--extra-index-url {_without_credentials(u)}" for u in request.extra_index_urls if not _same(u, trusted)]
     found += [f"--find-links {u}" for u in request.find_links]
     trusted_host = urlsplit(trusted).hostname
     found += [f"--trusted-host {h}" for h in request.network.trusted_hosts if h.split(":")[0] != trusted_host]
@@ -119,7 +119,13 @@ def _pip_default_index() -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    return a.rstrip("/") == b.rstrip("/")
+    """The same index, whatever credentials either URL carries (a hub gives each user's pip its own token)."""
+    return _without_credentials(a).rstrip("/") == _without_credentials(b).rstrip("/")
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) if "@" in parts.netloc else url
 
 
 def _trusted_index(config: EffectiveConfig | None) -> str | None:

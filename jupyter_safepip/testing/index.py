@@ -261,6 +261,12 @@ def _handler_for(index: PackageIndex):
         def log_message(self, *args) -> None:  # keep test output quiet
             pass
 
+        head_only = False
+
+        def do_HEAD(self) -> None:  # noqa: N802 - uv asks for a file's headers first
+            self.head_only = True
+            self.do_GET()
+
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             with index.lock:
                 index.hits.append(self.path)
@@ -324,6 +330,8 @@ def _handler_for(index: PackageIndex):
             if keep is not None:
                 body = body[:keep]
                 self.close_connection = True
+            if self.head_only:
+                return
             try:
                 if drip is None:
                     self.wfile.write(body)

@@ -98,6 +98,10 @@ class ProjectHandler(_Base):
 
 
 class FileHandler(_Base):
+    async def head(self, project: str, filename: str) -> None:
+        """What uv asks before a download: the same check and answer, without the body."""
+        await self.get(project, filename)
+
     async def get(self, project: str, filename: str) -> None:
         if filename.endswith(".metadata"):
             data = await self.answer(self.blocking(self.index.metadata, project, filename.removesuffix(".metadata")))
@@ -113,6 +117,8 @@ class FileHandler(_Base):
         self.set_header("Content-Type", "application/octet-stream")
         self.set_header("Content-Length", str(served.artifact.size))
         self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+        if self.request.method == "HEAD":
+            return self.finish()
         with served.artifact.path.open("rb") as source:  # the kept copy: the very bytes that were checked
             while chunk := await self.blocking(source.read, CHUNK):
                 self.write(chunk)

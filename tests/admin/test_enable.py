@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +181,47 @@ def test_status_shows_the_locked_policy_and_where_each_value_comes_from(admin_en
     assert settings["index_url"] == ['"http://127.0.0.1:9/simple"', "environment", "yes"]
     assert settings["warn_at"] == ['"low"', "user"]
     assert "refused: block_at is locked by the administrator; the user value 'critical' was ignored" in out
+
+
+def _first_index(admin_env) -> str:
+    """The index pip reads in the environment, as its own configuration loader says (configuration files on)."""
+    env = {k: v for k, v in admin_env.env.items() if k != "PIP_CONFIG_FILE"}
+    done = subprocess.run([admin_env.python, "-c", "from jupyter_safepip.core.request import configured_indexes; "
+                           "print(configured_indexes()[0][0])"], capture_output=True, text=True, env=env,
+                          timeout=scaled(120))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_hub_index_points_pip_and_the_guard_of_an_environment_at_the_vetting_index(admin_env):
+    url = "http://safepip-index.example:8765/simple/"
+    result = admin_env.run("enable", "--sys-prefix", "--hub-index", url)
+    assert result.returncode == 0, result.stderr
+    assert _first_index(admin_env) == url
+    assert read(admin_env.prefix / "etc" / "jupyter" / "jupyter_safepip_config.json") == {"SafePip": {"index_url": url}}
+    assert "uv reads no per-environment configuration" in result.stdout
+    off = admin_env.run("disable", "--sys-prefix", "--hub-index")
+    assert off.returncode == 0, off.stderr
+    assert _first_index(admin_env) != url
+    assert not (admin_env.prefix / "etc" / "jupyter" / "jupyter_safepip_config.json").exists()
+
+
+def test_hub_index_at_the_user_level_is_read_by_uv_too(admin_env, package_index, tmp_path):
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    uv_config = tmp_path / "home" / ".config" / "uv" / "uv.toml"
+    uv_config.parent.mkdir(parents=True)
+    uv_config.write_text('cache-dir = "' + str(tmp_path / "uv-cache") + '"\n')  # the user's own setting stays
+    assert admin_env.run("enable", "--user", "--hub-index", package_index.url).returncode == 0
+    env = {k: v for k, v in admin_env.env.items() if not k.startswith("UV_")}
+    dry = subprocess.run([uv, "pip", "install", "--dry-run", "--python", admin_env.python, "tidyutils"],
+                         capture_output=True, text=True, env=env, timeout=scaled(120))
+    assert dry.returncode == 0 and "tidyutils" in dry.stderr + dry.stdout, dry.stderr
+    assert admin_env.run("disable", "--user", "--hub-index").returncode == 0
+    assert uv_config.read_text() == 'cache-dir = "' + str(tmp_path / "uv-cache") + '"\n'
+
+
+def test_hub_index_with_credentials_is_refused_in_one_line(admin_env):
+    result = admin_env.run("enable", "--sys-prefix", "--hub-index", "http://alice:secret@index:8765/simple/")
+    assert result.returncode == 1 and "without credentials" in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+    assert not (admin_env.prefix / "pip.conf").exists()

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -125,3 +129,17 @@ def test_the_json_api_is_passed_through_for_the_kernels_metadata_checks(vetting_
     assert document.status_code == 200 and document.json()["info"]["name"] == "vetbase"
     assert requests.get(f"{server.url}/pypi/vetbase/1.0.0/json", timeout=scaled(30)).json()["info"]["version"] == "1.0.0"
     assert requests.get(f"{server.url}/pypi/no-such-project/json", timeout=scaled(30)).status_code == 404
+
+
+def test_uv_goes_through_the_index_too(vetting_server, target_env, tmp_path):
+    server = vetting_server("--anonymous")
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    env.update(UV_CACHE_DIR=str(tmp_path / "uv-cache"), UV_NO_CONFIG="1", UV_DEFAULT_INDEX=server.simple)
+    done = subprocess.run([uv, "pip", "install", "--python", target_env.python, "vetapp", "layered"],
+                          capture_output=True, text=True, env=env, timeout=scaled(300))
+    assert done.returncode == 0, done.stderr
+    assert {"vetapp==1.0.0", "vetbase==1.0.0", "layered==1.0.0"} <= target_env.pip_list()
+    refused = subprocess.run([uv, "pip", "install", "--python", target_env.python, "reqeusts"],
+                             capture_output=True, text=True, env=env, timeout=scaled(300))
+    assert refused.returncode != 0 and not target_env.imports("reqeusts")
