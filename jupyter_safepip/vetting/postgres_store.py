@@ -65,7 +65,7 @@ class PostgresStore(VerdictStore):
         finally:
             db.close()  # closing releases the lock
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._pool.close()
 
     def _upgrade(self) -> None:

@@ -32,7 +32,6 @@ from .store import StoreUnavailable, VerdictStore, open_store
 from .vetter import FileVetter
 
 log = logging.getLogger("jupyter_safepip.vetting")
-FLUSH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,6 @@ def build(options: ServeOptions, settings: Settings, store_url: str) -> tuple[Ve
 
 async def start(options: ServeOptions) -> Running:
     from tornado.httpserver import HTTPServer
-    from tornado.ioloop import PeriodicCallback
 
     from .app import make_app
 
@@ -82,8 +80,6 @@ async def start(options: ServeOptions) -> Running:
     index, auth, workers = build(options, settings, store_url)
     server = HTTPServer(make_app(index, auth, options.prefix), xheaders=True, max_buffer_size=1 << 20)
     server.listen(options.port, options.host)
-    PeriodicCallback(lambda: asyncio.get_running_loop().run_in_executor(None, index.store.flush),
-                     FLUSH_SECONDS * 1000).start()
     log.info("vetting index on http://%s:%d%s, upstream %s, store %s", options.host, options.port, options.prefix,
              ", ".join(index.upstream.index_urls), _shown(store_url))
     return Running(index, index.store, workers, server)
@@ -113,7 +109,6 @@ async def _serve(options: ServeOptions) -> int:
     await stop.wait()
     running.server.stop()
     running.index.close()
-    running.store.flush()
     running.store.close()
     running.workers.close()
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -10,7 +11,7 @@ from packaging.utils import canonicalize_name
 
 from ..core.checks import names
 from ..core.checks.names import NameCheckError
-from ..core.index import IndexClient, IndexFile, IndexUnavailable, json_api_root
+from ..core.index import IndexClient, IndexFile, IndexUnavailable, SimplePage, json_api_root
 from ..core.model import Artifact, Verdict
 from ..core.policy import decide_package, installs_unattended
 from .judgement import Judgement, judge
@@ -22,6 +23,7 @@ from .vetter import FetchFailed, FileVetter
 log = logging.getLogger(__name__)
 PAGE_CHECK_BYTES = 50_000_000  # a page checks its newest release first when its files are no bigger than this
 PAGE_CHECK_RELEASES = 3  # ... and, while each is refused, the next older one, this many times
+UPSTREAM_PAGE_SECONDS = 30.0  # an upstream page read is used again for this long (a new upload shows up after it)
 
 
 class Refused(Exception):
@@ -56,6 +58,8 @@ class VettingIndex:
         self.rules = rules
         self.page_check_bytes = page_check_bytes
         self._checks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="safepip-page-check")
+        self._pages: dict[str, tuple[float, SimplePage | None]] = {}
+        self._names: dict[str, tuple[Verdict, str] | None] = {}  # a name's refusal (None: allowed)
 
     def page(self, name: str, asker: Asker) -> Listing | None:
         """The project's listing (None: upstream has no such project); Refused for a name that imitates another."""
@@ -144,28 +148,44 @@ class VettingIndex:
         self._checks.shutdown(wait=False, cancel_futures=True)
 
     def _refuse_name(self, name: str, asker: Asker) -> None:
+        """Refused (and logged) when the policy refuses the name itself: a typo-squat, the deny list."""
+        canonical = canonicalize_name(name)
+        if canonical not in self._names:
+            if len(self._names) > 100_000:
+                self._names.clear()
+            self._names[canonical] = self._name_refusal(name)
+        refusal = self._names[canonical]
+        if refusal is not None:
+            self.store.record(Decision(now(), asker.user, asker.client, canonical, "", "", "", refusal[0], False,
+                                       refusal[1]))
+            raise Refused(refusal[1])
+
+    def _name_refusal(self, name: str) -> tuple[Verdict, str] | None:
         try:
             findings = names.check_name(name)
         except NameCheckError as exc:
             raise Refused(str(exc), 404) from None
         decision = decide_package(self.rules.policy, None, name, findings, ())
         if installs_unattended(self.rules.policy, decision.verdict):
-            return
+            return None
         worst = max(decision.findings, key=lambda f: f.severity, default=None)
         if worst is None:  # the deny list, whatever the version
-            reason = f"{decision.verdict.label}: {'; '.join(decision.reasons)}"
-        else:
-            hint = f"; did you mean {worst.suggestion}?" if worst.suggestion else ""
-            reason = f"{decision.verdict.label}: {worst.message}{hint} [{worst.rule_id}]"
-        self.store.record(Decision(now(), asker.user, asker.client, canonicalize_name(name), "", "", "",
-                                   decision.verdict, False, reason))
-        raise Refused(reason)
+            return decision.verdict, f"{decision.verdict.label}: {'; '.join(decision.reasons)}"
+        hint = f"; did you mean {worst.suggestion}?" if worst.suggestion else ""
+        return decision.verdict, f"{decision.verdict.label}: {worst.message}{hint} [{worst.rule_id}]"
 
-    def _upstream_page(self, name: str):
+    def _upstream_page(self, name: str) -> SimplePage | None:
+        remembered = self._pages.get(name)
+        if remembered is not None and time.monotonic() - remembered[0] < UPSTREAM_PAGE_SECONDS:
+            return remembered[1]
         try:
-            return self.upstream.page(name)
+            page = self.upstream.page(name)
         except IndexUnavailable as exc:
             raise Refused(f"the upstream index is unavailable: {exc}", 502) from None
+        if len(self._pages) > 10_000:
+            self._pages.clear()
+        self._pages[name] = (time.monotonic(), page)
+        return page
 
     def _try_check(self, name: str, file: IndexFile):
         try:

@@ -19,6 +19,8 @@ from ..core.report_json import error_from_dict, error_to_dict, finding_from_dict
 from .records import Decision, DecisionFilter, FileCheck
 
 MAX_PENDING_DECISIONS = 100_000  # kept in memory while the database is away; the oldest go first beyond that
+RETRY_SECONDS = 2.0  # how often the decision writer tries again while the database is away
+MAX_REMEMBERED_CHECKS = 20_000  # checks kept in memory: a check never changes once made
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # text in both databases: sorts as time does
 # Each entry upgrades the schema by one version; `{serial}` is the dialect's auto-numbered key.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -50,6 +52,13 @@ class VerdictStore(ABC):
     def __init__(self) -> None:
         self._pending: list[Decision] = []
         self._pending_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._in_flight = 0
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._closing = False
+        self._remembered: dict[tuple[str, str], FileCheck] = {}
+        self._remembered_lock = threading.Lock()
 
     # --- what a dialect provides -----------------------------------------------------------------
     @abstractmethod
@@ -65,24 +74,43 @@ class VerdictStore(ABC):
         """Held while this file is checked: a second replica (or thread) asking for it waits, then reads the result."""
 
     @abstractmethod
-    def close(self) -> None:
+    def _close(self) -> None:
         """Release connections."""
+
+    def close(self) -> None:
+        """Write what is pending (if the database allows), stop the writer, release connections."""
+        self._closing = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join()
+        self.flush()
+        self._close()
 
     # --- file checks -----------------------------------------------------------------------------
     def file_check(self, sha256: str, rules: str) -> FileCheck | None:
-        rows = self._execute(self._sql("SELECT sha256, rules, filename, project, version, findings, errors, checked_at "
-                                       "FROM file_checks WHERE sha256 = ? AND rules = ?"), (sha256, rules))
-        return _file_check(rows[0]) if rows else None
+        return self.file_checks([sha256], rules).get(sha256)
 
     def file_checks(self, sha256s: Sequence[str], rules: str) -> dict[str, FileCheck]:
-        """The checks known for any of these files (one query for a whole project page)."""
-        if not sha256s:
-            return {}
-        marks = ", ".join("?" * len(sha256s))
-        rows = self._execute(self._sql("SELECT sha256, rules, filename, project, version, findings, errors, checked_at "
-                                       f"FROM file_checks WHERE rules = ? AND sha256 IN ({marks})"),
-                             (rules, *sha256s))
-        return {row[0]: _file_check(row) for row in rows}
+        """The checks known for any of these files (one query for a whole project page; checks this process has
+        seen are remembered, since a check never changes)."""
+        with self._remembered_lock:
+            found = {sha: check for sha in sha256s if (check := self._remembered.get((sha, rules))) is not None}
+        asked = [sha for sha in dict.fromkeys(sha256s) if sha not in found]
+        if asked:
+            marks = ", ".join("?" * len(asked))
+            rows = self._execute(self._sql("SELECT sha256, rules, filename, project, version, findings, errors, "
+                                           f"checked_at FROM file_checks WHERE rules = ? AND sha256 IN ({marks})"),
+                                 (rules, *asked))
+            for row in rows:
+                found[row[0]] = self._remember(_file_check(row))
+        return found
+
+    def _remember(self, check: FileCheck) -> FileCheck:
+        with self._remembered_lock:
+            if len(self._remembered) >= MAX_REMEMBERED_CHECKS:
+                self._remembered.pop(next(iter(self._remembered)))
+            self._remembered[(check.sha256, check.rules)] = check
+        return check
 
     def save_check(self, check: FileCheck) -> None:
         findings = json.dumps([finding_to_dict(f) for f in check.findings])
@@ -91,38 +119,56 @@ class VerdictStore(ABC):
                                 "checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, rules) DO NOTHING"),
                       (check.sha256, check.rules, check.filename, check.project, check.version, findings, errors,
                        _text(check.checked_at)))
+        self._remember(check)  # checked under the store's lock: no other replica made another check of it
 
     # --- decisions -------------------------------------------------------------------------------
     def record(self, decision: Decision) -> None:
-        """Log a decision; kept and written later if the database is away right now."""
+        """Log a decision: written by a background writer, in batches (an answer never waits for the database),
+        and kept until the database takes it."""
         with self._pending_lock:
             self._pending.append(decision)
             del self._pending[:-MAX_PENDING_DECISIONS]
-        self.flush()
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_behind, name="safepip-decisions", daemon=True)
+                self._writer.start()
+        self._wake.set()
+
+    def _write_behind(self) -> None:
+        while not self._closing:
+            self._wake.wait(RETRY_SECONDS)
+            self._wake.clear()
+            self.flush()
 
     def flush(self) -> bool:
         """Write the decisions kept while the database was away; False if it still is."""
-        with self._pending_lock:
-            batch, self._pending = self._pending, []
-        if not batch:
-            return True
-        try:
-            self._execute_many(self._sql(f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                               [_decision_row(d) for d in batch])
-        except StoreUnavailable:
+        with self._flush_lock:  # one batch at a time, in order
             with self._pending_lock:
-                self._pending[:0] = batch
-                del self._pending[:-MAX_PENDING_DECISIONS]
-            return False
-        return True
+                batch, self._pending = self._pending, []
+                self._in_flight = len(batch)
+            if not batch:
+                return True
+            try:
+                self._execute_many(self._sql(f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES "
+                                             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), [_decision_row(d) for d in batch])
+            except StoreUnavailable:
+                with self._pending_lock:
+                    self._pending[:0] = batch
+                    del self._pending[:-MAX_PENDING_DECISIONS]
+                return False
+            finally:
+                with self._pending_lock:
+                    self._in_flight = 0
+            return True
 
     @property
     def pending(self) -> int:
+        """Decisions not in the database yet (a batch being written counts)."""
         with self._pending_lock:
-            return len(self._pending)
+            return len(self._pending) + self._in_flight
 
     def decisions(self, which: DecisionFilter = DecisionFilter()) -> tuple[Decision, ...]:
-        """Newest first."""
+        """Newest first (this process's own decisions written first)."""
+        self.flush()
         where, params = _where(which)
         rows = self._execute(self._sql(f"SELECT {DECISION_COLUMNS} FROM decisions{where} ORDER BY at DESC, id DESC "
                                        "LIMIT ? OFFSET ?"), (*params, which.limit, which.offset))

@@ -71,8 +71,10 @@ def test_the_database_restarting_mid_run_loses_no_decision(vetting_server, postg
     url = f"{server.url}/files/vetbase/{WHEEL}"
     assert requests.get(url, timeout=scaled(120)).status_code == 200
     postgres.stop()
-    away = requests.get(url, timeout=scaled(120))
-    assert away.status_code == 503 and "verdict store" in away.text  # never served without its verdict
+    again = requests.get(url, timeout=scaled(120))
+    assert again.status_code == 200  # its check is remembered: served, and the decision kept for later
+    new = requests.get(f"{server.url}/files/vetapp/vetapp-1.0.0-py3-none-any.whl", timeout=scaled(120))
+    assert new.status_code == 503 and "verdict store" in new.text  # a file not checked yet is never served
     typo = requests.get(f"{server.simple}reqeusts/", timeout=scaled(60))  # refused by name: logged later
     assert typo.status_code == 403
     assert server.health()["pending_decisions"] >= 1
