@@ -1,21 +1,26 @@
 """The vetting index under load: 50 concurrent pip clients installing a 20-package tree through it, against the
 same tree served directly by the upstream, in one run.
 
-Everything is on loopback: the upstream is the tests' package index (jupyter_safepip.testing.index), the
-vetting index is `jupyter safepip serve` in its own process with a SQLite store. Reported: every install
-succeeded, files checked (one check per file), wall time and throughput of the installs each way, and p50/p95
-latency of project pages and file downloads once cached (each of the 50 clients reads every page and file),
-through the index against the upstream directly. `--upstream-delay-ms` makes the upstream answer as slowly as a
+Everything is on loopback, each server in its own process: the upstream is the tests' package index
+(jupyter_safepip.testing.index), the vetting index is `jupyter safepip serve` with a SQLite store. Reported: every
+install succeeded, files checked (one check per file), wall time and throughput of the installs each way, and
+p50/p95 latency of project pages and file downloads once cached, measured the same way for both: one
+event-loop client (no threads to contend with) running 50 concurrent readers, each on a connection kept open
+as pip's is, reading every page and the newest file on it. `--upstream-delay-ms` makes the upstream answer as slowly as a
 remote index does (the loopback one answers in about a millisecond).
 
-    python benchmarks/service.py [--clients 50] [--packages 20] [--upstream-delay-ms 0] [--out benchmarks/results/service.json]
+    python benchmarks/service.py [--clients 50] [--packages 20] [--upstream-delay-ms 0] [--processes CORES]
+                                 [--out benchmarks/results/service.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import multiprocessing
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -26,6 +31,7 @@ import venv
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -53,20 +59,47 @@ def build_tree(files: Path, packages: int) -> PackageIndex:
     return index
 
 
+def serve_upstream(files: Path, packages: int, port: int, delay: float) -> None:
+    """The upstream in a process of its own (forked), until terminated."""
+    index = build_tree(files, packages)
+    index.port, index.delay = port, delay
+    index.start()
+    signal.sigwait({signal.SIGTERM})
+    index.stop()
+
+
+def start_upstream(files: Path, packages: int, delay: float) -> tuple[multiprocessing.Process, str, list[str]]:
+    port = free_port()
+    names = sorted(build_tree(files, packages).projects)  # the same tree the child serves
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the child waits for it with sigwait
+    child = multiprocessing.get_context("fork").Process(target=serve_upstream, args=(files, packages, port, delay))
+    child.start()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    url = f"http://127.0.0.1:{port}/simple/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=5)
+            return child, url, names
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit("the upstream index did not start")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_service(tmp: Path, upstream: str) -> tuple[subprocess.Popen, str]:
+def start_service(tmp: Path, upstream: str, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_", "JUPYTERHUB_"))}
     env.update(PIP_CONFIG_FILE=os.devnull, JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
                SAFEPIP_CACHE_DIR=str(tmp / "cache"), JUPYTER_NO_CONFIG="1")
     tmp.mkdir(parents=True, exist_ok=True)
     log = (tmp / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "jupyter_safepip.vetting.serve", "--anonymous", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "jupyter_safepip.vetting.serve", "--anonymous", "--port", str(port), *extra,
                                 "--upstream", upstream, "--store", str(tmp / "index.sqlite")],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -105,27 +138,67 @@ def pip_installs(python: str, index_url: str, clients: int, tmp: Path) -> dict:
 
 
 def latencies(base: str, projects: list[str], clients: int) -> dict:
-    """Each client reads every project page (JSON), then every file on it; p50/p95 per kind, in ms."""
+    """`clients` concurrent readers, each reading every project page (JSON) and the newest file on it; p50/p95
+    per kind, in ms."""
+    return asyncio.run(_latencies(base, projects, clients))
+
+
+async def _latencies(base: str, projects: list[str], clients: int) -> dict:
     pages: list[float] = []
     files: list[float] = []
 
-    def client(_: int) -> None:
-        session = requests.Session()
+    async def client() -> None:
+        connection = _KeepAlive(base)
         for project in projects:
             start = time.perf_counter()
-            answer = session.get(f"{base}/simple/{project}/", headers={"Accept": JSON_SIMPLE}, timeout=60)
+            body = await connection.get(f"/simple/{project}/", {"Accept": JSON_SIMPLE})
             pages.append(time.perf_counter() - start)
-            answer.raise_for_status()
-            newest = answer.json()["files"][-1]
+            newest = json.loads(body)["files"][-1]
             start = time.perf_counter()
-            session.get(f"{base}/simple/{project}/{newest['url']}", timeout=60).raise_for_status()
+            await connection.get(urlsplit(urljoin(f"{base}/simple/{project}/", newest["url"])).path, {})
             files.append(time.perf_counter() - start)
+        connection.close()
 
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client, range(clients)))
+    await asyncio.gather(*(client() for _ in range(clients)))
     return {"page_p50_ms": _ms(statistics.median(pages)), "page_p95_ms": _ms(_p95(sorted(pages))),
             "file_p50_ms": _ms(statistics.median(files)), "file_p95_ms": _ms(_p95(sorted(files))),
             "requests": len(pages) + len(files)}
+
+
+class _KeepAlive:
+    """A minimal HTTP/1.1 client on one connection kept open as pip's is (opened again when the server
+    closes it, as an HTTP/1.0 server does after each answer)."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str, headers: dict[str, str]) -> bytes:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        lines = [f"GET {path} HTTP/1.1", f"Host: {self.host}:{self.port}", *(f"{k}: {v}" for k, v in headers.items())]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status = await reader.readline()
+        length, closes = 0, status.startswith(b"HTTP/1.0")
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection":
+                closes = value.strip().lower() == "close"
+        body = await reader.readexactly(length)
+        if not status.split()[1:2] == [b"200"]:
+            raise RuntimeError(f"{path}: {status.decode().strip()}")
+        if closes:
+            self.close()
+        return body
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
 
 
 def _p95(values: list[float]) -> float:
@@ -141,26 +214,26 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--packages", type=int, default=20)
     parser.add_argument("--upstream-delay-ms", type=float, default=0.0)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="the index's serving processes")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "service.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="safepip-service-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        upstream = build_tree(tmp / "files", args.packages).start()
-        upstream.delay = args.upstream_delay_ms / 1000
+        upstream, upstream_url, projects = start_upstream(tmp / "files", args.packages, args.upstream_delay_ms / 1000)
         venv.create(tmp / "venv", with_pip=True)
         python = str(tmp / "venv" / "bin" / "python")
-        service, url = start_service(tmp / "service", upstream.url)
+        service, url = start_service(tmp / "service", upstream_url, ("--processes", str(args.processes)))
         try:
-            projects = sorted(upstream.projects)
             through = pip_installs(python, f"{url}/simple/", args.clients, tmp / "through")
-            health = requests.get(f"{url}/api/health", timeout=30).json()
-            direct = pip_installs(python, upstream.url, args.clients, tmp / "direct")
+            health = requests.get(f"{url}/api/scans", timeout=30).json()
+            direct = pip_installs(python, upstream_url, args.clients, tmp / "direct")
             cached_through = latencies(url, projects, args.clients)
-            cached_direct = latencies(upstream.url.rstrip("/").removesuffix("/simple"), projects, args.clients)
+            cached_direct = latencies(upstream_url.removesuffix("/simple/"), projects, args.clients)
         finally:
             service.terminate()
             service.wait(60)
-            upstream.stop()
+            upstream.terminate()
+            upstream.join(60)
     files_in_tree = args.packages  # pip installs one file per package
     result = {
         "date": date.today().isoformat(),
@@ -170,8 +243,10 @@ def main() -> int:
         "upstream_delay_ms": args.upstream_delay_ms,
         "installs_through_index": through,
         "installs_direct": direct,
-        "files_checked": health["scans"],
-        "checks_per_file": round(health["scans"] / files_in_tree, 2),
+        "processes": args.processes,
+        "files_checked": health["scans_all_replicas"],
+        "files_checked_twice": health["files_checked_twice"],
+        "checks_per_file": round(health["scans_all_replicas"] / files_in_tree, 2),
         "cached_through_index": cached_through,
         "cached_direct": cached_direct,
         "cached_ratio": {k: round(cached_through[k] / cached_direct[k], 2) for k in cached_direct if k.endswith("_ms")},
@@ -179,7 +254,8 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
-    ok = through["succeeded"] == args.clients and direct["succeeded"] == args.clients and health["scans"] == files_in_tree
+    ok = through["succeeded"] == args.clients and direct["succeeded"] == args.clients \
+        and health["scans_all_replicas"] == files_in_tree
     return 0 if ok else 1
 
 

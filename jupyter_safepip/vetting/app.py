@@ -22,7 +22,7 @@ from .auth import Authenticator, Identity, Unauthenticated
 from .listing import HTML_SIMPLE, JSON_SIMPLE, file_path, render_html, render_json
 from .records import Decision, DecisionFilter
 from .service import Asker, Refused, VettingIndex
-from .store import StoreUnavailable
+from .store import NotInMemory, StoreUnavailable
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -51,6 +51,14 @@ class _Base(web.RequestHandler):
 
     async def blocking(self, call, *args):
         return await asyncio.get_running_loop().run_in_executor(self.pool, partial(call, *args))
+
+    async def remembered_or_blocking(self, call, *args):
+        """From memory on the event loop when this process remembers all it needs (most answers, once warm);
+        else in the thread pool."""
+        try:
+            return call(*args, memory_only=True)
+        except NotInMemory:
+            return await self.blocking(call, *args)
 
     def _refuse(self, status: int, reason: str) -> None:
         """A status with a one-line reason: pip prints the status line, so the reason goes there too."""
@@ -81,7 +89,7 @@ class RootHandler(_Base):
 
 class ProjectHandler(_Base):
     async def get(self, name: str) -> None:
-        shown = await self.answer(self.blocking(self.index.page, name, self.asker))
+        shown = await self.answer(self.remembered_or_blocking(self.index.page, name, self.asker))
         if self._finished:
             return
         if shown is None:
@@ -111,7 +119,7 @@ class FileHandler(_Base):
                 return self._refuse(404, f"{filename}: no metadata file")
             self.set_header("Content-Type", "application/octet-stream")
             return self.finish(data)
-        served = await self.answer(self.blocking(self.index.file, project, filename, self.asker))
+        served = await self.answer(self.remembered_or_blocking(self.index.file, project, filename, self.asker))
         if served is None:
             return
         self.set_header("Content-Type", "application/octet-stream")
@@ -120,6 +128,8 @@ class FileHandler(_Base):
         if self.request.method == "HEAD":
             return self.finish()
         with served.artifact.path.open("rb") as source:  # the kept copy: the very bytes that were checked
+            if served.artifact.size <= CHUNK:
+                return self.finish(source.read())  # a small file from the page cache: no thread needed
             while chunk := await self.blocking(source.read, CHUNK):
                 self.write(chunk)
                 await self.flush()
@@ -178,8 +188,22 @@ class ChecksHandler(_Base):
 
 
 class HealthHandler(_Base):
+    """GET /api/health, for probes: open to anyone (counts only)."""
+
+    async def prepare(self) -> None:
+        self.identity = Identity("probe")
+
     async def get(self) -> None:
         self.finish({"ok": True, "pending_decisions": self.index.store.pending, "scans": self.index.vetter.scans})
+
+
+class ScanCountsHandler(HealthHandler):
+    """GET /api/scans: checks run by every replica, and files checked more than once (the store is asked)."""
+
+    async def get(self) -> None:
+        counts = await self.answer(self.blocking(self.index.store.scan_counts))
+        if counts is not None:
+            self.finish({"scans_all_replicas": counts[0], "files_checked_twice": counts[1]})
 
 
 def make_app(index: VettingIndex, auth: Authenticator, prefix: str = "/", threads: int = 32) -> web.Application:
@@ -196,6 +220,7 @@ def make_app(index: VettingIndex, auth: Authenticator, prefix: str = "/", thread
             (rf"{base}/api/decisions", DecisionsHandler, args),
             (rf"{base}/api/checks/([0-9a-fA-F]{{64}})", ChecksHandler, args),
             (rf"{base}/api/health", HealthHandler, args),
+            (rf"{base}/api/scans", ScanCountsHandler, args),
         ]
     return web.Application(routes)
 

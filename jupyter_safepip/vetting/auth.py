@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 ANONYMOUS = "anonymous"
 TOKEN_MEMO_SECONDS = 300.0  # a token the hub confirmed is not asked about again for this long
+MAX_REMEMBERED_TOKENS = 10_000
 
 
 @dataclass(frozen=True)
@@ -72,5 +73,7 @@ class Authenticator:
         if self.hub_auth.access_scopes and not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
             return None
         identity = Identity(model.get("name") or "?", admin=bool(model.get("admin")))
+        if len(self._memo) > MAX_REMEMBERED_TOKENS:
+            self._memo.clear()
         self._memo[token] = (time.monotonic(), identity)
         return identity

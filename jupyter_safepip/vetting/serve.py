@@ -12,11 +12,14 @@ import asyncio
 import logging
 import os
 import signal
+import subprocess
 import sys
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from tornado.httpserver import HTTPServer
 
 from ..config import ConfigError, config_layers, effective_config, settings_from_config
 from ..core.index import IndexClient
@@ -32,6 +35,7 @@ from .store import StoreUnavailable, VerdictStore, open_store
 from .vetter import FileVetter
 
 log = logging.getLogger("jupyter_safepip.vetting")
+WORKER_VARIABLE = "SAFEPIP_INDEX_PROCESS"  # set in the processes a --processes N index starts
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class ServeOptions:
     page_check_bytes: int = PAGE_CHECK_BYTES
     prefix: str = "/"
     timeout: float = 15.0  # seconds per upstream request
+    processes: int = 1  # serving processes on this machine, sharing the port and the store
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Running:
     index: VettingIndex
     store: VerdictStore
     workers: ScanWorkers
-    server: object
+    server: HTTPServer
 
 
 def build(options: ServeOptions, settings: Settings, store_url: str) -> tuple[VettingIndex, Authenticator, ScanWorkers]:
@@ -62,7 +67,7 @@ def build(options: ServeOptions, settings: Settings, store_url: str) -> tuple[Ve
     store = open_store(store_url)
     pipeline = Pipeline(settings)
     upstream = IndexClient(urls[0], urls[1:], session=pipeline.session(network))
-    workers = ScanWorkers(os.cpu_count())
+    workers = ScanWorkers(max(1, (os.cpu_count() or 1) // options.processes))
     vetter = FileVetter(pipeline, store, upstream, network, workers)
     age = settings.min_release_age if options.min_release_age is None else options.min_release_age
     index = VettingIndex(upstream, vetter, store, Rules(settings.policy, timedelta(days=age)), options.page_check_bytes)
@@ -70,16 +75,14 @@ def build(options: ServeOptions, settings: Settings, store_url: str) -> tuple[Ve
 
 
 async def start(options: ServeOptions) -> Running:
-    from tornado.httpserver import HTTPServer
-
     from .app import make_app
 
     config = effective_config(config_layers())
     settings = replace(settings_from_config(config), timeout=options.timeout)
     store_url = options.store or config.values["index_store"] or str(_default_store())
     index, auth, workers = build(options, settings, store_url)
-    server = HTTPServer(make_app(index, auth, options.prefix), xheaders=True, max_buffer_size=1 << 20)
-    server.listen(options.port, options.host)
+    server = HTTPServer(make_app(index, auth, options.prefix), max_buffer_size=1 << 20)
+    server.listen(options.port, options.host, reuse_port=options.processes > 1)
     log.info("vetting index on http://%s:%d%s, upstream %s, store %s", options.host, options.port, options.prefix,
              ", ".join(index.upstream.index_urls), _shown(store_url))
     return Running(index, index.store, workers, server)
@@ -87,12 +90,25 @@ async def start(options: ServeOptions) -> Running:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="[safepip-index %(asctime)s] %(message)s")
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)  # every answer is in the decision log already
+    argv = sys.argv[1:] if argv is None else argv
     try:
         options = _options(argv)
     except ValueError as exc:
         print(f"jupyter safepip serve: error: {exc}", file=sys.stderr)
         return 64
-    return asyncio.run(_serve(options))
+    # More processes: the others are this command again, on the same port (the kernel shares the connections
+    # out); this one starts and stops them.
+    others = [] if os.environ.get(WORKER_VARIABLE) else [
+        subprocess.Popen([sys.executable, "-m", "jupyter_safepip.vetting.serve", *argv],
+                         env={**os.environ, WORKER_VARIABLE: "1"}) for _ in range(options.processes - 1)]
+    try:
+        return asyncio.run(_serve(options))
+    finally:
+        for other in others:
+            other.terminate()
+        for other in others:
+            other.wait()
 
 
 async def _serve(options: ServeOptions) -> int:
@@ -126,6 +142,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--anonymous", action="store_true", help="serve requests without credentials (off by default)")
     p.add_argument("--min-release-age", type=float, default=None, metavar="DAYS",
                    help="cool-down in days (default: SafePip.min_release_age)")
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="serving processes sharing the port (one per core serves the most at once; default 1)")
     p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS", help="seconds per upstream request")
     p.add_argument("--page-check-mb", type=float, default=PAGE_CHECK_BYTES / 1e6, metavar="MB",
                    help="check a page's newest release before answering when its files total at most this")
@@ -136,6 +154,8 @@ def _options(argv: list[str] | None) -> ServeOptions:
     args = parser().parse_args(argv)
     service_url = os.environ.get("JUPYTERHUB_SERVICE_URL")
     bound = urlsplit(service_url) if service_url else None
+    if not 1 <= args.processes <= 64:
+        raise ValueError("--processes must be between 1 and 64")
     if args.min_release_age is not None and not 0 <= args.min_release_age <= 365:
         raise ValueError("--min-release-age must be between 0 and 365 days")
     return ServeOptions(
@@ -147,6 +167,7 @@ def _options(argv: list[str] | None) -> ServeOptions:
         min_release_age=args.min_release_age,
         page_check_bytes=int(args.page_check_mb * 1e6),
         timeout=args.timeout,
+        processes=args.processes,
         prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/") if _in_hub() else "/",
     )
 

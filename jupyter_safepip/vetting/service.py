@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from packaging.utils import canonicalize_name
 
+from ..core.artifacts import kept_sha256
 from ..core.checks import names
 from ..core.checks.names import NameCheckError
 from ..core.index import IndexClient, IndexFile, IndexUnavailable, SimplePage, json_api_root
@@ -17,7 +18,7 @@ from ..core.policy import decide_package, installs_unattended
 from .judgement import Judgement, judge
 from .listing import Listing, Rules, listing, newest_release, why_left_out
 from .records import Decision, FileCheck
-from .store import VerdictStore, now
+from .store import NotInMemory, VerdictStore, now
 from .vetter import FetchFailed, FileVetter
 
 log = logging.getLogger(__name__)
@@ -60,21 +61,27 @@ class VettingIndex:
         self._checks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="safepip-page-check")
         self._pages: dict[str, tuple[float, SimplePage | None]] = {}
         self._names: dict[str, tuple[Verdict, str] | None] = {}  # a name's refusal (None: allowed)
+        self._artifacts: dict[str, Artifact] = {}  # sha256 -> the kept copy served before
 
-    def page(self, name: str, asker: Asker) -> Listing | None:
-        """The project's listing (None: upstream has no such project); Refused for a name that imitates another."""
-        self._refuse_name(name, asker)
+    def page(self, name: str, asker: Asker, memory_only: bool = False) -> Listing | None:
+        """The project's listing (None: upstream has no such project); Refused for a name that imitates another.
+        `memory_only`: answered from what this process remembers, else NotInMemory (the caller asks again
+        without it, off the event loop)."""
+        self._refuse_name(name, asker, memory_only)
         at = now()
-        upstream_page = self._upstream_page(name)
+        upstream_page = self._upstream_page(name, memory_only)
         if upstream_page is None:
             return None
-        checks = self.store.file_checks([f.sha256 for f in upstream_page.files if f.sha256], self.vetter.rules)
+        checks = self.store.file_checks([f.sha256 for f in upstream_page.files if f.sha256], self.vetter.rules,
+                                        memory_only=memory_only)
         shown = listing(name, upstream_page, self.rules, checks, at)
         for _ in range(PAGE_CHECK_RELEASES):
             newest = newest_release(shown.files)
             unchecked = [f for f in newest[1] if f.sha256 not in checks] if newest else []
             if not unchecked or sum(f.size or self.page_check_bytes + 1 for f in unchecked) > self.page_check_bytes:
                 break
+            if memory_only:
+                raise NotInMemory("a release to check")
             # Checked now, so that pip picks the newest release the policy allows instead of failing on a refusal.
             for f, checked in zip(unchecked, self._checks.map(lambda f: self._try_check(name, f), unchecked)):
                 if checked is not None:
@@ -84,10 +91,11 @@ class VettingIndex:
                 break
         return shown
 
-    def file(self, project: str, filename: str, asker: Asker) -> Served:
-        """The checked file to serve; Refused with the reason otherwise. Every answer is logged."""
+    def file(self, project: str, filename: str, asker: Asker, memory_only: bool = False) -> Served:
+        """The checked file to serve; Refused with the reason otherwise. Every answer is logged. `memory_only`:
+        only a file whose check and kept copy this process remembers, else NotInMemory."""
         name = canonicalize_name(project)
-        upstream_page = self._upstream_page(name)
+        upstream_page = self._upstream_page(name, memory_only)
         file = next((f for f in upstream_page.files if f.filename == filename), None) if upstream_page else None
         if file is None:
             raise Refused(f"{filename} is not a file of {name} on the upstream index", 404)
@@ -95,6 +103,8 @@ class VettingIndex:
         if early is not None:
             self._log(asker, name, file, Verdict.BLOCK, False, early)
             raise Refused(early)
+        if memory_only:
+            return self._remembered_file(name, file, asker)
         try:
             checked = self.vetter.check(name, file)
         except FetchFailed as exc:
@@ -110,6 +120,24 @@ class VettingIndex:
         except FetchFailed as exc:
             self._log(asker, name, file, judgement.verdict, False, f"could not fetch: {exc}")
             raise Refused(f"could not fetch {filename} from the upstream index: {exc}", 502) from None
+        self._artifacts[artifact.sha256] = artifact
+        self._log(asker, name, file, judgement.verdict, True, judgement.reason)
+        return Served(artifact, judgement.reason)
+
+    def _remembered_file(self, name: str, file: IndexFile, asker: Asker) -> Served:
+        """A file served before: its remembered check (a refusal goes the long way, to be said in full) and its
+        kept copy, still the checked bytes."""
+        check = self.store.file_checks([file.sha256], self.vetter.rules, memory_only=True).get(file.sha256 or "")
+        artifact = self._artifacts.get(file.sha256 or "")
+        if check is None or artifact is None:
+            raise NotInMemory("the file's check")
+        judgement = judge(self.rules.policy, check)
+        try:
+            unchanged = judgement.served and kept_sha256(artifact.path) == artifact.sha256
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            raise NotInMemory("the kept file")
         self._log(asker, name, file, judgement.verdict, True, judgement.reason)
         return Served(artifact, judgement.reason)
 
@@ -147,10 +175,12 @@ class VettingIndex:
     def close(self) -> None:
         self._checks.shutdown(wait=False, cancel_futures=True)
 
-    def _refuse_name(self, name: str, asker: Asker) -> None:
+    def _refuse_name(self, name: str, asker: Asker, memory_only: bool = False) -> None:
         """Refused (and logged) when the policy refuses the name itself: a typo-squat, the deny list."""
         canonical = canonicalize_name(name)
         if canonical not in self._names:
+            if memory_only:
+                raise NotInMemory("the name's check")
             if len(self._names) > 100_000:
                 self._names.clear()
             self._names[canonical] = self._name_refusal(name)
@@ -174,10 +204,12 @@ class VettingIndex:
         hint = f"; did you mean {worst.suggestion}?" if worst.suggestion else ""
         return decision.verdict, f"{decision.verdict.label}: {worst.message}{hint} [{worst.rule_id}]"
 
-    def _upstream_page(self, name: str) -> SimplePage | None:
+    def _upstream_page(self, name: str, memory_only: bool = False) -> SimplePage | None:
         remembered = self._pages.get(name)
         if remembered is not None and time.monotonic() - remembered[0] < UPSTREAM_PAGE_SECONDS:
             return remembered[1]
+        if memory_only:
+            raise NotInMemory("the upstream page")
         try:
             page = self.upstream.page(name)
         except IndexUnavailable as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -21,6 +22,7 @@ from .records import Decision, DecisionFilter, FileCheck
 MAX_PENDING_DECISIONS = 100_000  # kept in memory while the database is away; the oldest go first beyond that
 RETRY_SECONDS = 2.0  # how often the decision writer tries again while the database is away
 MAX_REMEMBERED_CHECKS = 20_000  # checks kept in memory: a check never changes once made
+MISSING_SECONDS = 5.0  # a page read from memory trusts "not checked yet" this long (a file's own request asks again)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # text in both databases: sorts as time does
 # Each entry upgrades the schema by one version; `{serial}` is the dialect's auto-numbered key.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -35,6 +37,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX decisions_project ON decisions (project, at)",
         "CREATE INDEX decisions_user ON decisions (user_name, at)",
     ),
+    (  # 2: every check run, by which process: "checked once" can be counted across replicas
+        "CREATE TABLE scans (sha256 TEXT NOT NULL, at TEXT NOT NULL, process TEXT NOT NULL)",
+        "CREATE INDEX scans_sha256 ON scans (sha256)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DECISION_COLUMNS = "at, user_name, client, project, version, filename, sha256, verdict, served, reason"
@@ -42,6 +48,10 @@ DECISION_COLUMNS = "at, user_name, client, project, version, filename, sha256, v
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be reached or used; the message says which and why."""
+
+
+class NotInMemory(LookupError):
+    """An answer from memory alone was asked for, and it needs the database (or the upstream)."""
 
 
 class VerdictStore(ABC):
@@ -59,6 +69,7 @@ class VerdictStore(ABC):
         self._closing = False
         self._remembered: dict[tuple[str, str], FileCheck] = {}
         self._remembered_lock = threading.Lock()
+        self._missing: dict[tuple[str, str], float] = {}  # (sha256, rules) -> when the database had no check
 
     # --- what a dialect provides -----------------------------------------------------------------
     @abstractmethod
@@ -90,12 +101,18 @@ class VerdictStore(ABC):
     def file_check(self, sha256: str, rules: str) -> FileCheck | None:
         return self.file_checks([sha256], rules).get(sha256)
 
-    def file_checks(self, sha256s: Sequence[str], rules: str) -> dict[str, FileCheck]:
+    def file_checks(self, sha256s: Sequence[str], rules: str, *, memory_only: bool = False) -> dict[str, FileCheck]:
         """The checks known for any of these files (one query for a whole project page; checks this process has
-        seen are remembered, since a check never changes)."""
+        seen are remembered, since a check never changes). `memory_only`: without the database, trusting a recent
+        "not checked", else NotInMemory."""
         with self._remembered_lock:
             found = {sha: check for sha in sha256s if (check := self._remembered.get((sha, rules))) is not None}
         asked = [sha for sha in dict.fromkeys(sha256s) if sha not in found]
+        if memory_only:
+            moment = time.monotonic()
+            if any(moment - self._missing.get((sha, rules), -MISSING_SECONDS) >= MISSING_SECONDS for sha in asked):
+                raise NotInMemory("file checks")
+            return found
         if asked:
             marks = ", ".join("?" * len(asked))
             rows = self._execute(self._sql("SELECT sha256, rules, filename, project, version, findings, errors, "
@@ -103,6 +120,10 @@ class VerdictStore(ABC):
                                  (rules, *asked))
             for row in rows:
                 found[row[0]] = self._remember(_file_check(row))
+            moment = time.monotonic()
+            if len(self._missing) > MAX_REMEMBERED_CHECKS:
+                self._missing.clear()
+            self._missing.update({(sha, rules): moment for sha in asked if sha not in found})
         return found
 
     def _remember(self, check: FileCheck) -> FileCheck:
@@ -120,6 +141,16 @@ class VerdictStore(ABC):
                       (check.sha256, check.rules, check.filename, check.project, check.version, findings, errors,
                        _text(check.checked_at)))
         self._remember(check)  # checked under the store's lock: no other replica made another check of it
+
+    def note_scan(self, sha256: str, process: str) -> None:
+        """Log that `process` ran the checks on this file (not a verdict: the check itself is in file_checks)."""
+        self._execute(self._sql("INSERT INTO scans (sha256, at, process) VALUES (?, ?, ?)"),
+                      (sha256, _text(now()), process))
+
+    def scan_counts(self) -> tuple[int, int]:
+        """(checks run, files checked more than once) over every replica."""
+        rows = self._execute("SELECT count(*), count(*) - count(DISTINCT sha256) FROM scans")
+        return int(rows[0][0]), int(rows[0][1])
 
     # --- decisions -------------------------------------------------------------------------------
     def record(self, decision: Decision) -> None:

@@ -4,6 +4,8 @@ under the store's lock (a second replica asking meanwhile waits for it and reads
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
@@ -17,6 +19,7 @@ from ..core.scan_workers import ScanWorkers
 from .records import FileCheck
 from .store import VerdictStore, now
 
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"  # which replica ran a check, in the store's scan log
 # Errors that say something about the file itself and would come back on a second check: such a check is kept.
 LASTING_ERRORS = frozenset({"archive"})
 
@@ -71,6 +74,7 @@ class FileVetter:
         if artifact is None:
             raise FetchFailed(next((e.reason for e in errors if e.check == "download"), "the file could not be fetched"))
         self.scans += 1
+        self.store.note_scan(artifact.sha256, PROCESS)
         check = FileCheck(artifact.sha256, self.rules, file.filename, canonicalize_name(project), file.version or "",
                           findings, errors, now())
         if all(e.check in LASTING_ERRORS for e in errors):  # a metadata lookup that failed is tried again next time

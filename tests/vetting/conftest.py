@@ -102,6 +102,10 @@ class VettingServer:
     def health(self) -> dict:
         return requests.get(f"{self.url}/api/health", timeout=scaled(10), headers=self.extra_headers()).json()
 
+    def scan_counts(self) -> dict:
+        """Checks run by every replica sharing this one's store, and files checked twice."""
+        return requests.get(f"{self.url}/api/scans", timeout=scaled(30)).json()
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)

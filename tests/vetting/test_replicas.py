@@ -43,6 +43,7 @@ def test_two_replicas_asked_for_the_same_new_file_check_it_once(vetting_server, 
     assert [r.status_code for r in results] == [200, 200]
     assert {hashlib.sha256(r.content).hexdigest() for r in results} == {expected}
     assert sum(r.health()["scans"] for r in replicas) == 1
+    assert replicas[0].scan_counts() == {"scans_all_replicas": 1, "files_checked_twice": 0}
 
 
 def test_a_replica_killed_mid_download_serves_nothing_unchecked(vetting_server, upstream, postgres):

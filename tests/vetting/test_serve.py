@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,13 @@ def test_uv_goes_through_the_index_too(vetting_server, target_env, tmp_path):
     refused = subprocess.run([uv, "pip", "install", "--python", target_env.python, "reqeusts"],
                              capture_output=True, text=True, env=env, timeout=scaled(300))
     assert refused.returncode != 0 and not target_env.imports("reqeusts")
+
+
+def test_several_processes_share_the_port_and_check_a_file_once(vetting_server, upstream):
+    server = vetting_server("--anonymous", "--processes", "2")
+    url = f"{server.url}/files/vetapp/vetapp-1.0.0-py3-none-any.whl"
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: requests.get(url, timeout=scaled(120)), range(8)))
+    assert [a.status_code for a in answers] == [200] * 8
+    assert {hashlib.sha256(a.content).hexdigest() for a in answers} == {upstream.projects["vetapp"].files[0].sha256}
+    assert server.scan_counts() == {"scans_all_replicas": 1, "files_checked_twice": 0}

@@ -10,7 +10,7 @@ import pytest
 
 from jupyter_safepip.core.model import CheckError, Evidence, Finding, Severity, Verdict
 from jupyter_safepip.vetting.records import Decision, DecisionFilter, FileCheck
-from jupyter_safepip.vetting.store import SCHEMA_VERSION, StoreUnavailable, open_store
+from jupyter_safepip.vetting.store import MIGRATIONS, SCHEMA_VERSION, StoreUnavailable, open_store
 from tests.support.waits import wait_until
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -79,6 +79,23 @@ def test_an_older_schema_is_upgraded_in_place(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT x FROM unrelated").fetchall() == [(1,)]
     assert len(store.decisions()) == 1
+
+
+def test_a_version_1_database_is_upgraded_keeping_its_decisions(tmp_path):
+    path = tmp_path / "index.sqlite"
+    with sqlite3.connect(path) as db:  # what the first release of the vetting index wrote
+        db.execute("CREATE TABLE safepip_schema (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO safepip_schema VALUES (1)")
+        for statement in MIGRATIONS[0]:
+            db.execute(statement.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"))
+        db.execute("INSERT INTO decisions (at, user_name, client, project, version, filename, sha256, verdict, served, "
+                   "reason) VALUES ('2026-12-01T00:00:00.000000Z', 'ann', 'pip', 'numpy', '2', 'f', 's', 'allow', 1, 'ok')")
+    store = open_store(str(path))
+    store.note_scan("ab" * 32, "test")
+    assert store.scan_counts() == (1, 0)
+    assert [d.user for d in store.decisions()] == ["ann"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM safepip_schema").fetchall() == [(SCHEMA_VERSION,)] == [(2,)]
 
 
 def test_decisions_made_while_the_database_is_away_are_written_when_it_is_back(postgres):
