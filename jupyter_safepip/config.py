@@ -190,7 +190,8 @@ def settings_from_config(config: EffectiveConfig, python: str = sys.executable) 
         raise ConfigError(f"invalid jupyter_safepip policy: {exc}") from None
     cache_dir = Path(v["cache_dir"]).expanduser() if v["cache_dir"] else default_cache_dir()
     return Settings(policy=policy, python=python, cache_dir=_usable(cache_dir, config.sources.get("cache_dir")),
-                    offline=bool(v["offline"]), min_release_age=float(v["min_release_age"]))
+                    offline=bool(v["offline"]), min_release_age=float(v["min_release_age"]),
+                    vetting_index=v["index_url"] or None)
 
 
 def _usable(cache_dir: Path, source: str | None) -> Path:

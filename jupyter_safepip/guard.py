@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from .config import ConfigError, EffectiveConfig, configured_history_path, load_settings
 from .core.history import KEEP_DAYS, HistoryStore
+from .core.http import same_index, without_credentials
 from .core.install import install_artifacts
 from .core.model import Finding, InstallRequest, PassThrough, Report, Severity, Verdict
 from .core.pip_runner import PipResult
@@ -89,9 +90,9 @@ def use_trusted_index(request: InstallRequest, trusted: str, locked: bool, comma
         raise LockedError(
             f"the administrator allows only the index {trusted}; refused: {', '.join(others)} (typed on the line, or "
             "set in pip's configuration: `pip config list` and PIP_* variables show where)", command)
-    if request.no_index or (request.index_url and _same(request.index_url, trusted)):
+    if request.no_index or (request.index_url and same_index(request.index_url, trusted)):
         return request
-    if request.index_url and not _same(request.index_url, default):
+    if request.index_url and not same_index(request.index_url, default):
         return request  # the user chose another index and may (index_url is not locked)
     # Last on the line, so it wins over pip's configuration and environment as pip reads options in order.
     return replace(request, index_url=trusted, pip_args=(*request.pip_args, "--index-url", trusted))
@@ -101,9 +102,9 @@ def _other_sources(request: InstallRequest, trusted: str, default: str) -> list[
     found = []
     if request.no_index:
         found.append("--no-index")
-    if request.index_url and not (_same(request.index_url, trusted) or _same(request.index_url, default)):
-        found.append(f"--index-url {_without_credentials(request.index_url)}")
-    found += [f"--extra-index-url {_without_credentials(u)}" for u in request.extra_index_urls if not _same(u, trusted)]
+    if request.index_url and not (same_index(request.index_url, trusted) or same_index(request.index_url, default)):
+        found.append(f"--index-url {without_credentials(request.index_url)}")
+    found += [f"--extra-index-url {without_credentials(u)}" for u in request.extra_index_urls if not same_index(u, trusted)]
     found += [f"--find-links {u}" for u in request.find_links]
     trusted_host = urlsplit(trusted).hostname
     found += [f"--trusted-host {h}" for h in request.network.trusted_hosts if h.split(":")[0] != trusted_host]
@@ -118,14 +119,7 @@ def _pip_default_index() -> str:
     return PyPI.simple_url
 
 
-def _same(a: str, b: str) -> bool:
-    """The same index, whatever credentials either URL carries (a hub gives each user's pip its own token)."""
-    return _without_credentials(a).rstrip("/") == _without_credentials(b).rstrip("/")
 
-
-def _without_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) if "@" in parts.netloc else url
 
 
 def _trusted_index(config: EffectiveConfig | None) -> str | None:

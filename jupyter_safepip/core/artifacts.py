@@ -83,7 +83,7 @@ class ArtifactStore:
         for chunk in self._chunks(url):
             size += len(chunk)
             if size > MAX_DOWNLOAD_BYTES:
-                raise ArtifactError(f"{url}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+                raise ArtifactError(f"{url.rsplit('/', 1)[-1].split('#', 1)[0]}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
             digest.update(chunk)
             out.write(chunk)
         return digest.hexdigest(), size
@@ -124,20 +124,34 @@ def kept_sha256(path: Path) -> str:
     replacement or a `touch` changes the change time, which no process can set back, so a warm check does not
     read a multi-GB wheel again to learn what it already knows."""
     identity = _identity(path)
-    try:
-        recorded, digest = _record(path).read_text().rsplit(" ", 1)
-        if recorded == identity:
-            return digest
-    except (OSError, ValueError):
-        pass
+    recorded = _recorded(path, identity)
+    if recorded is not None:
+        return recorded
     digest = file_sha256(path)
     if _identity(path) == identity:  # not changed while it was read
         _remember(path, digest)
     return digest
 
 
+def opened_unchanged(opened, path: Path, sha256: str) -> bool:
+    """Whether an opened kept file is, by its recorded identity, the file hashed to `sha256` (nothing is read:
+    a file that is not, or has no record, says False)."""
+    return _recorded(path, _identity_of(os.fstat(opened.fileno()))) == sha256
+
+
+def _recorded(path: Path, identity: str) -> str | None:
+    try:
+        recorded, digest = _record(path).read_text().rsplit(" ", 1)
+    except (OSError, ValueError):
+        return None
+    return digest if recorded == identity else None
+
+
 def _identity(path: Path) -> str:
-    info = path.stat()
+    return _identity_of(path.stat())
+
+
+def _identity_of(info: os.stat_result) -> str:
     return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
 
 

@@ -62,7 +62,7 @@ class _CacheOnlyAdapter(CacheControlAdapter):
         # The controller's loader checks Vary and the serialisation format; freshness is ignored on purpose.
         cached = self.controller._load_from_cache(request)
         if cached is None:
-            raise OfflineMiss(f"offline: {request.url} is not in the cache")
+            raise OfflineMiss(f"offline: {without_credentials(request.url)} is not in the cache")
         return self.build_response(request, cached, from_cache=True)
 
 
@@ -115,4 +115,15 @@ def describe_failure(exc: requests.RequestException, url: str) -> str:
 
 
 def _netloc(url: str) -> str:
-    return urlsplit(url).netloc or url
+    return urlsplit(without_credentials(url)).netloc or url
+
+
+def without_credentials(url: str) -> str:
+    """The URL without `user:token@`: what messages and logs may show (on a hub, index URLs carry a token)."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if "@" in parts.netloc else url
+
+
+def same_index(a: str, b: str) -> bool:
+    """The same index, whatever credentials either URL carries (a hub gives each user's pip its own token)."""
+    return without_credentials(a).rstrip("/") == without_credentials(b).rstrip("/")

@@ -6,6 +6,7 @@ find-links come from pip's own configuration (see request.py), so private mirror
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -23,10 +24,11 @@ from packaging.utils import (
 )
 
 from .artifacts import local_path
-from .http import OfflineMiss, describe_failure
+from .http import OfflineMiss, describe_failure, without_credentials
 from .model import ProjectInfo, Release, Vulnerability
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 # A vetting index (jupyter safepip serve) marks its pages with this header; its checks are then shared.
 VETTING_HEADER = "X-Safepip-Vetting-Index"
 T = TypeVar("T")
@@ -125,7 +127,7 @@ class IndexClient:
         except IndexUnavailable:
             raise
         except (ValueError, KeyError, TypeError) as exc:
-            raise IndexUnavailable(f"{page_url}: unreadable project page ({exc})") from None
+            raise IndexUnavailable(f"{without_credentials(page_url)}: unreadable project page ({exc})") from None
 
     def _release_json(self, index_url: str, name: str, version: str | None) -> dict | None:
         """The JSON API document for the release, else for the project (some indexes serve only that)."""
@@ -139,7 +141,7 @@ class IndexClient:
             except IndexUnavailable:
                 raise
             except ValueError:
-                raise IndexUnavailable(f"{url}: the JSON API answered with invalid JSON") from None
+                raise IndexUnavailable(f"{without_credentials(url)}: the JSON API answered with invalid JSON") from None
             if document is not None:
                 return document
         return None
@@ -228,7 +230,7 @@ def _parse_simple_json(data: dict, page_url: str) -> SimplePage:
         files.append(IndexFile(
             filename=entry["filename"],
             url=urldefrag(urljoin(page_url, entry["url"]))[0],
-            sha256=(entry.get("hashes") or {}).get("sha256"),
+            sha256=_sha256((entry.get("hashes") or {}).get("sha256")),
             version=_version_of(entry["filename"]),
             yanked=bool(yanked),
             yanked_reason=yanked if isinstance(yanked, str) else None,
@@ -269,13 +271,18 @@ def _parse_simple_html(text: str, page_url: str) -> SimplePage:
     for link in parser.links:
         url, fragment = urldefrag(urljoin(base, link["href"] or ""))
         filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-        sha256 = fragment.split("=", 1)[1] if fragment.startswith("sha256=") else None
+        sha256 = _sha256(fragment.split("=", 1)[1]) if fragment.startswith("sha256=") else None
         yanked = "data-yanked" in link
         metadata = link.get("data-core-metadata", link.get("data-dist-info-metadata"))
         files.append(IndexFile(filename, url, sha256, _version_of(filename), yanked, link.get("data-yanked") or None,
                                requires_python=link.get("data-requires-python"),
                                core_metadata=_core_metadata(_html_hashes(metadata) if metadata is not None else False)))
     return SimplePage(tuple(files), parser.status, parser.status_reason)
+
+
+def _sha256(value: object) -> str | None:
+    """A sha256 as an index gives it, if it is one (64 hex digits); anything else counts as no hash."""
+    return value.lower() if isinstance(value, str) and SHA256.fullmatch(value) else None
 
 
 def _core_metadata(value: object) -> dict[str, str] | bool:
@@ -342,4 +349,4 @@ def json_api_root(index_url: str) -> str | None:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
+    return urlsplit(without_credentials(url)).netloc or url

@@ -301,11 +301,12 @@ class Pipeline:
             return _Inspected(_weighed(candidate, name_findings) + scan.findings, tuple(errors) + scan.errors, None,
                               scan.files_scanned)
         metadata, settled = self._metadata(candidate, route.index, errors, _users_own(candidate, route.store, own_files))
-        shared = shared_check(route.index, candidate)  # after the metadata: its page says if the index is a vetting one
-        if shared is not None:
-            return self._from_shared(candidate, route, shared)
         name_findings = temper_names(name_findings, settled)
         findings = [*_weighed(candidate, name_findings + corroborate(name_findings + metadata)), *metadata]
+        # After the metadata: the page read for it says whether the index is a vetting one.
+        shared = shared_check(route.index, candidate, self.settings.vetting_index)
+        if shared is not None:
+            return self._from_shared(candidate, route, shared, tuple(findings), tuple(errors))
         artifact, files_scanned = None, 0
         try:
             artifact = route.store.fetch(candidate)
@@ -324,16 +325,17 @@ class Pipeline:
                 errors.append(CheckError("archive", f"internal error while inspecting: {exc}", candidate.name))
         return _Inspected(tuple(findings), tuple(errors), artifact, files_scanned)
 
-    def _from_shared(self, candidate: Candidate, route: _Route, shared: SharedCheck) -> _Inspected:
-        """The vetting index's own check of the file; the file is still fetched (through that index, which serves
-        only what it allowed) to be installed."""
-        errors, artifact = list(shared.errors), None
+    def _from_shared(self, candidate: Candidate, route: _Route, shared: SharedCheck, own: tuple[Finding, ...],
+                     own_errors: tuple[CheckError, ...]) -> _Inspected:
+        """This kernel's name and metadata findings with the vetting index's archive check; the file is still
+        fetched (through that index, which serves only what it allowed) to be installed."""
+        errors, artifact = [*own_errors, *shared.errors], None
         if shared.served:
             try:
                 artifact = route.store.fetch(candidate)
             except ArtifactError as exc:
                 errors.append(CheckError("download", str(exc), candidate.name))
-        return _Inspected(_weighed(candidate, shared.findings), tuple(errors), artifact)
+        return _Inspected(own + shared.findings, tuple(errors), artifact)
 
     def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
         """Project metadata, remembered for a few minutes: a kernel re-checks the same big projects often,

@@ -27,3 +27,4 @@ class Settings:
     timeout: float = 15.0  # seconds per HTTP request
     pip_timeout: float = 600.0  # seconds for pip's resolution
     min_release_age: float = 0.0  # days: the cool-down; releases uploaded more recently are passed over
+    vetting_index: str | None = None  # the administrator's index (SafePip.index_url): its archive checks are taken

@@ -14,12 +14,14 @@ from datetime import datetime, timezone
 from functools import partial
 
 from tornado import web
+from tornado.iostream import StreamClosedError
 
-from ..core.index import VETTING_HEADER
+from ..core.artifacts import opened_unchanged
+from ..core.index import JSON_SIMPLE, VETTING_HEADER
 from ..core.model import Verdict
 from ..core.report_json import error_to_dict, finding_to_dict
 from .auth import Authenticator, Identity, Unauthenticated
-from .listing import HTML_SIMPLE, JSON_SIMPLE, file_path, render_html, render_json
+from .listing import HTML_SIMPLE, file_path, render_html, render_json
 from .records import Decision, DecisionFilter
 from .service import Asker, Refused, VettingIndex
 from .store import NotInMemory, StoreUnavailable
@@ -27,6 +29,7 @@ from .store import NotInMemory, StoreUnavailable
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
 MAX_DECISIONS_PAGE = 1000
+MAX_OFFSET = 10**9
 
 
 class _Base(web.RequestHandler):
@@ -94,8 +97,9 @@ class ProjectHandler(_Base):
             return
         if shown is None:
             return self._refuse(404, f"{name}: no such project on the upstream index")
-        if shown.name != name:  # PEP 503: the normalised name is the page's address
-            return self.redirect(self.request.path.replace(f"/{name}/", f"/{shown.name}/"), permanent=True)
+        canonical = self.request.path[: self.request.path.rindex("/simple/")] + f"/simple/{shown.name}/"
+        if self.request.path != canonical:  # PEP 503: the normalised name, with its slash, is the page's address
+            return self.redirect(canonical, permanent=True)
         wants_json = _prefers_json(self.request.headers.get("Accept", ""))
         body = (render_json if wants_json else render_html)(shown, partial(file_path, shown.name))
         self.set_header("Content-Type", JSON_SIMPLE if wants_json else "text/html; charset=utf-8")
@@ -125,14 +129,23 @@ class FileHandler(_Base):
         self.set_header("Content-Type", "application/octet-stream")
         self.set_header("Content-Length", str(served.artifact.size))
         self.set_header("Cache-Control", "private, max-age=31536000, immutable")
-        if self.request.method == "HEAD":
-            return self.finish()
-        with served.artifact.path.open("rb") as source:  # the kept copy: the very bytes that were checked
+        try:
+            source = served.artifact.path.open("rb")
+        except OSError:
+            return self._refuse(503, f"{filename}: the checked copy is gone; ask again")
+        with source:  # the kept copy, opened first and then found to be the very bytes that were checked
+            if not opened_unchanged(source, served.artifact.path, served.artifact.sha256):
+                return self._refuse(503, f"{filename}: the checked copy changed on disk; ask again")
+            if self.request.method == "HEAD":
+                return self.finish()
             if served.artifact.size <= CHUNK:
                 return self.finish(source.read())  # a small file from the page cache: no thread needed
-            while chunk := await self.blocking(source.read, CHUNK):
-                self.write(chunk)
-                await self.flush()
+            try:
+                while chunk := await self.blocking(source.read, CHUNK):
+                    self.write(chunk)
+                    await self.flush()
+            except StreamClosedError:
+                return  # the client went away mid-download
         self.finish()
 
 
@@ -160,8 +173,8 @@ class DecisionsHandler(_Base):
 class ReleaseJsonHandler(_Base):
     """GET /pypi/<name>[/<version>]/json: the upstream's JSON API, passed through (metadata, no files)."""
 
-    async def get(self, path: str) -> None:
-        body = await self.answer(self.blocking(self.index.release_json, f"pypi/{path}/json"))
+    async def get(self, project: str, version: str | None = None) -> None:
+        body = await self.answer(self.blocking(self.index.release_json, project, version))
         if self._finished:
             return
         if body is None:
@@ -197,7 +210,7 @@ class HealthHandler(_Base):
         self.finish({"ok": True, "pending_decisions": self.index.store.pending, "scans": self.index.vetter.scans})
 
 
-class ScanCountsHandler(HealthHandler):
+class ScanCountsHandler(_Base):
     """GET /api/scans: checks run by every replica, and files checked more than once (the store is asked)."""
 
     async def get(self) -> None:
@@ -216,7 +229,7 @@ def make_app(index: VettingIndex, auth: Authenticator, prefix: str = "/", thread
             (rf"{base}/simple/?", RootHandler, args),
             (rf"{base}/simple/([^/]+)/?", ProjectHandler, args),
             (rf"{base}/files/([^/]+)/([^/]+)", FileHandler, args),
-            (rf"{base}/pypi/([^/]+(?:/[^/]+)?)/json", ReleaseJsonHandler, args),
+            (rf"{base}/pypi/([A-Za-z0-9._-]+)(?:/([A-Za-z0-9._+!-]+))?/json", ReleaseJsonHandler, args),
             (rf"{base}/api/decisions", DecisionsHandler, args),
             (rf"{base}/api/checks/([0-9a-fA-F]{{64}})", ChecksHandler, args),
             (rf"{base}/api/health", HealthHandler, args),
@@ -269,9 +282,12 @@ def _decision_filter(handler: web.RequestHandler) -> DecisionFilter:
 
 def _int(text: str, name: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ValueError(f"{name} must be a whole number") from None
+    if not 0 <= value <= MAX_OFFSET:
+        raise ValueError(f"{name} must be between 0 and {MAX_OFFSET}")
+    return value
 
 
 def _moment(text: str | None, name: str) -> datetime | None:
@@ -279,9 +295,11 @@ def _moment(text: str | None, name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment.astimezone(timezone.utc)  # a time near the ends of the calendar cannot be moved to UTC
+    except (ValueError, OverflowError):
         raise ValueError(f"{name} must be an ISO 8601 time (2026-12-01T00:00:00Z)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def _decision_json(d: Decision) -> dict:

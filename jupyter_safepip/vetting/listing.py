@@ -12,12 +12,11 @@ from urllib.parse import quote
 
 from packaging.version import InvalidVersion, Version
 
-from ..core.index import IndexFile, SimplePage
+from ..core.index import JSON_SIMPLE, IndexFile, SimplePage
 from ..core.policy import Policy, is_denied
 from .judgement import judge
 from .records import FileCheck
 
-JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
 HTML_SIMPLE = "application/vnd.pypi.simple.v1+html"
 
 
@@ -104,6 +103,8 @@ def render_json(listing: Listing, file_url: Callable[[IndexFile], str]) -> bytes
     if listing.status:
         data["project-status"] = {"status": listing.status,
                                   **({"reason": listing.status_reason} if listing.status_reason else {})}
+    if listing.left_out:  # PEP 691 leaves keys starting with an underscore to the index
+        data["_left-out"] = [{"filename": f.filename, "reason": f.reason} for f in listing.left_out]
     return json.dumps(data).encode()
 
 
@@ -127,8 +128,10 @@ def render_html(listing: Listing, file_url: Callable[[IndexFile], str]) -> bytes
             attributes += f' data-core-metadata="{value}" data-dist-info-metadata="{value}"'
         links.append(f'<a href="{html.escape(href)}"{attributes}>{html.escape(f.filename)}</a><br>')
     title = html.escape(listing.name)
+    left_out = "".join(f"<li>{html.escape(f.filename)}: {html.escape(f.reason)}</li>" for f in listing.left_out)
+    note = f"<h2>Left out by jupyter_safepip</h2><ul>{left_out}</ul>" if left_out else ""
     return (f"<!DOCTYPE html><html><head>{head}<title>Links for {title}</title></head><body><h1>Links for {title}</h1>"
-            f"{''.join(links)}</body></html>").encode()
+            f"{''.join(links)}{note}</body></html>").encode()
 
 
 def file_path(project: str, file: IndexFile) -> str:

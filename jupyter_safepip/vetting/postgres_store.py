@@ -39,8 +39,8 @@ class PostgresStore(VerdictStore):
         try:
             with self._pool.connection() as db, db.transaction(), db.cursor() as cursor:
                 yield cursor
-        except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            raise StoreUnavailable(f"the verdict store at {_where(self.url)} is unavailable: {_one_line(exc)}") from None
+        except (PoolTimeout, psycopg.Error) as exc:
+            raise StoreUnavailable(f"the verdict store at {_where(self.url)} failed: {_one_line(exc)}") from None
 
     def _execute(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self._transaction() as cursor:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from tornado.httpserver import HTTPServer
 
 from ..config import ConfigError, config_layers, effective_config, settings_from_config
+from ..core.http import without_credentials
 from ..core.index import IndexClient
 from ..core.model import PipNetwork
 from ..core.pipeline import Pipeline
@@ -84,7 +85,7 @@ async def start(options: ServeOptions) -> Running:
     server = HTTPServer(make_app(index, auth, options.prefix), max_buffer_size=1 << 20)
     server.listen(options.port, options.host, reuse_port=options.processes > 1)
     log.info("vetting index on http://%s:%d%s, upstream %s, store %s", options.host, options.port, options.prefix,
-             ", ".join(index.upstream.index_urls), _shown(store_url))
+             ", ".join(map(without_credentials, index.upstream.index_urls)), without_credentials(store_url))
     return Running(index, index.store, workers, server)
 
 
@@ -200,9 +201,6 @@ def _default_store() -> Path:
     return Path(jupyter_data_dir()) / "safepip" / "index.sqlite"
 
 
-def _shown(url: str) -> str:
-    parts = urlsplit(url)
-    return url if not parts.password else url.replace(f":{parts.password}@", ":***@")
 
 
 if __name__ == "__main__":

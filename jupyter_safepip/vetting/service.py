@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from packaging.utils import canonicalize_name
+from urllib.parse import quote
 
-from ..core.artifacts import kept_sha256
+import requests
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
 from ..core.checks import names
 from ..core.checks.names import NameCheckError
+from ..core.http import describe_failure
 from ..core.index import IndexClient, IndexFile, IndexUnavailable, SimplePage, json_api_root
 from ..core.model import Artifact, Verdict
 from ..core.policy import decide_package, installs_unattended
@@ -19,12 +24,22 @@ from .judgement import Judgement, judge
 from .listing import Listing, Rules, listing, newest_release, why_left_out
 from .records import Decision, FileCheck
 from .store import NotInMemory, VerdictStore, now
-from .vetter import FetchFailed, FileVetter
+from .vetter import CHECK_TTL, FetchFailed, FileVetter
 
 log = logging.getLogger(__name__)
+PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # PEP 508
 PAGE_CHECK_BYTES = 50_000_000  # a page checks its newest release first when its files are no bigger than this
 PAGE_CHECK_RELEASES = 3  # ... and, while each is refused, the next older one, this many times
+MAX_REMEMBERED_FILES = 50_000
 UPSTREAM_PAGE_SECONDS = 30.0  # an upstream page read is used again for this long (a new upload shows up after it)
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 class Refused(Exception):
@@ -39,7 +54,6 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Served:
     artifact: Artifact
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,7 @@ class VettingIndex:
         `memory_only`: answered from what this process remembers, else NotInMemory (the caller asks again
         without it, off the event loop)."""
         self._refuse_name(name, asker, memory_only)
-        at = now()
+        at, name = now(), canonicalize_name(name)
         upstream_page = self._upstream_page(name, memory_only)
         if upstream_page is None:
             return None
@@ -120,42 +134,46 @@ class VettingIndex:
         except FetchFailed as exc:
             self._log(asker, name, file, judgement.verdict, False, f"could not fetch: {exc}")
             raise Refused(f"could not fetch {filename} from the upstream index: {exc}", 502) from None
+        if len(self._artifacts) > MAX_REMEMBERED_FILES:
+            self._artifacts.clear()
         self._artifacts[artifact.sha256] = artifact
         self._log(asker, name, file, judgement.verdict, True, judgement.reason)
-        return Served(artifact, judgement.reason)
+        return Served(artifact)
 
     def _remembered_file(self, name: str, file: IndexFile, asker: Asker) -> Served:
         """A file served before: its remembered check (a refusal goes the long way, to be said in full) and its
         kept copy, still the checked bytes."""
         check = self.store.file_checks([file.sha256], self.vetter.rules, memory_only=True).get(file.sha256 or "")
         artifact = self._artifacts.get(file.sha256 or "")
-        if check is None or artifact is None:
+        if check is None or artifact is None or now() - check.checked_at >= CHECK_TTL:
             raise NotInMemory("the file's check")
         judgement = judge(self.rules.policy, check)
-        try:
-            unchanged = judgement.served and kept_sha256(artifact.path) == artifact.sha256
-        except OSError:
-            unchanged = False
-        if not unchanged:
-            raise NotInMemory("the kept file")
+        if not judgement.served:
+            raise NotInMemory("a refusal")  # said in full by the long way
         self._log(asker, name, file, judgement.verdict, True, judgement.reason)
-        return Served(artifact, judgement.reason)
+        return Served(artifact)
 
     def shared_check(self, sha256: str) -> tuple[FileCheck, Judgement] | None:
         """A file's check, if this index made one, and the current policy's judgement of it."""
         check = self.store.file_check(sha256, self.vetter.rules)
         return (check, judge(self.rules.policy, check)) if check is not None else None
 
-    def release_json(self, path: str) -> bytes | None:
-        """The upstream's JSON API document (`pypi/<name>[/<version>]/json`): the metadata a kernel behind this
-        index checks (age, maintainers, links, known vulnerabilities), passed through as data."""
+    def release_json(self, project: str, version: str | None) -> bytes | None:
+        """The upstream's JSON API document for a project (or one release): the metadata a kernel behind this index
+        checks (age, maintainers, links, known vulnerabilities), passed through as data. Only a project name and a
+        version reach the upstream, each quoted, and only JSON comes back."""
         root = json_api_root(self.upstream.index_urls[0])
-        if root is None:
+        if root is None or not PROJECT_NAME.fullmatch(project) or (version is not None and not _is_version(version)):
             return None
-        response = self.upstream.session.get(f"{root}/{path}", headers={"Accept": "application/json"})
+        parts = ["pypi", canonicalize_name(project)] + ([version] if version else []) + ["json"]
+        path = "/".join(quote(part, safe="") for part in parts)
+        try:
+            response = self.upstream.session.get(f"{root}/{path}", headers={"Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise Refused(f"the upstream index is unavailable: {describe_failure(exc, root)}", 502) from None
         if response.status_code in (404, 410):
             return None
-        if response.status_code != 200:
+        if response.status_code != 200 or response.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
             raise Refused(f"the upstream index answered HTTP {response.status_code} for /{path}", 502)
         return response.content
 
@@ -165,7 +183,10 @@ class VettingIndex:
         file = next((f for f in page.files if f.filename == filename), None) if page else None
         if file is None or file.metadata_url is None:
             return None
-        response = self.upstream.session.get(file.metadata_url)
+        try:
+            response = self.upstream.session.get(file.metadata_url)
+        except requests.RequestException as exc:
+            raise Refused(f"the upstream index is unavailable: {describe_failure(exc, file.metadata_url)}", 502) from None
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:

@@ -8,6 +8,7 @@ and written when it is back: none is lost to a restart.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -19,6 +20,7 @@ from ..core.model import Verdict
 from ..core.report_json import error_from_dict, error_to_dict, finding_from_dict, finding_to_dict
 from .records import Decision, DecisionFilter, FileCheck
 
+log = logging.getLogger(__name__)
 MAX_PENDING_DECISIONS = 100_000  # kept in memory while the database is away; the oldest go first beyond that
 RETRY_SECONDS = 2.0  # how often the decision writer tries again while the database is away
 MAX_REMEMBERED_CHECKS = 20_000  # checks kept in memory: a check never changes once made
@@ -137,10 +139,11 @@ class VerdictStore(ABC):
         findings = json.dumps([finding_to_dict(f) for f in check.findings])
         errors = json.dumps([error_to_dict(e) for e in check.errors])
         self._execute(self._sql("INSERT INTO file_checks (sha256, rules, filename, project, version, findings, errors, "
-                                "checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, rules) DO NOTHING"),
+                                "checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, rules) DO UPDATE SET "
+                                "findings = excluded.findings, errors = excluded.errors, checked_at = excluded.checked_at"),
                       (check.sha256, check.rules, check.filename, check.project, check.version, findings, errors,
                        _text(check.checked_at)))
-        self._remember(check)  # checked under the store's lock: no other replica made another check of it
+        self._remember(check)  # checked under the store's lock: no other replica made another check meanwhile
 
     def note_scan(self, sha256: str, process: str) -> None:
         """Log that `process` ran the checks on this file (not a verdict: the check itself is in file_checks)."""
@@ -168,7 +171,10 @@ class VerdictStore(ABC):
         while not self._closing:
             self._wake.wait(RETRY_SECONDS)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - a bug must not stop the log: the batch is kept, the error logged
+                log.exception("writing decisions failed; they are kept and tried again")
 
     def flush(self) -> bool:
         """Write the decisions kept while the database was away; False if it still is."""
@@ -181,11 +187,13 @@ class VerdictStore(ABC):
             try:
                 self._execute_many(self._sql(f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES "
                                              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), [_decision_row(d) for d in batch])
-            except StoreUnavailable:
+            except BaseException as exc:
                 with self._pending_lock:
                     self._pending[:0] = batch
                     del self._pending[:-MAX_PENDING_DECISIONS]
-                return False
+                if isinstance(exc, StoreUnavailable):
+                    return False
+                raise
             finally:
                 with self._pending_lock:
                     self._in_flight = 0

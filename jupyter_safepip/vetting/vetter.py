@@ -7,12 +7,15 @@ import hashlib
 import os
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from ..core.artifacts import ArtifactError
 from ..core.index import IndexClient, IndexFile
-from ..core.model import Artifact, Candidate, PipNetwork
+from ..core.checks import metadata, names
+from ..core.model import Artifact, Candidate, CheckError, PipNetwork
 from ..core.pipeline import Pipeline
 from ..core.scan_cache import rules_fingerprint
 from ..core.scan_workers import ScanWorkers
@@ -20,8 +23,12 @@ from .records import FileCheck
 from .store import VerdictStore, now
 
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"  # which replica ran a check, in the store's scan log
-# Errors that say something about the file itself and would come back on a second check: such a check is kept.
-LASTING_ERRORS = frozenset({"archive"})
+# A check is kept only when its errors say something about the file itself and would come back on a second check
+# (an archive over a budget, say), not when the check itself failed (a lost worker, a bug): that one runs again.
+PASSING_ARCHIVE_ERRORS = ("could not inspect", "internal error")
+# A kept check is made again after this long: the metadata findings (a project's age, its known vulnerabilities)
+# change with time. The archive's scan is cached by content, so checking again costs little.
+CHECK_TTL = timedelta(days=1)
 
 
 class FetchFailed(RuntimeError):
@@ -42,11 +49,13 @@ class FileVetter:
         self.store = store
         self.upstream = upstream
         self.network = network
-        self.rules = rules_fingerprint()
+        self.rules = checks_fingerprint()
         self.scans = 0  # files this process checked (the benchmark and the tests count them)
 
     def known(self, file: IndexFile) -> FileCheck | None:
-        return self.store.file_check(file.sha256, self.rules) if file.sha256 else None
+        """The kept check of this file, unless it is older than CHECK_TTL."""
+        check = self.store.file_check(file.sha256, self.rules) if file.sha256 else None
+        return check if check is not None and now() - check.checked_at < CHECK_TTL else None
 
     def check(self, project: str, file: IndexFile) -> Checked:
         """The file's check; FetchFailed when there is nothing checked to answer with."""
@@ -77,9 +86,21 @@ class FileVetter:
         self.store.note_scan(artifact.sha256, PROCESS)
         check = FileCheck(artifact.sha256, self.rules, file.filename, canonicalize_name(project), file.version or "",
                           findings, errors, now())
-        if all(e.check in LASTING_ERRORS for e in errors):  # a metadata lookup that failed is tried again next time
+        if all(_lasting(e) for e in errors):  # a metadata lookup that failed is tried again next time
             self.store.save_check(check)
         return Checked(check, artifact)
+
+
+def _lasting(error: CheckError) -> bool:
+    return error.check == "archive" and not error.reason.startswith(PASSING_ARCHIVE_ERRORS)
+
+
+def checks_fingerprint() -> str:
+    """What a kept check was made with: the behaviour rules, and the name and metadata checks."""
+    digest = hashlib.sha256(rules_fingerprint().encode())
+    for module in (names, metadata):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _candidate(project: str, file: IndexFile, sha256: str | None) -> Candidate:

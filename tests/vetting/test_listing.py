@@ -91,3 +91,14 @@ def test_the_token_comes_from_basic_credentials_or_a_token_header():
     assert token_from("token abc") == token_from("Bearer abc") == "abc"
     assert token_from("Basic !!!") is None and token_from(None) is None
     assert token_from("Basic " + base64.b64encode(b"alice:").decode()) is None
+
+
+def test_messages_never_show_an_index_urls_credentials():
+    import requests
+
+    from jupyter_safepip.core.http import describe_failure, without_credentials
+    from jupyter_safepip.core.index import _host
+
+    url = "http://alice:hub-token@index.example:8765/simple/demo/"
+    assert without_credentials(url) == "http://index.example:8765/simple/demo/"
+    assert "hub-token" not in _host(url) + describe_failure(requests.ConnectionError("refused"), url)

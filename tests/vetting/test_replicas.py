@@ -10,9 +10,9 @@ import threading
 import pytest
 import requests
 
-from jupyter_safepip.core.scan_cache import rules_fingerprint
 from jupyter_safepip.vetting.records import DecisionFilter
 from jupyter_safepip.vetting.store import open_store
+from jupyter_safepip.vetting.vetter import checks_fingerprint
 from tests.support.waits import scaled, wait_until
 
 pytestmark = pytest.mark.integration
@@ -61,7 +61,7 @@ def test_a_replica_killed_mid_download_serves_nothing_unchecked(vetting_server, 
     finally:
         upstream._drips.clear()
     assert isinstance(results[0], requests.RequestException), results[0]  # the client got no file at all
-    assert open_store(postgres.url).file_check(upstream.projects["vetapp"].files[0].sha256, rules_fingerprint()) is None
+    assert open_store(postgres.url).file_check(upstream.projects["vetapp"].files[0].sha256, checks_fingerprint()) is None
     served = requests.get(f"{second.url}/files/vetapp/{wheel}", timeout=scaled(120))
     assert served.status_code == 200 and second.health()["scans"] == 1
     assert hashlib.sha256(served.content).hexdigest() == upstream.projects["vetapp"].files[0].sha256

@@ -43,7 +43,8 @@ def test_a_refused_newest_release_is_left_out_so_pip_takes_the_previous(vetting_
     assert result.returncode == 0, result.stdout + result.stderr
     assert "layered==1.0.0" in target_env.pip_list()
     html = requests.get(f"{server.simple}layered/", timeout=scaled(30)).text
-    assert "layered-1.0.0-py3-none-any.whl" in html and "layered-1.1.0" not in html
+    assert ">layered-1.0.0-py3-none-any.whl</a>" in html and ">layered-1.1.0-py3-none-any.whl</a>" not in html
+    assert "<li>layered-1.1.0-py3-none-any.whl: block: " in html  # why, for a person reading the page
 
 
 def test_a_refused_file_answers_403_with_the_reason_pip_prints(vetting_server, target_env, tmp_path):
@@ -113,7 +114,7 @@ def test_a_kernel_behind_the_index_takes_its_checks_instead_of_scanning(vetting_
     for key, value in wanted.items():
         monkeypatch.setenv(key, value)
     cache = tmp_path / "kernel-cache"
-    guard = Guard(Settings(python=target_env.python, cache_dir=cache))
+    guard = Guard(Settings(python=target_env.python, cache_dir=cache, vetting_index=server.simple))
     assessment = guard.check(guard.parse("install vetapp"), "pip install vetapp")
     assert assessment.report.verdict is Verdict.ALLOW, assessment.report.reasons
     assert {p.candidate.name for p in assessment.report.packages} == {"vetapp", "vetbase"}
@@ -122,6 +123,9 @@ def test_a_kernel_behind_the_index_takes_its_checks_instead_of_scanning(vetting_
     package = next(p for p in assessment.report.packages if p.candidate.sha256 == shared["sha256"])
     assert sorted(f.rule_id for f in package.findings) == sorted(f["rule_id"] for f in shared["findings"])
     assert len(assessment.artifacts) == 2 and all(a.path.is_file() for a in assessment.artifacts)
+    untrusted = Guard(Settings(python=target_env.python, cache_dir=tmp_path / "other-cache"))  # no SafePip.index_url
+    untrusted.check(untrusted.parse("install vetapp"), "pip install vetapp")
+    assert list((tmp_path / "other-cache" / "scans").rglob("*.json"))  # an index that claims to vet is not believed
 
 
 def test_the_json_api_is_passed_through_for_the_kernels_metadata_checks(vetting_server):
@@ -130,6 +134,16 @@ def test_the_json_api_is_passed_through_for_the_kernels_metadata_checks(vetting_
     assert document.status_code == 200 and document.json()["info"]["name"] == "vetbase"
     assert requests.get(f"{server.url}/pypi/vetbase/1.0.0/json", timeout=scaled(30)).json()["info"]["version"] == "1.0.0"
     assert requests.get(f"{server.url}/pypi/no-such-project/json", timeout=scaled(30)).status_code == 404
+    # Only a project name and a version reach the upstream: no path of the upstream's own, no file through here.
+    for sneaky in ("..%2F..%2Ffiles%2Fvetbase%2Fvetbase-1.0.0-py3-none-any.whl%3F", "vetbase/..%2F..%2F..%2Ffiles"):
+        assert requests.get(f"{server.url}/pypi/{sneaky}/json", timeout=scaled(30)).status_code == 404
+
+
+def test_a_project_page_lives_at_its_normalised_name(vetting_server):
+    server = vetting_server("--anonymous")
+    answer = requests.get(f"{server.simple}VetBase", timeout=scaled(30), allow_redirects=False)
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/simple/vetbase/")
+    assert "vetbase-1.0.0" in requests.get(f"{server.simple}VETBASE/", timeout=scaled(30)).text
 
 
 def test_uv_goes_through_the_index_too(vetting_server, target_env, tmp_path):
