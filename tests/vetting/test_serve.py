@@ -55,6 +55,10 @@ def test_a_refused_file_answers_403_with_the_reason_pip_prints(vetting_server, t
     result = pip_install(target_env.python, server.simple, "onlybad", cache=tmp_path / "pip-cache")
     assert result.returncode != 0
     assert "onlybad" not in {line.split("==")[0] for line in target_env.pip_list()}
+    direct_url = pip_install(target_env.python, server.simple, f"{server.url}/files/onlybad/onlybad-1.0.0-py3-none-any.whl",
+                             cache=tmp_path / "pip-cache")
+    assert direct_url.returncode != 0 and "403 Client Error: block: " in direct_url.stderr  # pip says why
+    assert "(onlybad.pth:1)" in direct_url.stderr
 
 
 def test_a_typo_squat_page_is_refused_with_did_you_mean(vetting_server, target_env, tmp_path):
