@@ -74,6 +74,7 @@ class PackageIndex:
         self._truncations: dict[str, int] = {}  # path fragment -> bytes actually sent
         self._swaps: dict[str, _Swap] = {}  # filename -> what to serve instead, from some download on
         self.downloads: dict[str, int] = {}  # filename -> how many times it was served
+        self.metadata_downloads: dict[str, int] = {}  # filename -> how many times its PEP 658 metadata was served
 
     def add(self, path: Path, *, age_days: float = 400, yanked: str | None = None, requires_python: str | None = None,
             **project_fields) -> IndexedProject:
@@ -167,6 +168,7 @@ class PackageIndex:
                     "yanked": f.yanked if f.yanked else False,
                     "size": f.path.stat().st_size,
                     **({"requires-python": f.requires_python} if f.requires_python else {}),
+                    **({"core-metadata": {"sha256": hashlib.sha256(m).hexdigest()}} if (m := wheel_metadata(f.path)) else {}),
                 }
                 for f in project.files
             ],
@@ -182,6 +184,9 @@ class PackageIndex:
             attributes = f' data-yanked="{html.escape(f.yanked)}"' if f.yanked else ""
             if f.requires_python:
                 attributes += f' data-requires-python="{html.escape(f.requires_python)}"'
+            metadata = wheel_metadata(f.path)
+            if metadata is not None:
+                attributes += f' data-core-metadata="sha256={hashlib.sha256(metadata).hexdigest()}"'
             links.append(f'<a href="../../files/{project.name}/{f.path.name}#sha256={self._announced_sha256(f)}"{attributes}>{f.path.name}</a><br>')
         head = '<meta name="pypi:repository-version" content="1.4">'
         if project.status:
@@ -246,6 +251,17 @@ def _file_json(f: IndexedFile, up: str, name: str) -> dict:
     }
 
 
+def wheel_metadata(path: Path) -> bytes | None:
+    """A wheel's METADATA file (what PEP 658 serves as `<file>.metadata`); None for an sdist."""
+    if not path.name.endswith(".whl"):
+        return None
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        member = next((n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1), None)
+        return archive.read(member) if member else None
+
+
 def _vulnerability_json(entry: dict) -> dict:
     """An OSV-style entry as the JSON API lists it: id, details, summary, aliases, fixed_in, link, withdrawn."""
     return {"aliases": [], "details": entry.get("summary", ""), "summary": None, "fixed_in": [], "link": None,
@@ -308,9 +324,17 @@ def _handler_for(index: PackageIndex):
 
         def _file(self, name: str, filename: str) -> None:
             project = index.projects.get(name)
-            match = next((f for f in project.files if f.path.name == filename), None) if project else None
+            wanted = filename.removesuffix(".metadata")
+            match = next((f for f in project.files if f.path.name == wanted), None) if project else None
             if match is None:
                 return self._send(404, "text/plain", b"not found")
+            if filename.endswith(".metadata"):  # PEP 658: a wheel's METADATA, served beside it
+                metadata = wheel_metadata(match.path)
+                if metadata is None:
+                    return self._send(404, "text/plain", b"not found")
+                with index.lock:
+                    index.metadata_downloads[wanted] = index.metadata_downloads.get(wanted, 0) + 1
+                return self._send(200, "application/octet-stream", metadata)
             with index.lock:
                 swap = index._swapped(filename)
                 index.downloads[filename] = index.downloads.get(filename, 0) + 1

@@ -27,9 +27,12 @@ pytestmark = pytest.mark.integration
 
 def test_an_allowed_tree_installs_with_the_upstream_bytes(vetting_server, upstream, target_env, tmp_path):
     server = vetting_server("--anonymous")
+    metadata_before = upstream.metadata_downloads.get("vetbase-1.0.0-py3-none-any.whl", 0)
     result = pip_install(target_env.python, server.simple, "vetapp", cache=tmp_path / "pip-cache")
     assert result.returncode == 0, result.stdout + result.stderr
     assert {"vetapp==1.0.0", "vetbase==1.0.0"} <= target_env.pip_list()
+    # pip resolved from the PEP 658 metadata the index passes through, as it does against the upstream
+    assert upstream.metadata_downloads.get("vetbase-1.0.0-py3-none-any.whl", 0) > metadata_before
     page = requests.get(f"{server.simple}vetapp/", headers={"Accept": "application/vnd.pypi.simple.v1+json"},
                         timeout=scaled(30)).json()
     served = requests.get(f"{server.simple}vetapp/" + page["files"][0]["url"], timeout=scaled(30)).content
