@@ -168,7 +168,7 @@ class VettingIndex:
         parts = ["pypi", canonicalize_name(project)] + ([version] if version else []) + ["json"]
         path = "/".join(quote(part, safe="") for part in parts)
         try:
-            response = self.upstream.session.get(f"{root}/{path}", headers={"Accept": "application/json"})
+            response = self._upstream_get(f"{root}/{path}", {"Accept": "application/json"})
         except requests.RequestException as exc:
             raise Refused(f"the upstream index is unavailable: {describe_failure(exc, root)}", 502) from None
         if response.status_code in (404, 410):
@@ -184,7 +184,7 @@ class VettingIndex:
         if file is None or file.metadata_url is None:
             return None
         try:
-            response = self.upstream.session.get(file.metadata_url)
+            response = self._upstream_get(file.metadata_url, {})
         except requests.RequestException as exc:
             raise Refused(f"the upstream index is unavailable: {describe_failure(exc, file.metadata_url)}", 502) from None
         if response.status_code in (404, 410):
@@ -192,6 +192,14 @@ class VettingIndex:
         if response.status_code != 200:
             raise Refused(f"the upstream index answered HTTP {response.status_code} for the metadata of {filename}", 502)
         return response.content
+
+    def _upstream_get(self, url: str, headers: dict[str, str]) -> requests.Response:
+        """GET through the HTTP cache; a body cut short (a cache entry another thread is still writing, or a dropped
+        connection) is fetched once more, fresh."""
+        try:
+            return self.upstream.session.get(url, headers=headers)
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            return self.upstream.session.get(url, headers={**headers, "Cache-Control": "no-cache"})
 
     def close(self) -> None:
         self._checks.shutdown(wait=False, cancel_futures=True)
