@@ -202,21 +202,23 @@ def target_env(venv_template, tmp_path) -> TargetEnv:
     return TargetEnv(clone_venv(venv_template, tmp_path / "target-venv"))
 
 
+def _from_wheelhouse(env: TargetEnv, *args: str) -> TargetEnv:
+    """Install into the venv from the wheelhouse the set-up script downloads (no network here)."""
+    wanted = [a for a in args if not a.startswith("-")]
+    if not all(any(WHEELHOUSE.glob(f"{name}-*.whl")) for name in wanted):
+        pytest.fail(f"{WHEELHOUSE} lacks {' or '.join(wanted)}: run scripts/setup-env.sh first")
+    subprocess.run([env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE), *args],
+                   check=True, capture_output=True, timeout=scaled(300))
+    return env
+
+
 @pytest.fixture
 def target_env_with_new_pip(target_env) -> TargetEnv:
     """The venv with the pip from the wheelhouse (one that knows --uploaded-prior-to)."""
-    if not any(WHEELHOUSE.glob("pip-*.whl")):
-        pytest.fail(f"{WHEELHOUSE} has no pip wheel: run scripts/setup-env.sh first")
-    subprocess.run([target_env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE),
-                    "--upgrade", "pip"], check=True, capture_output=True, timeout=scaled(300))
-    return target_env
+    return _from_wheelhouse(target_env, "--upgrade", "pip")
 
 
 @pytest.fixture
 def target_env_with_build_tools(target_env) -> TargetEnv:
-    """The venv plus setuptools and wheel from the wheelhouse the set-up script downloads (no network here)."""
-    if not any(WHEELHOUSE.glob("wheel-*.whl")):
-        pytest.fail(f"{WHEELHOUSE} has no build tools: run scripts/setup-env.sh first")
-    subprocess.run([target_env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE),
-                    "setuptools", "wheel"], check=True, capture_output=True, timeout=scaled(300))
-    return target_env
+    """The venv plus setuptools and wheel from the wheelhouse."""
+    return _from_wheelhouse(target_env, "setuptools", "wheel")

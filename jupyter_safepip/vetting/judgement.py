@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.model import Candidate, Verdict
+from ..core.model import Candidate, Finding, Verdict
 from ..core.policy import Decision, Policy, decide_package, installs_unattended, is_denied
 from .records import FileCheck
 
@@ -36,6 +36,11 @@ def _reason(policy: Policy, decision: Decision, check: FileCheck) -> str:
     worst = max(decision.findings, key=lambda f: f.severity, default=None)
     if worst is not None and worst.severity >= policy.warn_at:
         where = next((f" ({e.location}:{e.line})" if e.line else f" ({e.location})" for e in worst.evidence_to_show), "")
-        hint = f"; did you mean {worst.suggestion}?" if worst.suggestion else ""
-        return f"{label}: {worst.message}{where}{hint} [{worst.rule_id}]"
+        return finding_reason(decision.verdict, worst, where)
     return f"{label}: could not check ({check.errors[0].reason})" if check.errors else label
+
+
+def finding_reason(verdict: Verdict, finding: Finding, where: str = "") -> str:
+    """A verdict's reason from its worst finding, with the "did you mean" and the rule id, in one line."""
+    hint = f"; did you mean {finding.suggestion}?" if finding.suggestion else ""
+    return f"{verdict.label}: {finding.message}{where}{hint} [{finding.rule_id}]"

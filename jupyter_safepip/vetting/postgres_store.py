@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .store import SCHEMA_VERSION, StoreUnavailable, VerdictStore
+from .store import StoreUnavailable, VerdictStore
 
 CONNECT_SECONDS = 10.0
 SCHEMA_LOCK = 0x5AFE_0001  # advisory lock key taken while the schema is upgraded
@@ -17,6 +17,7 @@ SCHEMA_LOCK = 0x5AFE_0001  # advisory lock key taken while the schema is upgrade
 
 class PostgresStore(VerdictStore):
     placeholder = "%s"
+    serial = "BIGSERIAL PRIMARY KEY"
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -69,17 +70,13 @@ class PostgresStore(VerdictStore):
         self._pool.close()
 
     def _upgrade(self) -> None:
+        def run(sql: str, params) -> list[tuple]:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
         with self._transaction() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            cursor.execute("CREATE TABLE IF NOT EXISTS safepip_schema (version INTEGER NOT NULL)")
-            cursor.execute("SELECT version FROM safepip_schema")
-            row = cursor.fetchone()
-            version = row[0] if row else 0
-            for step in self._migrations_to_apply(version):
-                for statement in step:
-                    cursor.execute(statement.format(serial="BIGSERIAL PRIMARY KEY"))
-            cursor.execute("DELETE FROM safepip_schema")
-            cursor.execute("INSERT INTO safepip_schema (version) VALUES (%s)", (max(version, SCHEMA_VERSION),))
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # one replica upgrades at a time
+            self._upgrade_with(run)
 
 
 def _where(url: str) -> str:

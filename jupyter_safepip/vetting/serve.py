@@ -32,7 +32,7 @@ from ..core.settings import Settings
 from .auth import Authenticator
 from .listing import Rules
 from .service import PAGE_CHECK_BYTES, VettingIndex
-from .store import StoreUnavailable, VerdictStore, open_store
+from .store import StoreUnavailable, open_store
 from .vetter import FileVetter
 
 log = logging.getLogger("jupyter_safepip.vetting")
@@ -58,7 +58,6 @@ class Running:
     """What `start` built, for a clean stop."""
 
     index: VettingIndex
-    store: VerdictStore
     workers: ScanWorkers
     server: HTTPServer
 
@@ -86,7 +85,7 @@ async def start(options: ServeOptions) -> Running:
     server.listen(options.port, options.host, reuse_port=options.processes > 1)
     log.info("vetting index on http://%s:%d%s, upstream %s, store %s", options.host, options.port, options.prefix,
              ", ".join(map(without_credentials, index.upstream.index_urls)), without_credentials(store_url))
-    return Running(index, index.store, workers, server)
+    return Running(index, workers, server)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +125,7 @@ async def _serve(options: ServeOptions) -> int:
     await stop.wait()
     running.server.stop()
     running.index.close()
-    running.store.close()
+    running.index.store.close()
     running.workers.close()
     return 0
 

@@ -20,7 +20,7 @@ from ..core.http import describe_failure
 from ..core.index import IndexClient, IndexFile, IndexUnavailable, SimplePage, json_api_root
 from ..core.model import Artifact, Verdict
 from ..core.policy import decide_package, installs_unattended
-from .judgement import Judgement, judge
+from .judgement import Judgement, finding_reason, judge
 from .listing import Listing, Rules, listing, newest_release, why_left_out
 from .records import Decision, FileCheck
 from .store import NotInMemory, VerdictStore, now
@@ -230,8 +230,7 @@ class VettingIndex:
         worst = max(decision.findings, key=lambda f: f.severity, default=None)
         if worst is None:  # the deny list, whatever the version
             return decision.verdict, f"{decision.verdict.label}: {'; '.join(decision.reasons)}"
-        hint = f"; did you mean {worst.suggestion}?" if worst.suggestion else ""
-        return decision.verdict, f"{decision.verdict.label}: {worst.message}{hint} [{worst.rule_id}]"
+        return decision.verdict, finding_reason(decision.verdict, worst)
 
     def _upstream_page(self, name: str, memory_only: bool = False) -> SimplePage | None:
         remembered = self._pages.get(name)

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .store import SCHEMA_VERSION, StoreUnavailable, VerdictStore
+from .store import StoreUnavailable, VerdictStore
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -86,11 +86,4 @@ class SqliteStore(VerdictStore):
 
     def _upgrade(self) -> None:
         with self._transaction() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS safepip_schema (version INTEGER NOT NULL)")
-            row = db.execute("SELECT version FROM safepip_schema").fetchone()
-            version = row[0] if row else 0
-            for step in self._migrations_to_apply(version):
-                for statement in step:
-                    db.execute(statement.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"))
-            db.execute("DELETE FROM safepip_schema")
-            db.execute("INSERT INTO safepip_schema (version) VALUES (?)", (max(version, SCHEMA_VERSION),))
+            self._upgrade_with(lambda sql, params: db.execute(sql, params).fetchall())

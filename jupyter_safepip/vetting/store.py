@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 
@@ -225,11 +225,21 @@ class VerdictStore(ABC):
             offset += page
 
     # --- schema ----------------------------------------------------------------------------------
-    def _migrations_to_apply(self, version: int) -> tuple[tuple[str, ...], ...]:
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT"  # the dialect's auto-numbered key
+
+    def _upgrade_with(self, run: Callable[[str, Sequence], list[tuple]]) -> None:
+        """Bring the schema to SCHEMA_VERSION inside the caller's transaction (`run` executes one statement)."""
+        run("CREATE TABLE IF NOT EXISTS safepip_schema (version INTEGER NOT NULL)", ())
+        rows = run("SELECT version FROM safepip_schema", ())
+        version = rows[0][0] if rows else 0
         if version > SCHEMA_VERSION:
             raise StoreUnavailable(f"the database has schema version {version}, newer than this jupyter_safepip "
                                    f"knows ({SCHEMA_VERSION}): upgrade jupyter_safepip")
-        return MIGRATIONS[version:]
+        for step in MIGRATIONS[version:]:
+            for statement in step:
+                run(statement.format(serial=self.serial), ())
+        run("DELETE FROM safepip_schema", ())
+        run(self._sql("INSERT INTO safepip_schema (version) VALUES (?)"), (max(version, SCHEMA_VERSION),))
 
     def _sql(self, sql: str) -> str:
         """`?` placeholders in this dialect's form."""
