@@ -6,11 +6,10 @@ A check that raises becomes a CheckError the user sees, never a pass.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from packaging.utils import (
 
 from . import resolve as resolve_mod
 from .artifacts import ArtifactError, ArtifactStore, local_path
+from .capacity import scan_workers
 from .checks import names
 from .checks.archive import name_from_filename, scan_directory
 from .checks.corroborate import corroborate, temper_library, temper_names
@@ -64,6 +64,7 @@ from .shared_checks import SharedCheck, shared_check
 
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8
+PROGRESS_EVERY = 2.0  # seconds between progress events while no package finishes (a long download, a big scan)
 PROJECT_MEMO_SECONDS = 300.0
 MAX_NETWORKS = 8  # pip network settings (CA, proxy, ...) whose HTTP sessions are kept for reuse
 
@@ -270,23 +271,29 @@ class Pipeline:
 
     def _inspect_all(self, candidates: list[Candidate], route: _Route, progress: Progress,
                      own_files: frozenset[Path] = frozenset()) -> dict[str, _Inspected]:
+        """Each candidate inspected (fetched in threads, scanned in worker processes), with a progress event as each
+        one finishes and, while a long one (torch's 900 MB) keeps the others waiting, every few seconds in between."""
         total = len(candidates)
         results: dict[str, _Inspected] = {}
         if not total:
             return results
         # Several archives are scanned in worker processes (the scans hold the interpreter lock); one, here.
         with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool, \
-                ScanWorkers(min(total, os.cpu_count() or 1)) as workers:
+                ScanWorkers(scan_workers(total)) as workers:
             futures = {pool.submit(self._inspect, c, route, own_files, workers if total > 1 else None): c
                        for c in candidates}
-            started, checked_bytes, files = time.monotonic(), 0, 0
-            for done, future in enumerate(as_completed(futures), start=1):
-                candidate = futures[future]
-                result = results[candidate.name] = future.result()
-                checked_bytes += result.artifact.size if result.artifact is not None else 0
-                files += result.files_scanned
-                line = _inspect_line(candidate, done, total, checked_bytes, files, time.monotonic() - started)
-                progress(ProgressEvent("inspect", done, total, line))
+            pace = _Pace(total)
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    candidate = futures[future]
+                    result = results[candidate.name] = future.result()
+                    pace.finished(result)
+                    progress(ProgressEvent("inspect", pace.done, total, pace.checked_line(candidate)))
+                if not finished:
+                    running = [futures[f] for f in futures if f.running()]
+                    progress(ProgressEvent("inspect", pace.done, total, pace.checking_line(running)))
         return results
 
     def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset(),
@@ -436,15 +443,32 @@ class _SdistGate:
         return inspected, clean
 
 
-def _inspect_line(candidate: Candidate, done: int, total: int, checked_bytes: int, files: int, elapsed: float) -> str:
-    """What a long check has done so far, for a person watching it: the package just checked, how much was read,
-    and, while packages remain, about how long they will take at the pace so far."""
-    line = f"checked {candidate.name} {candidate.version} ({done} of {total}; {checked_bytes / 1e6:,.1f} MB, " \
-           f"{files:,} files read"
-    if done < total:
-        left = elapsed / done * (total - done)
-        line += f"; about {left:.0f} s left" if left < 120 else f"; about {left / 60:.0f} min left"
-    return line + ")"
+class _Pace:
+    """How far a request's inspection is, in the words a person watching a long check reads: what was just checked
+    or is being checked now, how much was read, and, while packages remain, about how long they will take."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.bytes, self.files = total, 0, 0, 0
+        self.started = time.monotonic()
+
+    def finished(self, result: _Inspected) -> None:
+        self.done += 1
+        self.bytes += result.artifact.size if result.artifact is not None else 0
+        self.files += result.files_scanned
+
+    def checked_line(self, candidate: Candidate) -> str:
+        return f"checked {candidate.name} {candidate.version} ({self._so_far()})"
+
+    def checking_line(self, running: list[Candidate]) -> str:
+        names = ", ".join(f"{c.name} {c.version}" for c in running[:3]) + (" …" if len(running) > 3 else "")
+        return f"checking {names or 'the next package'} ({self._so_far()})"
+
+    def _so_far(self) -> str:
+        line = f"{self.done} of {self.total}; {self.bytes / 1e6:,.1f} MB, {self.files:,} files read"
+        if self.done and self.done < self.total:
+            left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
+            line += f"; about {left:.0f} s left" if left < 120 else f"; about {left / 60:.0f} min left"
+        return line
 
 
 def _gaps(request: InstallRequest, index: IndexClient, resolution: resolve_mod.Resolution) -> _Gaps:

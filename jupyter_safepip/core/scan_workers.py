@@ -1,4 +1,4 @@
-"""Archive scans of one request in worker processes, one per core, so that its packages are scanned in parallel.
+"""Archive scans of one request in worker processes, as many as the cores and memory allow (capacity.py), so that its packages are scanned in parallel.
 
 The analysis is Python work that holds the interpreter lock, so threads would take turns on one core. Workers
 are started (spawned: a kernel or a server has threads, which a fork would copy mid-step) on the first scan a
@@ -10,12 +10,12 @@ never a pass, and the next scan gets a new pool.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from .capacity import scan_workers
 from .checks.archive import ArchiveScan, scan_archive
 
 
@@ -27,7 +27,7 @@ class ScanWorkers:
     """A lazily started pool of scanning processes; use as a context manager around one request's scans."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = max(1, workers or scan_workers())
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 

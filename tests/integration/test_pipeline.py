@@ -69,6 +69,22 @@ def test_progress_says_what_was_read_and_how_long_is_left(guard):
     assert [e.stage for e in events][-1] == "decide"
 
 
+def test_a_long_download_keeps_saying_what_is_being_checked(guard, package_index):
+    package_index.index.drip("tidyframe-1.2.0", chunk=32, interval=0.1)  # its 1.3 kB arrive over about 4 s
+    events = []
+    request = guard.parse("install tidyframe")
+    try:
+        report = guard.check(request, "install tidyframe", progress=events.append).report
+    finally:
+        package_index.index.stop_dripping("tidyframe-1.2.0")
+    assert report.verdict is Verdict.ALLOW, report.reasons
+    inspect = [e for e in events if e.stage == "inspect"]
+    checked = next(i for i, e in enumerate(inspect) if e.message.startswith("checked tidyframe"))
+    waiting = [e for e in inspect[:checked] if e.message.startswith("checking ")]
+    assert waiting, [e.message for e in inspect]  # while tidyframe trickles in, the bar still says what it is doing
+    assert all("tidyframe 1.2.0" in e.message and e.done < e.total and "files read" in e.message for e in waiting)
+
+
 def test_typo_squat_is_blocked_with_did_you_mean(guard):
     report = check(guard, "install reqeusts").report
     assert report.verdict is Verdict.BLOCK
