@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,6 +22,11 @@ from .model import Artifact, Candidate
 
 CHUNK = 1 << 20
 MAX_DOWNLOAD_BYTES = 2 << 30
+Received = Callable[[int, "int | None"], None]  # (bytes so far, the whole size if announced), as a download goes
+
+
+def _unheard(_so_far: int, _whole: int | None) -> None:
+    """Nobody is watching this download."""
 
 
 class ArtifactError(RuntimeError):
@@ -36,8 +42,9 @@ class ArtifactStore:
         self.timeout = timeout
         self.offline = offline
 
-    def fetch(self, candidate: Candidate) -> Artifact:
-        """The candidate's file, from the store when its hash is known and kept, else downloaded once."""
+    def fetch(self, candidate: Candidate, received: Received | None = None) -> Artifact:
+        """The candidate's file, from the store when its hash is known and kept, else downloaded once (`received`
+        is told the bytes so far and the whole size, when the server says it, as they arrive)."""
         if candidate.sha256:
             kept = self._path(candidate.sha256, candidate.filename)
             if kept.is_file():
@@ -50,7 +57,7 @@ class ArtifactStore:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                digest, size = self._copy_to(candidate.url, out)
+                digest, size = self._copy_to(candidate.url, out, received or _unheard)
             if candidate.sha256 and digest != candidate.sha256:
                 raise ArtifactError(
                     f"{candidate.filename}: sha256 {digest[:12]}... differs from the index's {candidate.sha256[:12]}..."
@@ -78,22 +85,25 @@ class ArtifactStore:
     def _path(self, sha256: str, filename: str) -> Path:
         return self.root / sha256 / Path(filename).name
 
-    def _copy_to(self, url: str, out) -> tuple[str, int]:
-        digest, size = hashlib.sha256(), 0
-        for chunk in self._chunks(url):
+    def _copy_to(self, url: str, out, received: Received) -> tuple[str, int]:
+        digest, size, whole = hashlib.sha256(), 0, [None]
+        for chunk in self._chunks(url, whole):
             size += len(chunk)
+            received(size, whole[0])
             if size > MAX_DOWNLOAD_BYTES:
                 raise ArtifactError(f"{url.rsplit('/', 1)[-1].split('#', 1)[0]}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
             digest.update(chunk)
             out.write(chunk)
         return digest.hexdigest(), size
 
-    def _chunks(self, url: str):
+    def _chunks(self, url: str, whole: list[int | None]):
+        """The file's bytes in chunks; `whole[0]` is set to its announced size when there is one."""
         parts = urlsplit(url)
         if parts.scheme == "file":
             path = Path(url2pathname(unquote(parts.path)))
             try:
                 with path.open("rb") as src:
+                    whole[0] = os.fstat(src.fileno()).st_size
                     while chunk := src.read(CHUNK):
                         yield chunk
             except OSError as exc:
@@ -104,6 +114,8 @@ class ArtifactStore:
         try:
             with self.session.get(url.split("#", 1)[0], stream=True, timeout=self.timeout) as response:
                 response.raise_for_status()
+                length = response.headers.get("Content-Length", "")
+                whole[0] = int(length) if length.isdigit() else None
                 yield from response.iter_content(CHUNK)
         except requests.RequestException as exc:
             raise ArtifactError(f"cannot download {url.rsplit('/', 1)[-1].split('#', 1)[0]}: {describe_failure(exc, url)}") from None

@@ -25,7 +25,7 @@ from packaging.utils import (
 )
 
 from . import resolve as resolve_mod
-from .artifacts import ArtifactError, ArtifactStore, local_path
+from .artifacts import ArtifactError, ArtifactStore, Received, local_path
 from .capacity import scan_workers
 from .checks import names
 from .checks.archive import name_from_filename, scan_directory
@@ -280,9 +280,9 @@ class Pipeline:
         # Several archives are scanned in worker processes (the scans hold the interpreter lock); one, here.
         with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool, \
                 ScanWorkers(scan_workers(total)) as workers:
-            futures = {pool.submit(self._inspect, c, route, own_files, workers if total > 1 else None): c
-                       for c in candidates}
             pace = _Pace(total)
+            futures = {pool.submit(self._inspect, c, route, own_files, workers if total > 1 else None,
+                                   pace.watcher(c)): c for c in candidates}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
@@ -297,7 +297,7 @@ class Pipeline:
         return results
 
     def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset(),
-                 workers: ScanWorkers | None = None) -> _Inspected:
+                 workers: ScanWorkers | None = None, received: Received | None = None) -> _Inspected:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
@@ -316,7 +316,7 @@ class Pipeline:
             return self._from_shared(candidate, route, shared, tuple(findings), tuple(errors))
         artifact, files_scanned = None, 0
         try:
-            artifact = route.store.fetch(candidate)
+            artifact = route.store.fetch(candidate, received)
         except ArtifactError as exc:
             errors.append(CheckError("download", str(exc), candidate.name))
         if artifact is not None:
@@ -339,7 +339,7 @@ class Pipeline:
         errors, artifact = [*own_errors, *shared.errors], None
         if shared.served:
             try:
-                artifact = route.store.fetch(candidate)
+                artifact = route.store.fetch(candidate, received)
             except ArtifactError as exc:
                 errors.append(CheckError("download", str(exc), candidate.name))
         return _Inspected(own + shared.findings, tuple(errors), artifact)
@@ -445,11 +445,19 @@ class _SdistGate:
 
 class _Pace:
     """How far a request's inspection is, in the words a person watching a long check reads: what was just checked
-    or is being checked now, how much was read, and, while packages remain, about how long they will take."""
+    or is being checked now (with the bytes of a download in progress), how much was read, and, while packages
+    remain, about how long they will take."""
 
     def __init__(self, total: int) -> None:
         self.total, self.done, self.bytes, self.files = total, 0, 0, 0
         self.started = time.monotonic()
+        self._downloads: dict[str, tuple[int, int | None]] = {}  # written by the fetching threads, read here
+
+    def watcher(self, candidate: Candidate) -> Received:
+        def received(so_far: int, whole: int | None) -> None:
+            self._downloads[candidate.name] = (so_far, whole)
+
+        return received
 
     def finished(self, result: _Inspected) -> None:
         self.done += 1
@@ -460,8 +468,15 @@ class _Pace:
         return f"checked {candidate.name} {candidate.version} ({self._so_far()})"
 
     def checking_line(self, running: list[Candidate]) -> str:
-        names = ", ".join(f"{c.name} {c.version}" for c in running[:3]) + (" …" if len(running) > 3 else "")
+        names = "; ".join(self._doing(c) for c in running[:3]) + (" …" if len(running) > 3 else "")
         return f"checking {names or 'the next package'} ({self._so_far()})"
+
+    def _doing(self, candidate: Candidate) -> str:
+        so_far, whole = self._downloads.get(candidate.name, (0, None))
+        if not so_far or (whole is not None and so_far >= whole):
+            return f"{candidate.name} {candidate.version}"
+        of = f" of {_size(whole)}" if whole else ""
+        return f"{candidate.name} {candidate.version}: {_size(so_far)}{of} downloaded"
 
     def _so_far(self) -> str:
         line = f"{self.done} of {self.total}; {self.bytes / 1e6:,.1f} MB, {self.files:,} files read"
@@ -469,6 +484,10 @@ class _Pace:
             left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
             line += f"; about {left:.0f} s left" if left < 120 else f"; about {left / 60:.0f} min left"
         return line
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e3:,.1f} kB" if count < 1e6 else f"{count / 1e6:,.1f} MB"
 
 
 def _gaps(request: InstallRequest, index: IndexClient, resolution: resolve_mod.Resolution) -> _Gaps:

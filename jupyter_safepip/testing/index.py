@@ -106,11 +106,6 @@ class PackageIndex:
         with self.lock:
             self._drips[fragment] = (chunk, interval)
 
-    def stop_dripping(self, fragment: str) -> None:
-        """Answer paths containing `fragment` at full speed again."""
-        with self.lock:
-            self._drips.pop(fragment, None)
-
     def truncate(self, fragment: str, keep: int) -> None:
         """Announce the full length but send only the first `keep` bytes of answers to matching paths."""
         with self.lock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import random
+import re
 import shlex
 import subprocess
 import sys
@@ -69,20 +71,26 @@ def test_progress_says_what_was_read_and_how_long_is_left(guard):
     assert [e.stage for e in events][-1] == "decide"
 
 
-def test_a_long_download_keeps_saying_what_is_being_checked(guard, package_index):
-    package_index.index.drip("tidyframe-1.2.0", chunk=32, interval=0.1)  # its 1.3 kB arrive over about 4 s
-    events = []
-    request = guard.parse("install tidyframe")
+def test_a_long_download_keeps_saying_what_is_being_checked(guard, tmp_path, monkeypatch):
+    data = random.Random(0).randbytes(3_000_000)  # does not compress: the wheel is about 3 MB
+    wheel = build_wheel(tmp_path / "wheels", "heavyfixture-data", "1.0", extra={"heavyfixture_data/weights.bin": data})
+    index = PackageIndex()
+    index.add(wheel, age_days=600, **ESTABLISHED)
+    index.drip(wheel.name, chunk=256 * 1024, interval=0.5)  # the file arrives over about 6 s
+    index.start()
     try:
-        report = guard.check(request, "install tidyframe", progress=events.append).report
+        monkeypatch.setenv("PIP_INDEX_URL", index.url)
+        events = []
+        guard.check(guard.parse("install heavyfixture-data"), "install heavyfixture-data", progress=events.append)
     finally:
-        package_index.index.stop_dripping("tidyframe-1.2.0")
-    assert report.verdict is Verdict.ALLOW, report.reasons
+        index.stop()
     inspect = [e for e in events if e.stage == "inspect"]
-    checked = next(i for i, e in enumerate(inspect) if e.message.startswith("checked tidyframe"))
-    waiting = [e for e in inspect[:checked] if e.message.startswith("checking ")]
-    assert waiting, [e.message for e in inspect]  # while tidyframe trickles in, the bar still says what it is doing
-    assert all("tidyframe 1.2.0" in e.message and e.done < e.total and "files read" in e.message for e in waiting)
+    assert inspect[-1].message.startswith("checked heavyfixture-data 1.0 (1 of 1;"), [e.message for e in inspect]
+    waiting = [e.message for e in inspect[:-1]]
+    assert waiting and all(m.startswith("checking heavyfixture-data 1.0") for m in waiting), waiting
+    size = f"{wheel.stat().st_size / 1e6:,.1f}"
+    assert any(re.match(rf"checking heavyfixture-data 1\.0: \d\.\d MB of {re.escape(size)} MB downloaded \(0 of 1;", m)
+               for m in waiting), waiting
 
 
 def test_typo_squat_is_blocked_with_did_you_mean(guard):
