@@ -313,7 +313,7 @@ class Pipeline:
         # After the metadata: the page read for it says whether the index is a vetting one.
         shared = shared_check(route.index, candidate, self.settings.vetting_index)
         if shared is not None:
-            return self._from_shared(candidate, route, shared, tuple(findings), tuple(errors))
+            return self._from_shared(candidate, route, shared, tuple(findings), tuple(errors), received)
         artifact, files_scanned = None, 0
         try:
             artifact = route.store.fetch(candidate, received)
@@ -333,7 +333,7 @@ class Pipeline:
         return _Inspected(tuple(findings), tuple(errors), artifact, files_scanned)
 
     def _from_shared(self, candidate: Candidate, route: _Route, shared: SharedCheck, own: tuple[Finding, ...],
-                     own_errors: tuple[CheckError, ...]) -> _Inspected:
+                     own_errors: tuple[CheckError, ...], received: Received | None = None) -> _Inspected:
         """This kernel's name and metadata findings with the vetting index's archive check; the file is still
         fetched (through that index, which serves only what it allowed) to be installed."""
         errors, artifact = [*own_errors, *shared.errors], None
