@@ -13,8 +13,8 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
 from ..core.report_json import report_to_dict
-from .payloads import history_to_dict, policy_to_dict
-from .service import CheckInput, SafePipService
+from .payloads import history_to_dict, job_to_dict, policy_to_dict
+from .service import CheckInput, SafePipService, TooManyChecks
 
 AUTH_RESOURCE = "safepip"
 MAX_BODY_BYTES = 256 * 1024
@@ -96,6 +96,37 @@ class CheckHandler(SafePipHandler):
         what = _check_input(self.json_body())
         report = await self.run_blocking(self.service.check, what)
         self.reply(report_to_dict(report))
+
+
+class ChecksHandler(SafePipHandler):
+    """POST checks: the body of POST check -> 202 {"id"}; GET checks/<id> follows the check while it runs."""
+
+    @tornado.web.authenticated
+    @authorized("execute")
+    async def post(self) -> None:
+        what = _check_input(self.json_body())
+        try:
+            job_id = self.service.start(what, self.executor)
+        except TooManyChecks as exc:
+            raise tornado.web.HTTPError(429, "%s", exc) from None
+        self.set_status(202)
+        self.reply({"id": job_id})
+
+
+class CheckJobHandler(SafePipHandler):
+    """GET checks/<id> -> {"state": "running", "progress"} or {"state": "done", "report"}; a check that failed
+    answers as POST check would have, with its status and {code, message}."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = self.service.job(job_id)
+        if job is None:
+            raise tornado.web.HTTPError(404, "no check with this id: it never started here, or it finished "
+                                        "more than a few minutes ago, or the server restarted")
+        if job.error is not None:
+            raise job.error
+        self.reply(job_to_dict(job))
 
 
 class HistoryHandler(SafePipHandler):

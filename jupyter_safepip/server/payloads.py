@@ -1,13 +1,21 @@
-"""JSON for the REST API beyond the report itself: history entries and the effective policy."""
+"""JSON for the REST API beyond the report itself: a started check, history entries and the effective policy."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from ..config import SETTING_NAMES, EffectiveConfig, SafePip
 from ..core.history import HistoryEntry
-from ..core.report_json import finding_to_dict
-from .service import HistoryPage
+from ..core.report_json import finding_to_dict, report_to_dict
+from .service import CheckJob, HistoryPage
+
+
+def job_to_dict(job: CheckJob) -> dict[str, Any]:
+    """A check that runs or is done (one that failed is answered as an error)."""
+    if job.report is not None:
+        return {"state": "done", "report": report_to_dict(job.report)}
+    return {"state": "running", "progress": asdict(job.progress) if job.progress is not None else None}
 
 
 def entry_to_dict(entry: HistoryEntry) -> dict[str, Any]:

@@ -7,11 +7,13 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { requestAPI, query } from './request';
-import { h, renderHistory, renderPolicy, renderReport } from './render';
-import { IHistoryPage, IPolicy, IReport, Verdict } from './tokens';
+import { h, renderHistory, renderPolicy, renderProgress, renderReport } from './render';
+import { ICheckStarted, ICheckState, IHistoryPage, IPolicy, IProgress, IReport, Verdict } from './tokens';
 
 /** How often the history refreshes while the panel is visible. */
 export const POLL_MS = 4000;
+/** How often a running check is asked how far it is. */
+export const CHECK_POLL_MS = 500;
 const HISTORY_PAGE = 50;
 
 const FILTERS: [string, Verdict | null][] = [
@@ -20,6 +22,23 @@ const FILTERS: [string, Verdict | null][] = [
   ['Warned', 'warn'],
   ['Allowed', 'allow']
 ];
+
+/** Start a check and poll it until its report arrives; `onProgress` sees each new step. */
+async function followCheck(body: string, onProgress: (progress: IProgress) => void): Promise<IReport> {
+  const { id } = await requestAPI<ICheckStarted>('checks', { method: 'POST', body });
+  let shown = '';
+  for (;;) {
+    const answer = await requestAPI<ICheckState>(`checks/${encodeURIComponent(id)}`);
+    if (answer.state === 'done') {
+      return answer.report;
+    }
+    if (answer.progress && answer.progress.message !== shown) {
+      shown = answer.progress.message;
+      onProgress(answer.progress);
+    }
+    await new Promise(resolve => window.setTimeout(resolve, CHECK_POLL_MS));
+  }
+}
 
 export class SafePipPanel extends Widget {
   constructor() {
@@ -43,12 +62,12 @@ export class SafePipPanel extends Widget {
     }
     this.checkButton.disabled = true;
     this.result.setAttribute('aria-busy', 'true');
-    this.showResult(h('p', { class: 'jp-SafePip-progress' }, `Checking ${spec || 'the requirements'}… (nothing is installed)`));
+    const what = spec || 'the requirements';
+    this.showResult(renderProgress(what, null));
     try {
-      const report = await requestAPI<IReport>('check', {
-        method: 'POST',
-        body: JSON.stringify({ spec, requirements })
-      });
+      const report = await followCheck(JSON.stringify({ spec, requirements }), progress =>
+        this.showResult(renderProgress(what, progress))
+      );
       this.showResult(renderReport(report, { onSuggestion: name => this.checkSuggestion(name) }));
       void this.refreshHistory();
     } catch (error) {

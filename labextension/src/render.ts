@@ -10,6 +10,7 @@ import {
   IHistoryEntry,
   IPackageReport,
   IPolicy,
+  IProgress,
   IReport,
   SEVERITIES,
   Severity,
@@ -230,6 +231,25 @@ export function renderReport(report: IReport, options: IRenderOptions = {}): HTM
     renderErrors(report.errors),
     cards.length ? null : h('p', { class: 'jp-SafePip-none' }, 'Nothing to install: everything asked for is already there.'),
     ...cards.map(c => renderCard(c, options))
+  );
+}
+
+/** A check that runs: what is checked, its latest step and, while packages are inspected, how many are done. */
+export function renderProgress(what: string, progress: IProgress | null): HTMLElement {
+  const counted = progress !== null && progress.stage === 'inspect' && progress.total > 0;
+  return h(
+    'div',
+    { class: 'jp-SafePip-running' },
+    h('p', { class: 'jp-SafePip-progress' }, `Checking ${what}… (nothing is installed)`),
+    progress ? h('p', { class: 'jp-SafePip-progressLine' }, progress.message) : null,
+    counted
+      ? h('progress', {
+          class: 'jp-SafePip-progressBar',
+          max: String(progress.total),
+          value: String(progress.done),
+          'aria-label': `${progress.done} of ${progress.total} packages checked`
+        })
+      : null
   );
 }
 

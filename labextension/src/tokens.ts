@@ -1,6 +1,6 @@
 /**
  * The JSON the server sends: mirrors jupyter_safepip/core/model.py and core/report_json.py
- * (schema_version 1), plus the history entries and the policy of server/payloads.py.
+ * (schema_version 1), plus a started check, the history entries and the policy of server/payloads.py.
  */
 
 export type Verdict = 'allow' | 'warn' | 'block';
@@ -65,6 +65,24 @@ export interface IReport {
   request_findings: IFinding[];
   packages: IPackageReport[];
 }
+
+/** A step of a running check: core/progress.py's ProgressEvent. */
+export interface IProgress {
+  stage: 'resolve' | 'inspect' | 'decide';
+  done: number;
+  total: number;
+  message: string;
+}
+
+/** The answer to POST checks. */
+export interface ICheckStarted {
+  id: string;
+}
+
+/** The answer to GET checks/<id>: the latest step (null before the first) until the report. */
+export type ICheckState =
+  | { state: 'running'; progress: IProgress | null }
+  | { state: 'done'; report: IReport };
 
 export type Decision =
   | 'checked'

@@ -31,11 +31,11 @@ from tests.support.waits import scaled
 pytestmark = pytest.mark.integration
 
 SPEC = Path(__file__).parents[2] / "docs" / "api" / "openapi.yaml"
-ENDPOINTS = [("GET", "history"), ("GET", "policy"), ("POST", "check")]
+ENDPOINTS = [("GET", "history"), ("GET", "policy"), ("POST", "check"), ("POST", "checks"), ("GET", "checks/some-id")]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 REFUSED = {401, 403}
-# Examples per operation and mode; POST check runs pip's resolver, so it gets fewer.
-EXAMPLES = {"GET /history": 300, "GET /policy": 30, "POST /check": 100}
+# Examples per operation and mode; POST check runs pip's resolver, so it gets fewer, and POST checks starts it.
+EXAMPLES = {"GET /history": 300, "GET /policy": 30, "POST /check": 100, "POST /checks": 30, "GET /checks/{id}": 100}
 
 
 def on_server_loop(test):
@@ -182,10 +182,10 @@ def test_the_description_covers_every_route():
     assert sorted(f"{op.method.upper()} /{op.path.strip('/')}" for op in OPERATIONS) == sorted(EXAMPLES)
 
 
-# Negative data needs something to break: /policy takes no parameters and no body.
+# Negative data needs something to break: /policy takes no parameters and no body, any id is a string.
 RUNS = [pytest.param(op, mode, id=f"{op.method.upper()} {op.path} {mode.value}")
         for op in OPERATIONS for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-        if mode is GenerationMode.POSITIVE or op.path != "/policy"]
+        if mode is GenerationMode.POSITIVE or op.path not in ("/policy", "/checks/{id}")]
 
 
 @pytest.mark.parametrize(("operation", "mode"), RUNS)

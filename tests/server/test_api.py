@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
 import textwrap
+import time
 import warnings
 
 import pytest
@@ -14,21 +16,23 @@ from tornado.httpclient import HTTPClientError
 from jupyter_safepip.core.history import HistoryStore
 from jupyter_safepip.server.handlers import MAX_BODY_BYTES
 from tests.support.kernel_client import LocalKernel
+from tests.support.slow_index import SLOW_PROJECT, slow_download_index
+from tests.support.waits import scaled, timed_out
 
 pytestmark = pytest.mark.integration
 
 API = ("safepip", "api")
 
 
-async def _json(jp_fetch, name, **kwargs):
-    response = await jp_fetch(*API, name, **kwargs)
+async def _json(jp_fetch, *names, **kwargs):
+    response = await jp_fetch(*API, *names, **kwargs)
     assert response.headers["Content-Type"].startswith("application/json")
     return json.loads(response.body)
 
 
-async def _error(jp_fetch, name, **kwargs) -> tuple[int, dict]:
+async def _error(jp_fetch, *names, **kwargs) -> tuple[int, dict]:
     with pytest.raises(HTTPClientError) as raised:
-        await jp_fetch(*API, name, **kwargs)
+        await jp_fetch(*API, *names, **kwargs)
     return raised.value.code, json.loads(raised.value.response.body)
 
 
@@ -36,7 +40,8 @@ def _post(body) -> dict:
     return {"method": "POST", "body": body if isinstance(body, str) else json.dumps(body)}
 
 
-@pytest.mark.parametrize(("method", "name"), [("GET", "history"), ("GET", "policy"), ("POST", "check")])
+@pytest.mark.parametrize(("method", "name"), [("GET", "history"), ("GET", "policy"), ("POST", "check"),
+                                             ("POST", "checks"), ("GET", "checks/some-id")])
 async def test_every_endpoint_needs_a_token(http_server_client, jp_serverapp, jp_base_url, method, name):
     url = f"{jp_base_url}safepip/api/{name}"
     response = await http_server_client.fetch(url, method=method, body="{}" if method == "POST" else None,
@@ -144,6 +149,55 @@ async def test_a_spec_may_name_the_index_and_may_be_pasted_from_a_notebook(jp_fe
     report = await _json(jp_fetch, "check", **_post({"spec": f"%pip install -i {package_index.url} tidyutils==1.0.0"}))
     assert [(p["name"], p["version"]) for p in report["packages"]] == [("tidyutils", "1.0.0")]
     assert report["command"] == f"pip install -i {package_index.url} tidyutils==1.0.0"
+
+
+async def _follow(jp_fetch, body, seconds: float = 120) -> list[dict]:
+    """Start a check and poll it until it is done (or failed: HTTPClientError); every answer, in order."""
+    started = await jp_fetch(*API, "checks", **_post(body))
+    assert started.code == 202
+    job_id = json.loads(started.body)["id"]
+    answers: list[dict] = []
+    deadline = time.monotonic() + scaled(seconds)
+    while not answers or answers[-1]["state"] == "running":
+        if time.monotonic() > deadline:
+            timed_out(f"the check of {body} to finish (answers so far: {answers[-3:]})", seconds)
+        answers.append(await _json(jp_fetch, "checks", job_id))
+        await asyncio.sleep(0.1)  # the polling interval, not a wait for the result
+    return answers
+
+
+async def test_a_started_check_says_how_far_it_is_until_its_report(jp_fetch, safepip_env, tmp_path):
+    with slow_download_index(tmp_path / "wheels") as index:
+        answers = await _follow(jp_fetch, {"spec": f"-i {index.url} {SLOW_PROJECT}"})
+    running = [a["progress"] for a in answers if a["state"] == "running" and a["progress"]]
+    assert any(p["stage"] == "inspect" and p["message"].startswith(f"checking {SLOW_PROJECT} 1.0") for p in running), running
+    assert all(set(p) == {"stage", "done", "total", "message"} for p in running)
+    report = answers[-1]["report"]
+    assert [(p["name"], p["version"]) for p in report["packages"]] == [(SLOW_PROJECT, "1.0")]
+    assert report["verdict"] == "allow", report["reasons"]
+    [entry] = (await _json(jp_fetch, "history"))["entries"]  # recorded as POST check records
+    assert (entry["package"], entry["decision"], entry["source"]) == (SLOW_PROJECT, "checked", "sidebar")
+
+
+async def test_a_started_check_that_fails_answers_as_post_check_would(jp_fetch):
+    with pytest.raises(HTTPClientError) as raised:
+        await _follow(jp_fetch, {"spec": "pandas>>=2"})
+    error = json.loads(raised.value.response.body)
+    assert raised.value.code == 400 and error["code"] == "request-error"
+    assert "invalid requirement" in error["message"] and "\n" not in error["message"]
+
+
+@pytest.mark.parametrize("body", ["not json", {}, {"spec": 3}, {"spec": "x", "extra": 1}])
+async def test_a_check_that_cannot_start_gets_400_at_once(jp_fetch, body):
+    code, error = await _error(jp_fetch, "checks", **_post(body))
+    assert code == 400 and error["code"] == "bad-request" and "\n" not in error["message"]
+
+
+@pytest.mark.parametrize("job_id", ["nope", "A" * 22, "%2e%2e", "x" * 500])
+async def test_an_unknown_check_id_gets_404_and_one_line(jp_fetch, job_id):
+    code, error = await _error(jp_fetch, "checks", job_id)
+    assert code == 404 and error["code"] == "not-found"
+    assert "no check with this id" in error["message"] and "\n" not in error["message"]
 
 
 async def test_history_filters_and_pages_newest_first(jp_fetch, safepip_env):

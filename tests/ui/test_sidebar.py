@@ -7,6 +7,7 @@ import re
 import pytest
 
 from .conftest import run_command, screenshot, set_theme, widen_sidebar
+from tests.support.slow_index import SLOW_PROJECT, slow_download_index
 from tests.support.waits import scaled_ms
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -74,6 +75,24 @@ def test_a_suggestion_is_checked_with_one_click(page, lab_server):
     command = page.locator(f"{PANEL} .jp-SafePip-report .jp-SafePip-command")
     command.filter(has_text=re.compile(r"^pip install requests$")).wait_for()
     assert page.locator(f"{PANEL} .jp-SafePip-report .jp-SafePip-suggestion").count() == 0
+
+
+def test_a_long_check_says_how_far_it_is_until_the_verdict(page, lab_server, tmp_path):
+    run_command(page, "safepip:check-package")
+    widen_sidebar(page)
+    with slow_download_index(tmp_path / "wheels") as index:
+        spec = page.locator("#jp-SafePip-spec")
+        spec.fill(f"-i {index.url} {SLOW_PROJECT}")
+        spec.press("Enter")
+        line = page.locator(f"{PANEL} .jp-SafePip-progressLine", has_text=f"checking {SLOW_PROJECT} 1.0")
+        line.wait_for(timeout=scaled_ms(60))
+        report = page.locator(f"{PANEL} .jp-SafePip-report")
+        assert report.count() == 0  # the line came first: the verdict is still to come
+        screenshot(page, "sidebar-progress", PANEL)
+        report.wait_for(timeout=scaled_ms(60))
+    assert report.locator(".jp-SafePip-summary-allow").count() == 1
+    assert report.locator(f'[aria-label="{SLOW_PROJECT} 1.0"]').count() == 1
+    assert page.locator(f"{PANEL} .jp-SafePip-progressLine").count() == 0
 
 
 def test_a_check_from_a_notebook_cell_shows_up_in_the_history(page, lab_server):

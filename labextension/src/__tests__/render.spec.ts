@@ -7,6 +7,7 @@ import {
   renderHistory,
   renderHistoryEntry,
   renderPolicy,
+  renderProgress,
   renderReport
 } from '../render';
 import { query } from '../request';
@@ -81,6 +82,29 @@ describe('verdict cards', () => {
   it('formats evidence without a line as the location alone', () => {
     expect(evidenceLocation({ location: 'index', line: null, snippet: '' })).toBe('index');
     expect(evidenceLocation({ location: 'a.py', line: 3, snippet: '' })).toBe('a.py:3');
+  });
+});
+
+describe('a running check', () => {
+  it('says what is checked before the first step', () => {
+    const root = renderProgress('torch', null);
+    expect(root.textContent).toBe('Checking torch… (nothing is installed)');
+    expect(root.querySelector('progress')).toBeNull();
+  });
+
+  it('shows the latest step, with a bar while packages are inspected', () => {
+    const message = 'checking torch 2.9.1: 412.0 MB of 905.3 MB downloaded (12 of 30; …)';
+    const root = renderProgress('torch', { stage: 'inspect', done: 12, total: 30, message });
+    expect(root.querySelector('.jp-SafePip-progressLine')!.textContent).toBe(message);
+    const bar = root.querySelector('progress')!;
+    expect([bar.getAttribute('value'), bar.getAttribute('max')]).toEqual(['12', '30']);
+    expect(bar.getAttribute('aria-label')).toBe('12 of 30 packages checked');
+  });
+
+  it('has no bar while pip resolves', () => {
+    const root = renderProgress('torch', { stage: 'resolve', done: 0, total: 1, message: 'asking pip what it would install' });
+    expect(root.textContent).toContain('asking pip what it would install');
+    expect(root.querySelector('progress')).toBeNull();
   });
 });
 
