@@ -104,7 +104,6 @@ class Interpreter:
     """Abstract values of one module's expressions, computed once; queried by `value(node, scope)`."""
 
     def __init__(self, tree: ast.Module, key: str = "m", steps: int = 2_000_000, steps_per_node: int = 0,
-                 on_exec_text: Callable[[ast.Call, int, list[str | bytes]], None] | None = None,
                  keep: Callable[[str], bool] = lambda name: True,
                  imported: Callable[[int, str, str], Value | None] = lambda level, module, name: None) -> None:
         self.tree = tree
@@ -112,7 +111,7 @@ class Interpreter:
         self.keep = functools.lru_cache(maxsize=4096)(keep)  # which call names are worth remembering as origins
         self.key = key
         self.steps_left = steps
-        self.on_exec_text = on_exec_text
+        self.exec_texts: dict[int, tuple[ast.Call, int, list[str | bytes]]] = {}  # exec of known text, by call node
         self.scopes: dict[int, Scope] = {0: Scope(0, tree, None)}
         self.scope_of: dict[int, int] = {}  # id(def/lambda/class node) -> the scope it creates
         self.env: dict[tuple[int, str], Value] = {}
@@ -122,10 +121,12 @@ class Interpreter:
         self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
         self.statements: list[tuple[ast.AST, int]] = []  # every statement-like node with its scope, in order
         self.call_nodes: list[tuple[ast.Call, int]] = []  # every call with its scope, in source order
-        self.memo: dict[int, Value] | None = None
+        self.memo: dict[int, Value] = {}  # each expression's value as last computed; read once the fixpoint is reached
+        self.settled = False
         self.mentions: list[tuple[ast.AST, int]] = []  # names, constants, imports and bare expressions, in walk order
         self._reads: set[tuple] = _NOWHERE  # what the running statement reads; _NOWHERE outside the fixpoint
-        self._changed: set[tuple] = _NOWHERE  # what changed in this pass
+        self._stamps: dict[tuple, int] = {}  # what changed, with the clock at its last change
+        self._clock = 0
         self.changed = False
         self.converged = True  # False: the pass limit came first (values may be incomplete, not wrong)
         self.overflowed = False  # an expression nested too deeply to evaluate
@@ -226,29 +227,34 @@ class Interpreter:
     # ---- the fixpoint
     def _run(self) -> None:
         """Passes over every statement until nothing changes; after the first, a statement runs again only when
-        something it read last time has changed since (a binding, an attribute, a function's return)."""
-        reads: list[set[tuple] | None] = [None] * len(self.statements)
-        before: set[tuple] | None = None  # what changed in the previous pass (None: the first pass runs everything)
+        something it read (a binding, an attribute, a function's return) has changed since it last ran."""
+        reads: list[set[tuple] | frozenset[tuple]] = [frozenset()] * len(self.statements)
+        ran_at = [-1] * len(self.statements)  # the clock when each statement last ran (-1: never)
+        stamps = self._stamps
         for number in range(MAX_PASSES):
             self.changed = False
-            changed: set[tuple] = set()
-            self._changed = changed
             for index, (node, scope) in enumerate(self.statements):
                 if self.steps_left <= 0:
                     break
-                last = reads[index]
-                if before is not None and last is not None and last.isdisjoint(before) and last.isdisjoint(changed):
+                at = ran_at[index]
+                if at >= 0 and all(stamps.get(key, -1) <= at for key in reads[index]):
                     continue
                 self._reads = set()
+                ran_at[index] = self._clock
                 self._execute(node, scope)
                 reads[index] = self._reads
             if not self.changed:
                 break
-            before = changed
         else:
             self.converged = False
-        self._reads = self._changed = _NOWHERE
-        self.memo = {}
+        self._reads = _NOWHERE
+        self.settled = True
+
+    def _touch(self, key: tuple) -> None:
+        """Note that what `key` names has changed: the statements that read it before now run again."""
+        self.changed = True
+        self._clock += 1
+        self._stamps[key] = self._clock
 
     def _store(self, scope: int, name: str, value: Value) -> None:
         owner = self._owner(scope, name)
@@ -257,16 +263,14 @@ class Interpreter:
         new = old.join(value)
         if new != old:
             self.env[key] = new
-            self.changed = True
-            self._changed.add(key)
+            self._touch(key)
 
     def _store_attr(self, klass: str, name: str, value: Value) -> None:
         old = self.attrs.get((klass, name), EMPTY)
         new = old.join(value)
         if new != old:
             self.attrs[klass, name] = new
-            self.changed = True
-            self._changed.add((klass, name))
+            self._touch((klass, name))
 
     def _owner(self, scope: int, name: str) -> int:
         """The scope whose binding of `name` a use in `scope` sees."""
@@ -327,8 +331,7 @@ class Interpreter:
         new = old.join(value)
         if new != old:
             self.returns[key] = new
-            self.changed = True
-            self._changed.add(("return", key))
+            self._touch(("return", key))
 
     def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: int) -> None:
         inner = self.scope_of[id(node)]
@@ -383,8 +386,7 @@ class Interpreter:
             if alias.name == "*":
                 if not node.level and module and module not in self.star_imports:
                     self.star_imports.append(module)  # `from os import *`: a bare system(...) is os.system
-                    self.changed = True
-                    self._changed.add(("*",))
+                    self._touch(("*",))
                 continue
             dotted = f"{module}.{alias.name}" if module else alias.name
             shared = self.imported(node.level, module, alias.name)
@@ -429,7 +431,7 @@ class Interpreter:
     def value(self, node: ast.AST, scope: int) -> Value:
         """The abstract value of an expression evaluated in `scope`."""
         memo = self.memo
-        if memo is not None:
+        if self.settled:  # (a statement runs again whenever what it read changed: its expressions' last values hold)
             found = memo.get(id(node))
             if found is not None:
                 return found
@@ -439,8 +441,7 @@ class Interpreter:
         except RecursionError:
             self.overflowed = True
             value = UNKNOWN
-        if memo is not None:
-            memo[id(node)] = value
+        memo[id(node)] = value
         return value
 
     def _value(self, node: ast.AST, scope: int) -> Value:
@@ -778,10 +779,10 @@ class Interpreter:
             if name == "functools.partial" and args:
                 return first
             return first if name in ("staticmethod", "classmethod", "property") else Value(funcs=first.funcs, refs=first.refs)
-        if name in RUNS_TEXT and self.on_exec_text and self.memo is not None and isinstance(node, ast.Call):
+        if name in RUNS_TEXT and isinstance(node, ast.Call):
             texts = [t for t in first.consts if isinstance(t, (str, bytes))] if not first.opaque else []
             if texts:
-                self.on_exec_text(node, scope, texts)
+                self.exec_texts[id(node)] = (node, scope, texts)
         if name in PATH_BUILDERS:
             joined = _path_join(([func] if name.endswith("joinpath") else []) + (args[:1] if name == "os.path.expanduser" else args))
             if name.startswith("pathlib."):

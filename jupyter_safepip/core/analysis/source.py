@@ -233,13 +233,11 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
         _scan_lines(source) if len(data) > MAX_PARSE_BYTES else _scan_tokens(source)
         return source
     source = Source(path, text, tree)
-    payloads: list[tuple[ast.Call, int, list[str | bytes]]] = []
     wanted = keep
     keep = lambda name: name.startswith(FOLLOWED) or wanted(name)  # noqa: E731
     try:
         source.interpreter = Interpreter(tree, steps=MAX_FLOW_STEPS if steps is None else steps,
-                                         steps_per_node=STEPS_PER_NODE if steps is None else 0, keep=keep, imported=imported,
-                                         on_exec_text=lambda node, scope, texts: payloads.append((node, scope, texts)))
+                                         steps_per_node=STEPS_PER_NODE if steps is None else 0, keep=keep, imported=imported)
         _collect(source, source.interpreter)
     except RecursionError:
         source.calls.clear()
@@ -247,7 +245,7 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
         return source
     if depth < MAX_PAYLOAD_DEPTH:
         analysed: dict[bytes, Source] = {}
-        for node, scope, texts in payloads + _written_and_run(source):
+        for node, scope, texts in [*source.interpreter.exec_texts.values(), *_written_and_run(source)]:
             _merge_payload(source, node, scope, texts, depth, analysed, keep)
     return source
 
@@ -259,7 +257,7 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
     called = {id(node.func) for node, _ in interpreter.call_nodes}
     for node, scope in interpreter.call_nodes:
         func = interpreter.value(node.func, scope)
-        interpreter.value(node, scope)  # evaluates the call itself: decoded payloads handed to exec are noted
+        interpreter.value(node, scope)  # the call itself: (when the budget stopped the fixpoint first) exec of text is noted
         named = set(func.refs)
         if func.method and node.args:  # operator.methodcaller("system", ...)(os) calls os.system
             named |= {f"{r}.{func.method.lstrip('.')}" for r in interpreter.value(node.args[0], scope).refs}
