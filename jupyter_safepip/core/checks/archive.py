@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,10 +24,10 @@ from ..analysis.source import Source, exported, load, module_level_imports, pars
 from ..analysis.values import Value
 
 CHECK = "archive"
+MAX_KEPT_TREE_SOURCE_BYTES = 2 * 1024 * 1024  # source whose trees wait to be read; past it, a file is parsed again
 WANTED_SUFFIXES = (".py", ".pyw", ".pth", "PKG-INFO", "METADATA", "WHEEL", "pyproject.toml", "setup.cfg")
 NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".a", ".lib")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox", ".nox"})
-MAX_KEPT_TREE_SOURCE_BYTES = 2 * 1024 * 1024  # source whose trees wait to be read; past it, a file is parsed again
 PYTHON_MATCHERS = (obfuscation.match, network.match, shell.match, secrets.match, persistence.match, flows.match, install.runs_pip,
                    obfuscation.tangled_flow)  # last: it reports whether the others ran out of their budget
 
@@ -161,8 +162,8 @@ class _Sources:
     rules found and the map placing needs are kept, its syntax tree and values are not. Files under tests/ and
     docs/ are read only when something reaches them. Files are read after the package's own modules they import
     (in that order, cycles cut), so that a name one module takes from another (decoder here, payload there) has
-    its value; the trees parsed to find that order are kept for reading only within a budget (a package's
-    whole source as trees is many times its size), past it a file is parsed again when read."""
+    its value; a file's tree, parsed to find what it imports, waits until the file is read (the files on the chain
+    of imports being followed), within a budget: past it, a file is parsed again when read."""
 
     def __init__(self, layout: reach.Layout, by_name: dict[str, Member]) -> None:
         self.layout = layout
@@ -170,18 +171,24 @@ class _Sources:
         self.shared = _SharedNames(layout)
         self.maps: dict[str, reach.CodeMap] = {}
         self.hits: dict[str, list[Hit]] = {}
-        self._trees: dict[str, ast.Module] = {}
-        imports: dict[str, list[tuple[int, str]]] = {}
-        kept_bytes = 0
-        for name, member in by_name.items():
-            if _is_python(member) and layout.default(name) is not Where.TESTS:
-                tree = parse(member.data)
-                imports[name] = list(module_level_imports(tree)) if tree is not None else []
-                if tree is not None and kept_bytes + len(member.data) <= MAX_KEPT_TREE_SOURCE_BYTES:
-                    self._trees[name] = tree
-                    kept_bytes += len(member.data)
-        for name in self.shared.import_order(imports):
-            self._read(name, by_name[name].data, self._trees.pop(name, None))
+        self._waiting: dict[str, ast.Module] = {}
+        self._waiting_bytes = 0
+        code = [name for name, member in by_name.items() if _is_python(member) and layout.default(name) is not Where.TESTS]
+        for name in self.shared.import_order(code, self._imports_of):
+            tree = self._waiting.pop(name, None)
+            self._waiting_bytes -= len(by_name[name].data) if tree is not None else 0
+            self._read(name, by_name[name].data, tree)
+
+    def _imports_of(self, name: str) -> list[tuple[int, str]]:
+        """A file's module-level imports, from its tree, which then waits for the file to be read (budget allowing)."""
+        data = self.by_name[name].data
+        tree = parse(data)
+        if tree is None:
+            return []
+        if self._waiting_bytes + len(data) <= MAX_KEPT_TREE_SOURCE_BYTES:
+            self._waiting[name] = tree
+            self._waiting_bytes += len(data)
+        return list(module_level_imports(tree))
 
     def load(self, name: str, code: bytes | None) -> reach.CodeMap | None:
         if name not in self.maps:
@@ -241,36 +248,36 @@ class _SharedNames:
 
         return value_of
 
-    def import_order(self, imports: dict[str, list[tuple[int, str]]]) -> list[str]:
+    def import_order(self, files: list[str], imports_of: Callable[[str], list[tuple[int, str]]]) -> Iterator[str]:
         """The files in an order where each comes after the package's modules its module level imports
-        (`imports`: each file's module-level imports, as (relative level, dotted name))."""
+        (`imports_of`: a file's module-level imports, as (relative level, dotted name), asked once per file, as
+        it is reached)."""
         by_module: dict[tuple[str, ...], list[str]] = {}
-        for name in imports:
+        for name in files:
             if "!" not in name:
                 module = self.layout.module_of(name)
                 for start in range(len(module)):
                     by_module.setdefault(module[start:], []).append(name)
-        order: list[str] = []
         state: dict[str, bool] = {}  # False: being visited (a cycle is cut there), True: placed
-        for first in imports:
+        for first in files:
             stack = [(first, False)]
             while stack:
                 name, expanded = stack.pop()
                 if expanded:
                     state[name] = True
-                    order.append(name)
+                    yield name
                     continue
                 if name in state:
                     continue
                 state[name] = False
                 stack.append((name, True))
+                imports = imports_of(name)
                 if "!" in name:
                     continue
                 package = tuple(self.layout.relative(name).split("/")[:-1])
-                for level, dotted in imports[name]:
+                for level, dotted in imports:
                     target = self._target(package, level, dotted)
                     stack += [(t, False) for t in by_module.get(target, ()) if t not in state] if target else []
-        return order
 
     @staticmethod
     def _target(package: tuple[str, ...], level: int, module: str) -> tuple[str, ...] | None:

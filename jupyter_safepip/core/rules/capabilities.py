@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..analysis.values import is_decoder
 
 
-@dataclass(frozen=True, eq=False)  # one object per family: hashed by identity, cheap as a cache key
+MAX_KNOWN_NAMES = 1 << 16  # answers each family remembers (a hostile file's million names are forgotten, not kept)
+
+
+@dataclass(frozen=True, eq=False)  # one object per family: hashed by identity
 class Capability:
     """A family of calls: exact dotted names, name prefixes, and last parts of a name (for methods)."""
 
@@ -21,14 +25,29 @@ class Capability:
     names: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     last: frozenset[str] = frozenset()
+    # whether a call of that name belongs to the family: a dict lookup, as every rule asks every family about the
+    # same few thousand call names
+    matches: Callable[[str], bool] = field(init=False, repr=False)
 
-    def matches(self, name: str) -> bool:
-        return _matches(self, name)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matches", _Answers(self).__getitem__)
+
+    def test(self, name: str) -> bool:
+        return name in self.names or name.startswith(self.prefixes) or name.rsplit(".", 1)[-1] in self.last
 
 
-@functools.lru_cache(maxsize=1 << 16)  # the same few thousand call names are asked about by every rule
-def _matches(capability: Capability, name: str) -> bool:
-    return name in capability.names or name.startswith(capability.prefixes) or name.rsplit(".", 1)[-1] in capability.last
+class _Answers(dict):
+    """A family's answers by call name, computed when first asked."""
+
+    def __init__(self, capability: Capability) -> None:
+        super().__init__()
+        self.capability = capability
+
+    def __missing__(self, name: str) -> bool:
+        if len(self) >= MAX_KNOWN_NAMES:
+            self.clear()
+        found = self[name] = self.capability.test(name)
+        return found
 
 
 PROCESS = Capability("process", frozenset({

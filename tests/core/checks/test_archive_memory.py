@@ -48,3 +48,24 @@ def test_the_budget_changes_memory_not_findings(tmp_path, monkeypatch):
     kept = archive.scan_directory(root).findings
     assert parsed_again == kept
     assert any(f.rule_id.startswith("shell") for f in kept)
+
+
+def test_each_file_is_parsed_once_within_the_budget(tmp_path, monkeypatch):
+    from jupyter_safepip.core.analysis import source
+
+    root = _package(tmp_path)
+    parsed: list[int] = []
+    real_parse = source.parse
+
+    def counting_parse(data: bytes):
+        parsed.append(len(data))
+        return real_parse(data)
+
+    monkeypatch.setattr(archive, "parse", counting_parse)
+    monkeypatch.setattr(source, "parse", counting_parse)
+    assert archive.scan_directory(root).files_scanned == MODULES + 1
+    assert len(parsed) == MODULES + 1  # the tree that told what a file imports is the one it is read from
+    parsed.clear()
+    monkeypatch.setattr(archive, "MAX_KEPT_TREE_SOURCE_BYTES", 0)
+    archive.scan_directory(root)
+    assert len(parsed) == 2 * MODULES + 1  # past the budget, read again (the empty __init__ waits within any budget)
