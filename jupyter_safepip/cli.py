@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -168,7 +169,7 @@ def _progress_printer():
 
     def show(event: ProgressEvent) -> None:
         end = "\n" if event.stage == "decide" else ""
-        print(f"\r\033[K[{event.done}/{event.total}] {event.message}", end=end, file=sys.stderr, flush=True)
+        print(f"\r{event.line(shutil.get_terminal_size().columns)}", end=end, file=sys.stderr, flush=True)
 
     return show
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,10 +23,10 @@ from .model import Artifact, Candidate
 
 CHUNK = 1 << 20
 MAX_DOWNLOAD_BYTES = 2 << 30
-Received = Callable[[int, "int | None"], None]  # (bytes so far, the whole size if announced), as a download goes
+Received = Callable[[int, int | None], None]  # (bytes so far, the whole size if announced), as a download goes
 
 
-def _unheard(_so_far: int, _whole: int | None) -> None:
+def unheard(_so_far: int, _whole: int | None) -> None:
     """Nobody is watching this download."""
 
 
@@ -42,7 +43,7 @@ class ArtifactStore:
         self.timeout = timeout
         self.offline = offline
 
-    def fetch(self, candidate: Candidate, received: Received | None = None) -> Artifact:
+    def fetch(self, candidate: Candidate, received: Received = unheard) -> Artifact:
         """The candidate's file, from the store when its hash is known and kept, else downloaded once (`received`
         is told the bytes so far and the whole size, when the server says it, as they arrive)."""
         if candidate.sha256:
@@ -57,7 +58,7 @@ class ArtifactStore:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                digest, size = self._copy_to(candidate.url, out, received or _unheard)
+                digest, size = self._copy_to(candidate.url, out, received)
             if candidate.sha256 and digest != candidate.sha256:
                 raise ArtifactError(
                     f"{candidate.filename}: sha256 {digest[:12]}... differs from the index's {candidate.sha256[:12]}..."
@@ -86,39 +87,65 @@ class ArtifactStore:
         return self.root / sha256 / Path(filename).name
 
     def _copy_to(self, url: str, out, received: Received) -> tuple[str, int]:
-        digest, size, whole = hashlib.sha256(), 0, [None]
-        for chunk in self._chunks(url, whole):
-            size += len(chunk)
-            received(size, whole[0])
-            if size > MAX_DOWNLOAD_BYTES:
-                raise ArtifactError(f"{url.rsplit('/', 1)[-1].split('#', 1)[0]}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
-            digest.update(chunk)
-            out.write(chunk)
+        whole, chunks = self._opened(url)
+        digest, size = hashlib.sha256(), 0
+        with closing(chunks):  # (the response is let go when the copy stops half-way too)
+            for chunk in chunks:
+                size += len(chunk)
+                received(size, whole)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise ArtifactError(f"{_filename(url)}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+                digest.update(chunk)
+                out.write(chunk)
+        received(size, size)  # done, whatever the server announced
         return digest.hexdigest(), size
 
-    def _chunks(self, url: str, whole: list[int | None]):
-        """The file's bytes in chunks; `whole[0]` is set to its announced size when there is one."""
+    def _opened(self, url: str) -> tuple[int | None, Iterator[bytes]]:
+        """The file's size when it is known before reading it (a local file's; the Content-Length of a response
+        sent as it is, not re-encoded), and its bytes in chunks."""
         parts = urlsplit(url)
         if parts.scheme == "file":
             path = Path(url2pathname(unquote(parts.path)))
             try:
-                with path.open("rb") as src:
-                    whole[0] = os.fstat(src.fileno()).st_size
-                    while chunk := src.read(CHUNK):
-                        yield chunk
+                src = path.open("rb")
             except OSError as exc:
                 raise ArtifactError(f"cannot read {path}: {exc.strerror or exc}") from None
-            return
+            return os.fstat(src.fileno()).st_size, _read(src, path)
         if self.offline:
-            raise ArtifactError(f"offline: {url.rsplit('/', 1)[-1]} was not downloaded before, so it was not inspected")
+            raise ArtifactError(f"offline: {_filename(url)} was not downloaded before, so it was not inspected")
         try:
-            with self.session.get(url.split("#", 1)[0], stream=True, timeout=self.timeout) as response:
-                response.raise_for_status()
-                length = response.headers.get("Content-Length", "")
-                whole[0] = int(length) if length.isdigit() else None
-                yield from response.iter_content(CHUNK)
+            response = self.session.get(url.split("#", 1)[0], stream=True, timeout=self.timeout)
+            response.raise_for_status()
         except requests.RequestException as exc:
-            raise ArtifactError(f"cannot download {url.rsplit('/', 1)[-1].split('#', 1)[0]}: {describe_failure(exc, url)}") from None
+            raise ArtifactError(f"cannot download {_filename(url)}: {describe_failure(exc, url)}") from None
+        length = response.headers.get("Content-Length", "")
+        plain = response.headers.get("Content-Encoding", "identity").strip().lower() in ("", "identity")
+        whole = int(length) if length.isdigit() and plain else None
+        if whole is not None and whole > MAX_DOWNLOAD_BYTES:
+            response.close()
+            raise ArtifactError(f"{_filename(url)}: larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+        return whole, _streamed(response, url)
+
+
+def _read(src, path: Path) -> Iterator[bytes]:
+    with src:
+        try:
+            while chunk := src.read(CHUNK):
+                yield chunk
+        except OSError as exc:
+            raise ArtifactError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _streamed(response: requests.Response, url: str) -> Iterator[bytes]:
+    with response:
+        try:
+            yield from response.iter_content(CHUNK)
+        except requests.RequestException as exc:
+            raise ArtifactError(f"cannot download {_filename(url)}: {describe_failure(exc, url)}") from None
+
+
+def _filename(url: str) -> str:
+    return url.rsplit("/", 1)[-1].split("#", 1)[0]
 
 
 def file_sha256(path: Path) -> str:

@@ -19,12 +19,12 @@ _NO_LIMIT = 1 << 62
 
 @dataclass(frozen=True)
 class Capacity:
-    """What this process may use: cores and bytes of memory (either None when nothing limits it)."""
+    """What this process may use: cores and bytes of memory (memory_left None when nothing limits it)."""
 
     cpus: int
     memory_left: int | None
 
-    def scan_workers(self, wanted: int | None = None) -> int:
+    def worker_count(self, wanted: int | None = None) -> int:
         """Processes to start for `wanted` archives: no more than the cores and the memory allow, at least one."""
         by_memory = self.cpus if self.memory_left is None else self.memory_left // WORKER_MEMORY
         return max(1, min(self.cpus, by_memory, wanted if wanted else self.cpus))
@@ -38,9 +38,9 @@ def capacity(root: Path = Path("/")) -> Capacity:
     return Capacity(max(1, cpus), None if memory >= _NO_LIMIT else memory)
 
 
-def scan_workers(wanted: int | None = None) -> int:
+def worker_count(wanted: int | None = None) -> int:
     """How many scanning processes to start for `wanted` archives on this machine, as it is now."""
-    return capacity().scan_workers(wanted)
+    return capacity().worker_count(wanted)
 
 
 def _affinity(root: Path) -> int:
@@ -72,7 +72,9 @@ def _cgroup_dirs(root: Path) -> list[Path]:
             base = root / "sys/fs/cgroup" / controllers
         else:
             continue
-        steps = [s for s in path.split("/") if s and s != ".."]
+        steps = [s for s in path.split("/") if s]
+        if ".." in steps:  # a cgroup outside this namespace's root: only the root's own limits can be read
+            steps = []
         candidates = [base.joinpath(*steps[:depth]) for depth in range(len(steps), -1, -1)]
         found += [c for c in candidates if c.is_dir() and c not in found]
     return found

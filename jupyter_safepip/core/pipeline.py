@@ -25,8 +25,8 @@ from packaging.utils import (
 )
 
 from . import resolve as resolve_mod
-from .artifacts import ArtifactError, ArtifactStore, Received, local_path
-from .capacity import scan_workers
+from .artifacts import ArtifactError, ArtifactStore, Received, local_path, unheard
+from .capacity import worker_count
 from .checks import names
 from .checks.archive import name_from_filename, scan_directory
 from .checks.corroborate import corroborate, temper_library, temper_names
@@ -279,7 +279,7 @@ class Pipeline:
             return results
         # Several archives are scanned in worker processes (the scans hold the interpreter lock); one, here.
         with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, total)) as pool, \
-                ScanWorkers(scan_workers(total)) as workers:
+                ScanWorkers(worker_count(total)) as workers:
             pace = _Pace(total)
             futures = {pool.submit(self._inspect, c, route, own_files, workers if total > 1 else None,
                                    pace.watcher(c)): c for c in candidates}
@@ -297,7 +297,7 @@ class Pipeline:
         return results
 
     def _inspect(self, candidate: Candidate, route: _Route, own_files: frozenset[Path] = frozenset(),
-                 workers: ScanWorkers | None = None, received: Received | None = None) -> _Inspected:
+                 workers: ScanWorkers | None = None, received: Received = unheard) -> _Inspected:
         """Names, metadata and the archive's contents for one candidate; failures become CheckErrors."""
         errors: list[CheckError] = []
         name_findings = _guarded_findings(lambda: names.check_name(candidate.name), "names", candidate.name, errors)
@@ -333,7 +333,7 @@ class Pipeline:
         return _Inspected(tuple(findings), tuple(errors), artifact, files_scanned)
 
     def _from_shared(self, candidate: Candidate, route: _Route, shared: SharedCheck, own: tuple[Finding, ...],
-                     own_errors: tuple[CheckError, ...], received: Received | None = None) -> _Inspected:
+                     own_errors: tuple[CheckError, ...], received: Received = unheard) -> _Inspected:
         """This kernel's name and metadata findings with the vetting index's archive check; the file is still
         fetched (through that index, which serves only what it allowed) to be installed."""
         errors, artifact = [*own_errors, *shared.errors], None
@@ -468,8 +468,10 @@ class _Pace:
         return f"checked {candidate.name} {candidate.version} ({self._so_far()})"
 
     def checking_line(self, running: list[Candidate]) -> str:
-        names = "; ".join(self._doing(c) for c in running[:3]) + (" …" if len(running) > 3 else "")
-        return f"checking {names or 'the next package'} ({self._so_far()})"
+        """(`running`: being fetched or scanned, or fetched and waiting for a scan worker; no estimate of the time
+        left, which only the packages finished so far would give while a long one is what keeps them waiting.)"""
+        names = "; ".join(self._doing(c) for c in running[:2]) + (f"; {len(running) - 2} more" if len(running) > 2 else "")
+        return f"checking {names or 'the next package'} ({self._so_far(estimate=False)})"
 
     def _doing(self, candidate: Candidate) -> str:
         so_far, whole = self._downloads.get(candidate.name, (0, None))
@@ -478,9 +480,9 @@ class _Pace:
         of = f" of {_size(whole)}" if whole else ""
         return f"{candidate.name} {candidate.version}: {_size(so_far)}{of} downloaded"
 
-    def _so_far(self) -> str:
+    def _so_far(self, estimate: bool = True) -> str:
         line = f"{self.done} of {self.total}; {self.bytes / 1e6:,.1f} MB, {self.files:,} files read"
-        if self.done and self.done < self.total:
+        if estimate and self.done and self.done < self.total:
             left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
             line += f"; about {left:.0f} s left" if left < 120 else f"; about {left / 60:.0f} min left"
         return line

@@ -15,6 +15,13 @@ class ProgressEvent:
     total: int
     message: str
 
+    def line(self, width: int) -> str:
+        """The event as one terminal row of `width` columns: cut short with an ellipsis, padded with blanks so
+        that it covers a longer row written before it."""
+        text = f"[{self.done}/{self.total}] {self.message}"
+        room = max(width - 1, 10)
+        return (text if len(text) <= room else text[: room - 1] + "…").ljust(room)
+
 
 Progress = Callable[[ProgressEvent], None]
 

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .capacity import scan_workers
+from .capacity import worker_count
 from .checks.archive import ArchiveScan, scan_archive
 
 
@@ -27,7 +27,7 @@ class ScanWorkers:
     """A lazily started pool of scanning processes; use as a context manager around one request's scans."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or scan_workers())
+        self.workers = max(1, workers or worker_count())
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 

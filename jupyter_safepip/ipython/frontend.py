@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ class _TextProgress:
 
     def update(self, event: ProgressEvent) -> None:
         if self.enabled:
-            print(f"\r[{event.done}/{event.total}] {event.message}".ljust(70), end="", file=sys.stderr, flush=True)
+            print(f"\r{event.line(shutil.get_terminal_size((100, 24)).columns)}", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.enabled:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from tornado.httpserver import HTTPServer
 
 from ..config import ConfigError, config_layers, effective_config, settings_from_config
-from ..core.capacity import scan_workers
+from ..core.capacity import worker_count
 from ..core.http import without_credentials
 from ..core.index import IndexClient
 from ..core.model import PipNetwork
@@ -68,7 +68,7 @@ def build(options: ServeOptions, settings: Settings, store_url: str) -> tuple[Ve
     store = open_store(store_url)
     pipeline = Pipeline(settings)
     upstream = IndexClient(urls[0], urls[1:], session=pipeline.session(network))
-    workers = ScanWorkers(max(1, scan_workers() // options.processes))
+    workers = ScanWorkers(max(1, worker_count() // options.processes))
     vetter = FileVetter(pipeline, store, upstream, network, workers)
     age = settings.min_release_age if options.min_release_age is None else options.min_release_age
     index = VettingIndex(upstream, vetter, store, Rules(settings.policy, timedelta(days=age)), options.page_check_bytes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from jupyter_safepip.core.capacity import WORKER_MEMORY, capacity, scan_workers
+from jupyter_safepip.core.capacity import WORKER_MEMORY, capacity, worker_count
 from jupyter_safepip.core.scan_workers import ScanWorkers
 
 GIB = 1 << 30
@@ -36,7 +36,7 @@ def test_a_pod_limited_to_one_cpu_on_a_big_node_starts_one_scanner(tmp_path):
     found = capacity(root)
     assert found.cpus == 1
     assert found.memory_left == 2 * GIB - 1000 * MIB  # file cache the kernel can drop is not counted as used
-    assert found.scan_workers(30) == 1
+    assert found.worker_count(30) == 1
 
 
 def test_limits_set_on_a_parent_cgroup_hold_for_the_process(tmp_path):
@@ -51,8 +51,8 @@ def test_limits_set_on_a_parent_cgroup_hold_for_the_process(tmp_path):
     })
     found = capacity(root)
     assert found.cpus == 4  # 3.5 CPUs of quota: four processes can share it
-    assert found.scan_workers(30) == 3  # memory for three
-    assert found.scan_workers(2) == 2 and found.scan_workers(1) == 1
+    assert found.worker_count(30) == 3  # memory for three
+    assert found.worker_count(2) == 2 and found.worker_count(1) == 1
 
 
 def test_cgroup_v1_without_limits_is_bounded_by_the_cores_and_the_memory_available(tmp_path):
@@ -68,7 +68,7 @@ def test_cgroup_v1_without_limits_is_bounded_by_the_cores_and_the_memory_availab
     found = capacity(root)
     assert found.cpus == 8
     assert found.memory_left == 700 * MIB
-    assert found.scan_workers(30) == 1
+    assert found.worker_count(30) == 1
 
 
 def test_a_v1_quota_and_memory_limit_are_read(tmp_path):
@@ -83,7 +83,7 @@ def test_a_v1_quota_and_memory_limit_are_read(tmp_path):
     })
     found = capacity(root)
     assert (found.cpus, found.memory_left) == (2, 3 * GIB)
-    assert found.scan_workers(5) == 2
+    assert found.worker_count(5) == 2
 
 
 def test_unreadable_or_garbled_files_count_as_no_limit_and_never_raise(tmp_path):
@@ -97,7 +97,7 @@ def test_unreadable_or_garbled_files_count_as_no_limit_and_never_raise(tmp_path)
     found = capacity(root)
     assert found.memory_left is None
     assert found.cpus == (os.cpu_count() or 1)
-    assert capacity(tmp_path / "nothing-here").scan_workers(1) == 1
+    assert capacity(tmp_path / "nothing-here").worker_count(1) == 1
 
 
 def test_a_process_with_almost_no_memory_left_still_scans_with_one_worker(tmp_path):
@@ -109,11 +109,19 @@ def test_a_process_with_almost_no_memory_left_still_scans_with_one_worker(tmp_pa
     })
     found = capacity(root)
     assert found.memory_left == 0
-    assert found.scan_workers(4) == 1  # one scanner, never none: the check is never skipped
+    assert found.worker_count(4) == 1  # one scanner, never none: the check is never skipped
 
 
 def test_on_this_machine_the_default_pool_is_sized_the_same_way():
-    here = scan_workers()
-    assert 1 <= here <= (os.cpu_count() or 1)
-    assert 1 <= ScanWorkers().workers <= (os.cpu_count() or 1)
-    assert scan_workers(1) == 1
+    assert worker_count() == capacity().worker_count() >= 1
+    assert ScanWorkers().workers == worker_count()
+
+
+def test_a_cgroup_outside_the_namespace_reads_only_the_roots_limits(tmp_path):
+    root = _files(tmp_path, {
+        "proc/self/status": _status("0-7"),
+        "proc/self/cgroup": "0::/../../other/pod\n",
+        "sys/fs/cgroup/cpu.max": "200000 100000\n",
+        "sys/fs/cgroup/other/pod/cpu.max": "100000 100000\n",  # not this process's: never to be read
+    })
+    assert capacity(root).cpus == 2
