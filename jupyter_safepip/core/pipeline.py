@@ -314,11 +314,7 @@ class Pipeline:
         shared = shared_check(route.index, candidate, self.settings.vetting_index)
         if shared is not None:
             return self._from_shared(candidate, route, shared, tuple(findings), tuple(errors), received)
-        artifact, files_scanned = None, 0
-        try:
-            artifact = route.store.fetch(candidate, received)
-        except ArtifactError as exc:
-            errors.append(CheckError("download", str(exc), candidate.name))
+        artifact, files_scanned = _fetched(candidate, route, received, errors), 0
         if artifact is not None:
             try:
                 scan = self.scans.scan(artifact, candidate.name, candidate.version, workers=workers)
@@ -336,12 +332,8 @@ class Pipeline:
                      own_errors: tuple[CheckError, ...], received: Received = unheard) -> _Inspected:
         """This kernel's name and metadata findings with the vetting index's archive check; the file is still
         fetched (through that index, which serves only what it allowed) to be installed."""
-        errors, artifact = [*own_errors, *shared.errors], None
-        if shared.served:
-            try:
-                artifact = route.store.fetch(candidate, received)
-            except ArtifactError as exc:
-                errors.append(CheckError("download", str(exc), candidate.name))
+        errors = [*own_errors, *shared.errors]
+        artifact = _fetched(candidate, route, received, errors) if shared.served else None
         return _Inspected(own + shared.findings, tuple(errors), artifact)
 
     def _project(self, index: IndexClient, name: str, version: str) -> ProjectInfo | None:
@@ -441,6 +433,15 @@ class _SdistGate:
             # pip is to build the kept copy that was inspected, not fetch the file again.
             return replace(inspected, url=result.artifact.path.as_uri()), True
         return inspected, clean
+
+
+def _fetched(candidate: Candidate, route: _Route, received: Received, errors: list[CheckError]) -> Artifact | None:
+    """The candidate's file from the route's store, or None with the reason added to `errors`."""
+    try:
+        return route.store.fetch(candidate, received)
+    except ArtifactError as exc:
+        errors.append(CheckError("download", str(exc), candidate.name))
+        return None
 
 
 class _Pace:

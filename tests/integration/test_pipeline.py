@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import random
 import re
 import shlex
 import subprocess
@@ -26,6 +25,7 @@ from jupyter_safepip.testing.builders import build_sdist, build_wheel, canary_sd
 from jupyter_safepip.testing.index import PackageIndex
 from tests.conftest import ESTABLISHED
 from tests.support.installed import recorded_hashes
+from tests.support.slow_index import SLOW_PROJECT, slow_download_index
 
 pytestmark = pytest.mark.integration
 
@@ -72,24 +72,17 @@ def test_progress_says_what_was_read_and_how_long_is_left(guard):
 
 
 def test_a_long_download_keeps_saying_what_is_being_checked(guard, tmp_path, monkeypatch):
-    data = random.Random(0).randbytes(3_000_000)  # does not compress: the wheel is about 3 MB
-    wheel = build_wheel(tmp_path / "wheels", "heavyfixture-data", "1.0", extra={"heavyfixture_data/weights.bin": data})
-    index = PackageIndex()
-    index.add(wheel, age_days=600, **ESTABLISHED)
-    index.drip(wheel.name, chunk=256 * 1024, interval=0.5)  # the file arrives over about 6 s
-    index.start()
-    try:
+    with slow_download_index(tmp_path / "wheels") as index:
         monkeypatch.setenv("PIP_INDEX_URL", index.url)
         events = []
-        guard.check(guard.parse("install heavyfixture-data"), "install heavyfixture-data", progress=events.append)
-    finally:
-        index.stop()
+        guard.check(guard.parse(f"install {SLOW_PROJECT}"), f"install {SLOW_PROJECT}", progress=events.append)
+        wheel = next((tmp_path / "wheels").glob("*.whl"))
     inspect = [e for e in events if e.stage == "inspect"]
-    assert inspect[-1].message.startswith("checked heavyfixture-data 1.0 (1 of 1;"), [e.message for e in inspect]
+    assert inspect[-1].message.startswith(f"checked {SLOW_PROJECT} 1.0 (1 of 1;"), [e.message for e in inspect]
     waiting = [e.message for e in inspect[:-1]]
-    assert waiting and all(m.startswith("checking heavyfixture-data 1.0") for m in waiting), waiting
+    assert waiting and all(m.startswith(f"checking {SLOW_PROJECT} 1.0") for m in waiting), waiting
     size = f"{wheel.stat().st_size / 1e6:,.1f}"
-    assert any(re.match(rf"checking heavyfixture-data 1\.0: \d\.\d MB of {re.escape(size)} MB downloaded \(0 of 1;", m)
+    assert any(re.match(rf"checking {SLOW_PROJECT} 1\.0: \d\.\d MB of {re.escape(size)} MB downloaded \(0 of 1;", m)
                for m in waiting), waiting
 
 
