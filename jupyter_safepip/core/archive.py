@@ -18,8 +18,9 @@ link's own directory and through the archive's other links as a file system woul
 it is in (the outer one, or the nested one). pip never unpacks an archive inside a package, so inside a nested
 archive only a real escape keeps its weight; links, device files and repeated names there are information.
 
-Peak memory while reading is bounded by `memory_bound(N)`: the archive's own bytes and its index, plus
-what it may inflate. Time has no clock limit: it is linear in those same bytes, so the limits bound it too.
+Peak memory while reading is bounded by `memory_bound(N)`: the archive's index and what it may inflate (the
+file itself is read as its members are, not held: a 900 MB wheel is not 900 MB of memory; a nested archive's
+bytes are held while it is read). Time has no clock limit: it is linear in those same bytes, so the limits bound it too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import posixpath
 import re
 import stat
@@ -36,6 +38,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable
+from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +52,7 @@ MAX_LINK_HOPS = 40  # links followed in one resolution, as Linux does before giv
 MAX_PATH = 4096  # a longer link target or path cannot be created when unpacked (ENAMETOOLONG)
 MAX_LINK_STEPS = 1_000_000  # path components resolved per archive; beyond, the links are said to be unchecked
 HEAD_BYTES = 64
+SNIFF_BYTES = 512  # enough of a file to tell a zip from a (compressed) tar
 INDEX_BYTES_PER_BYTE = 24  # what a zip's central directory or a tar's headers cost in memory, per byte on disk
 
 NESTED_SUFFIXES = (".whl", ".zip", ".egg", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
@@ -121,22 +125,24 @@ def inflate_budget(archive_size: int) -> int:
 
 
 def memory_bound(archive_size: int) -> int:
-    """The most memory reading an archive of this size may take (its bytes, its index, what it inflates)."""
+    """The most memory reading an archive of this size may take (its index, what it inflates, and its bytes, which
+    are held when it is nested in another)."""
     return (1 + INDEX_BYTES_PER_BYTE) * archive_size + 2 * inflate_budget(archive_size) + MAX_MEMBER_BYTES
 
 
 def read_archive(path: Path, wanted: Callable[[str], bool]) -> ArchiveContents:
     """Read `path`; members for which `wanted(name)` is true are kept in full, the others only by their head."""
     try:
-        data = path.read_bytes()
+        source = path.open("rb")
     except OSError as exc:
         raise ArchiveUnreadable(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    # The content decides, not the name: a wheel renamed to .tar.gz is still read as the zip it is.
-    kind = sniff(data) or archive_kind(path.name)
-    if kind is None:
-        raise ArchiveUnreadable(f"not a wheel, sdist or egg: {path.name}")
-    reader = _Reader(wanted, inflate_budget(len(data)))
-    reader.read(data, kind, prefix="", depth=0)
+    with source:
+        # The content decides, not the name: a wheel renamed to .tar.gz is still read as the zip it is.
+        kind = sniff(source.read(SNIFF_BYTES)) or archive_kind(path.name)
+        if kind is None:
+            raise ArchiveUnreadable(f"not a wheel, sdist or egg: {path.name}")
+        reader = _Reader(wanted, inflate_budget(os.fstat(source.fileno()).st_size))
+        reader.read(source, kind, prefix="", depth=0)
     if not reader.members and not reader.issues and not reader.incomplete:
         raise ArchiveUnreadable(f"{path.name} holds no files")
     return ArchiveContents(tuple(reader.members), tuple(reader.issues), tuple(reader.incomplete), reader.total)
@@ -168,12 +174,14 @@ class _Reader:
         self.total = 0
         self.count = 0
 
-    def read(self, data: bytes, kind: str, prefix: str, depth: int) -> None:
+    def read(self, source: BinaryIO, kind: str, prefix: str, depth: int) -> None:
+        """Read the archive in `source` (a file, or a nested archive's bytes), from its start."""
+        source.seek(0)
         try:
             if kind == "zip":
-                self._zip(data, prefix, depth)
+                self._zip(source, prefix, depth)
             else:
-                self._tar(data, prefix, depth)
+                self._tar(source, prefix, depth)
         except _LimitHit as hit:
             self.incomplete.append(str(hit))
         except ArchiveUnreadable:
@@ -185,9 +193,9 @@ class _Reader:
                 raise ArchiveUnreadable(f"corrupt archive: {exc}") from None
             self.issues.append(ArchiveIssue("archive-nested-unreadable", prefix.rstrip("!"), f"corrupt: {exc}"))
 
-    def _zip(self, data: bytes, prefix: str, depth: int) -> None:
+    def _zip(self, source: BinaryIO, prefix: str, depth: int) -> None:
         try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
+            archive = zipfile.ZipFile(source)
         except zipfile.BadZipFile as exc:
             raise ArchiveUnreadable(f"not a valid zip archive: {exc}") from None
         seen: set[str] = set()
@@ -223,10 +231,10 @@ class _Reader:
                 content = self._bounded_read(stream, info.file_size, full, prefix + name)
             self._keep(name, info.file_size, content, full, prefix, depth)
 
-    def _tar(self, data: bytes, prefix: str, depth: int) -> None:
+    def _tar(self, source: BinaryIO, prefix: str, depth: int) -> None:
         where = prefix.rstrip("!") or "(archive)"
         # We decompress, so every byte tarfile asks for is counted: a header claiming gigabytes stops at the budget.
-        stream = _Inflating(data, self.budget)
+        stream = _Inflating(source, self.budget)
         try:
             # Stream mode reads members in order, so a hostile index of offsets cannot make us seek around.
             archive = tarfile.open(fileobj=stream, mode="r|")
@@ -339,7 +347,7 @@ class _Reader:
     def _keep(self, name: str, size: int, content: bytes, full: bool, prefix: str, depth: int) -> None:
         kind = sniff(content) if full and archive_kind(name) else None
         if kind is not None and depth < MAX_NESTING:
-            self.read(content, kind, prefix=f"{prefix}{name}!", depth=depth + 1)
+            self.read(io.BytesIO(content), kind, prefix=f"{prefix}{name}!", depth=depth + 1)
             self.issues.append(ArchiveIssue("archive-nested", prefix + name, "an archive inside the archive"))
         elif depth == MAX_NESTING and archive_kind(name) and sniff(content):
             # Not opened, so whatever it holds is unchecked: said, not passed over in silence.
@@ -447,14 +455,15 @@ class _LimitHit(Exception):
 class _Inflating(io.RawIOBase):
     """A tar's bytes, decompressed on demand (gzip, bzip2, xz or none) and never beyond `budget`."""
 
-    def __init__(self, data: bytes, budget: int) -> None:
+    def __init__(self, raw: BinaryIO, budget: int) -> None:
         super().__init__()
-        raw = io.BytesIO(data)
-        if data[:2] == b"\x1f\x8b":
+        magic = raw.read(6)
+        raw.seek(0)
+        if magic[:2] == b"\x1f\x8b":
             self.source: io.BufferedIOBase = gzip.GzipFile(fileobj=raw)
-        elif data[:3] == b"BZh":
+        elif magic[:3] == b"BZh":
             self.source = bz2.BZ2File(raw)
-        elif data[:6] == b"\xfd7zXZ\x00":
+        elif magic[:6] == b"\xfd7zXZ\x00":
             self.source = lzma.LZMAFile(raw)
         else:
             self.source = raw

@@ -395,3 +395,24 @@ def test_source_too_large_to_read_is_said_but_large_model_weights_are_not(tmp_pa
     assert any("demo/__init__.py is larger than 4096 bytes" in e.reason for e in code.errors), code.errors
     weights = scan_wheel(tmp_path / "weights", {"demo/__init__.py": "", "demo/assets/model.pth": bytes(8000)})
     assert not weights.errors
+
+
+def test_a_big_wheel_is_read_from_its_file_not_held_in_memory(tmp_path):
+    import random
+    import tracemalloc
+
+    weights = random.Random(0).randbytes(32 << 20)  # stored as it is: the wheel is over 32 MB
+    path = tmp_path / "weighty-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as wheel:
+        wheel.writestr("weighty/__init__.py", "import os\n")
+        wheel.writestr("weighty/weights.bin", weights)
+    del weights
+    tracemalloc.start()
+    try:
+        contents = read_archive(path, lambda name: name.endswith(".py"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert {m.name: m.complete for m in contents.members} == {"weighty/__init__.py": True, "weighty/weights.bin": False}
+    assert peak < 4 << 20, f"reading peaked at {peak >> 20} MB"  # the file's bytes were never all in memory
+
