@@ -227,7 +227,9 @@ class Interpreter:
     # ---- the fixpoint
     def _run(self) -> None:
         """Passes over every statement until nothing changes; after the first, a statement runs again only when
-        something it read (a binding, an attribute, a function's return) has changed since it last ran."""
+        something it read (a binding, an attribute, a function's return) has changed since it last ran. Calls
+        that no statement evaluates (in a comparison, a yield, a bare `with`) join after the first pass: what
+        they pass on and what they call counts too."""
         reads: list[set[tuple] | frozenset[tuple]] = [frozenset()] * len(self.statements)
         ran_at = [-1] * len(self.statements)  # the clock when each statement last ran (-1: never)
         stamps = self._stamps
@@ -243,11 +245,20 @@ class Interpreter:
                 ran_at[index] = self._clock
                 self._execute(node, scope)
                 reads[index] = self._reads
+            if number == 0:
+                orphans = [(node, scope) for node, scope in self.call_nodes if id(node) not in self.memo]
+                self.statements += orphans
+                reads += [frozenset()] * len(orphans)
+                ran_at += [-1] * len(orphans)
+                self.changed = self.changed or bool(orphans)
             if not self.changed:
                 break
         else:
             self.converged = False
         self._reads = _NOWHERE
+        if not self.converged:  # what each expression had in its last run may not hold: values are read afresh
+            self.memo.clear()
+            self.exec_texts.clear()
         self.settled = True
 
     def _touch(self, key: tuple) -> None:
@@ -783,6 +794,8 @@ class Interpreter:
             texts = [t for t in first.consts if isinstance(t, (str, bytes))] if not first.opaque else []
             if texts:
                 self.exec_texts[id(node)] = (node, scope, texts)
+            else:  # (the text it had in an earlier pass is no longer all it may run)
+                self.exec_texts.pop(id(node), None)
         if name in PATH_BUILDERS:
             joined = _path_join(([func] if name.endswith("joinpath") else []) + (args[:1] if name == "os.path.expanduser" else args))
             if name.startswith("pathlib."):

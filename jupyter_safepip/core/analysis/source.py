@@ -245,9 +245,15 @@ def load(path: str, data: bytes, depth: int = 0, steps: int | None = None,
         return source
     if depth < MAX_PAYLOAD_DEPTH:
         analysed: dict[bytes, Source] = {}
-        for node, scope, texts in [*source.interpreter.exec_texts.values(), *_written_and_run(source)]:
+        for node, scope, texts in [*_in_source_order(source.interpreter), *_written_and_run(source)]:
             _merge_payload(source, node, scope, texts, depth, analysed, keep)
     return source
+
+
+def _in_source_order(interpreter: Interpreter) -> list[tuple[ast.Call, int, list[str | bytes]]]:
+    """The exec calls of known text, in the order of the file's calls."""
+    order = {id(node): number for number, (node, _) in enumerate(interpreter.call_nodes)}
+    return sorted(interpreter.exec_texts.values(), key=lambda entry: order.get(id(entry[0]), len(order)))
 
 
 def _collect(source: Source, interpreter: Interpreter) -> None:
