@@ -124,8 +124,8 @@ class CheckJobHandler(SafePipHandler):
         if job is None:
             raise tornado.web.HTTPError(404, "no check with this id: it never started here, or it finished "
                                         "more than a few minutes ago, or the server restarted")
-        if job.error is not None:
-            raise job.error
+        if job.error is not None:  # (its traceback dropped: it is raised again at every poll, and would grow)
+            raise job.error.with_traceback(None)
         self.reply(job_to_dict(job))
 
 

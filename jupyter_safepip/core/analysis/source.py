@@ -263,7 +263,7 @@ def _collect(source: Source, interpreter: Interpreter) -> None:
     called = {id(node.func) for node, _ in interpreter.call_nodes}
     for node, scope in interpreter.call_nodes:
         func = interpreter.value(node.func, scope)
-        interpreter.value(node, scope)  # the call itself: (when the budget stopped the fixpoint first) exec of text is noted
+        interpreter.value(node, scope)  # the call itself: after an unfinished fixpoint, exec of text is noted afresh
         named = set(func.refs)
         if func.method and node.args:  # operator.methodcaller("system", ...)(os) calls os.system
             named |= {f"{r}.{func.method.lstrip('.')}" for r in interpreter.value(node.args[0], scope).refs}
